@@ -1,0 +1,448 @@
+//! The fifteen MQTT control packets, one tree for all versions: [`Packet`] and top-level decode
+//! and encode. Each packet family's module holds its decode and encode side by side.
+
+mod ack;
+mod connack;
+mod connect;
+mod disconnect;
+mod publish;
+mod subscribe;
+mod unsubscribe;
+
+pub use ack::Ack;
+pub use connack::ConnAck;
+pub use connect::{Connect, Will};
+pub use disconnect::{Auth, Disconnect};
+pub use publish::Publish;
+pub use subscribe::{
+    ReasonCodes, RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter,
+    Subscription, SubscriptionOptions,
+};
+pub use unsubscribe::{TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe};
+
+use crate::config::DecoderConfig;
+use crate::error::{DecodeError, EncodeError, ErrorKind, PACKET_IDENTIFIER, REMAINING_LENGTH};
+use crate::header::{FixedHeader, PacketType, Status};
+use crate::version::{Direction, ProtocolVersion};
+use crate::wire::{fail, two_byte, vbi_len, Res, Sink, SliceSink, VARIABLE_BYTE_INTEGER_MAX};
+use core::num::NonZeroU16;
+
+/// Quality of Service level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum QoS {
+    /// QoS 0: at most once.
+    #[default]
+    AtMostOnce = 0,
+    /// QoS 1: at least once.
+    AtLeastOnce = 1,
+    /// QoS 2: exactly once.
+    ExactlyOnce = 2,
+}
+
+impl QoS {
+    /// The QoS for 0, 1 or 2.
+    pub const fn from_u8(v: u8) -> Option<QoS> {
+        match v {
+            0 => Some(QoS::AtMostOnce),
+            1 => Some(QoS::AtLeastOnce),
+            2 => Some(QoS::ExactlyOnce),
+            _ => None,
+        }
+    }
+}
+
+/// What a packet decoder needs to know besides the bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) direction: Option<Direction>,
+    pub(crate) topic_alias_maximum: Option<u16>,
+    pub(crate) validate_payload_format: bool,
+}
+
+/// An MQTT control packet, borrowing its strings, binary fields and payload from the bytes it was
+/// decoded from (or from the caller's values when built for encoding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Packet<'a> {
+    /// CONNECT.
+    Connect(Connect<'a>),
+    /// CONNACK.
+    ConnAck(ConnAck<'a>),
+    /// PUBLISH.
+    Publish(Publish<'a>),
+    /// PUBACK.
+    PubAck(Ack<'a>),
+    /// PUBREC.
+    PubRec(Ack<'a>),
+    /// PUBREL.
+    PubRel(Ack<'a>),
+    /// PUBCOMP.
+    PubComp(Ack<'a>),
+    /// SUBSCRIBE.
+    Subscribe(Subscribe<'a>),
+    /// SUBACK.
+    SubAck(SubAck<'a>),
+    /// UNSUBSCRIBE.
+    Unsubscribe(Unsubscribe<'a>),
+    /// UNSUBACK.
+    UnsubAck(UnsubAck<'a>),
+    /// PINGREQ.
+    PingReq,
+    /// PINGRESP.
+    PingResp,
+    /// DISCONNECT.
+    Disconnect(Disconnect<'a>),
+    /// AUTH (MQTT 5.0).
+    Auth(Auth<'a>),
+}
+
+/// Decodes one packet from the start of `buf`.
+///
+/// Returns the packet and the number of bytes it took, or [`Status::Partial`] when `buf` ends
+/// before the packet does (with the number of missing bytes once the fixed header is complete).
+/// A Remaining Length above `cfg`'s Maximum Packet Size is refused as soon as the fixed header is
+/// read. With no version configured, only CONNECT is accepted, and it tells the version.
+///
+/// # Errors
+/// A [`DecodeError`] naming the byte offset, the rule broken and the reason code to answer with.
+///
+/// ```
+/// use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
+/// let bytes = [0x30, 0x06, 0x00, 0x01, b'a', b'h', b'i', b'!'];
+/// let cfg = DecoderConfig::new(Some(ProtocolVersion::V3_1_1));
+/// let Status::Complete((Packet::Publish(p), used)) = decode(&bytes, &cfg)? else { panic!() };
+/// assert_eq!((p.topic, p.payload, used), ("a", &b"hi!"[..], 8));
+///
+/// // Half a packet is not an error: 4 more bytes are needed.
+/// assert_eq!(decode(&bytes[..4], &cfg)?, Status::Partial { needed: core::num::NonZeroUsize::new(4) });
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn decode<'a>(
+    buf: &'a [u8],
+    cfg: &DecoderConfig,
+) -> Result<Status<(Packet<'a>, usize)>, DecodeError> {
+    let header = match FixedHeader::decode(buf, cfg.version, cfg.max_packet_size) {
+        Ok(Status::Complete(h)) => h,
+        Ok(Status::Partial { needed }) => return Ok(Status::Partial { needed }),
+        Err((kind, offset)) => return Err(DecodeError::new(kind, offset, cfg.version)),
+    };
+    let total = header.packet_len();
+    if buf.len() < total {
+        return Ok(Status::Partial {
+            needed: core::num::NonZeroUsize::new(total - buf.len()),
+        });
+    }
+    decode_body(&buf[..total], header, cfg).map(|p| Status::Complete((p, total)))
+}
+
+/// Decodes a packet whose fixed header has been read and whose bytes (`packet`, header included)
+/// are all present.
+pub(crate) fn decode_body<'a>(
+    packet: &'a [u8],
+    header: FixedHeader,
+    cfg: &DecoderConfig,
+) -> Result<Packet<'a>, DecodeError> {
+    let body = &packet[header.header_len..];
+    let offset_of = |at: &[u8]| at.as_ptr() as usize - packet.as_ptr() as usize;
+    let ty = header.packet_type;
+    if let (Some(direction), false) = (cfg.direction, sent_by(ty, cfg.direction)) {
+        return Err(DecodeError::new(
+            ErrorKind::UnexpectedPacket {
+                packet: ty,
+                direction,
+            },
+            0,
+            cfg.version,
+        ));
+    }
+    // CONNECT names its own version; every other packet is read under the configured one.
+    let version = match ty {
+        PacketType::Connect => match connect::sniff_version(body) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = offset_of(e.input);
+                return Err(DecodeError::new(e.kind, at, cfg.version));
+            }
+        },
+        _ => cfg.version.unwrap_or(ProtocolVersion::V5),
+    };
+    let ctx = Ctx {
+        version,
+        direction: cfg.direction,
+        topic_alias_maximum: cfg.topic_alias_maximum,
+        validate_payload_format: cfg.validate_payload_format,
+    };
+    let parsed: Res<'a, Packet<'a>> = match ty {
+        PacketType::Connect => Connect::decode(body, &ctx).map(|(r, p)| (r, Packet::Connect(p))),
+        PacketType::ConnAck => ConnAck::decode(body, &ctx).map(|(r, p)| (r, Packet::ConnAck(p))),
+        PacketType::Publish => {
+            Publish::decode(body, header.flags, &ctx).map(|(r, p)| (r, Packet::Publish(p)))
+        }
+        PacketType::PubAck => Ack::decode(body, ty, &ctx).map(|(r, p)| (r, Packet::PubAck(p))),
+        PacketType::PubRec => Ack::decode(body, ty, &ctx).map(|(r, p)| (r, Packet::PubRec(p))),
+        PacketType::PubRel => Ack::decode(body, ty, &ctx).map(|(r, p)| (r, Packet::PubRel(p))),
+        PacketType::PubComp => Ack::decode(body, ty, &ctx).map(|(r, p)| (r, Packet::PubComp(p))),
+        PacketType::Subscribe => {
+            Subscribe::decode(body, &ctx).map(|(r, p)| (r, Packet::Subscribe(p)))
+        }
+        PacketType::SubAck => SubAck::decode(body, &ctx).map(|(r, p)| (r, Packet::SubAck(p))),
+        PacketType::Unsubscribe => {
+            Unsubscribe::decode(body, &ctx).map(|(r, p)| (r, Packet::Unsubscribe(p)))
+        }
+        PacketType::UnsubAck => UnsubAck::decode(body, &ctx).map(|(r, p)| (r, Packet::UnsubAck(p))),
+        PacketType::PingReq => Ok((body, Packet::PingReq)),
+        PacketType::PingResp => Ok((body, Packet::PingResp)),
+        PacketType::Disconnect => {
+            Disconnect::decode(body, &ctx).map(|(r, p)| (r, Packet::Disconnect(p)))
+        }
+        PacketType::Auth => Auth::decode(body, &ctx).map(|(r, p)| (r, Packet::Auth(p))),
+    };
+    let err_version = Some(version);
+    match parsed {
+        Ok((rest, p)) if rest.is_empty() => Ok(p),
+        Ok((rest, _)) => Err(DecodeError::new(
+            ErrorKind::TrailingBytes { packet: ty },
+            offset_of(rest),
+            err_version,
+        )),
+        Err(nom::Err::Failure(e)) | Err(nom::Err::Error(e)) => {
+            Err(DecodeError::new(e.kind, offset_of(e.input), err_version))
+        }
+        // Body parsers are all `complete`; a stray Incomplete still must not panic.
+        Err(nom::Err::Incomplete(_)) => Err(DecodeError::new(
+            ErrorKind::UnexpectedEnd { what: "packet" },
+            packet.len(),
+            err_version,
+        )),
+    }
+}
+
+/// Whether a packet of type `ty` may travel in `direction` (§2.1.2 table).
+fn sent_by(ty: PacketType, direction: Option<Direction>) -> bool {
+    use PacketType::*;
+    match (ty, direction) {
+        (_, None) => true,
+        (Connect | Subscribe | Unsubscribe | PingReq, Some(d)) => d == Direction::ClientToServer,
+        (ConnAck | SubAck | UnsubAck | PingResp, Some(d)) => d == Direction::ServerToClient,
+        _ => true,
+    }
+}
+
+/// A non-zero Packet Identifier ([MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]).
+pub(crate) fn packet_id(i: &[u8]) -> Res<'_, NonZeroU16> {
+    let (rest, id) = two_byte(i, PACKET_IDENTIFIER)?;
+    match NonZeroU16::new(id) {
+        Some(id) => Ok((rest, id)),
+        None => fail(i, ErrorKind::PacketIdentifierZero),
+    }
+}
+
+impl<'a> Packet<'a> {
+    /// The packet's type.
+    pub const fn packet_type(&self) -> PacketType {
+        match self {
+            Packet::Connect(_) => PacketType::Connect,
+            Packet::ConnAck(_) => PacketType::ConnAck,
+            Packet::Publish(_) => PacketType::Publish,
+            Packet::PubAck(_) => PacketType::PubAck,
+            Packet::PubRec(_) => PacketType::PubRec,
+            Packet::PubRel(_) => PacketType::PubRel,
+            Packet::PubComp(_) => PacketType::PubComp,
+            Packet::Subscribe(_) => PacketType::Subscribe,
+            Packet::SubAck(_) => PacketType::SubAck,
+            Packet::Unsubscribe(_) => PacketType::Unsubscribe,
+            Packet::UnsubAck(_) => PacketType::UnsubAck,
+            Packet::PingReq => PacketType::PingReq,
+            Packet::PingResp => PacketType::PingResp,
+            Packet::Disconnect(_) => PacketType::Disconnect,
+            Packet::Auth(_) => PacketType::Auth,
+        }
+    }
+
+    /// The version actually written: CONNECT always carries its own.
+    fn effective_version(&self, version: ProtocolVersion) -> ProtocolVersion {
+        match self {
+            Packet::Connect(c) => c.protocol_version,
+            _ => version,
+        }
+    }
+
+    fn first_byte(&self) -> u8 {
+        let flags = match self {
+            Packet::Publish(p) => p.flags(),
+            other => other.packet_type().required_flags().unwrap_or(0),
+        };
+        ((self.packet_type() as u8) << 4) | flags
+    }
+
+    fn body_len(&self, v: ProtocolVersion) -> usize {
+        match self {
+            Packet::Connect(p) => p.body_len(),
+            Packet::ConnAck(p) => p.body_len(v),
+            Packet::Publish(p) => p.body_len(v),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                p.body_len(v)
+            }
+            Packet::Subscribe(p) => p.body_len(v),
+            Packet::SubAck(p) => p.body_len(v),
+            Packet::Unsubscribe(p) => p.body_len(v),
+            Packet::UnsubAck(p) => p.body_len(v),
+            Packet::PingReq | Packet::PingResp => 0,
+            Packet::Disconnect(p) => p.body_len(v),
+            Packet::Auth(p) => p.body_len(),
+        }
+    }
+
+    /// Every rule the decoder would apply, checked before a single byte is written.
+    fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        match self {
+            Packet::Connect(p) => p.check(),
+            Packet::ConnAck(p) => p.check(v),
+            Packet::Publish(p) => p.check(v),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                p.check(self.packet_type(), v)
+            }
+            Packet::Subscribe(p) => p.check(v),
+            Packet::SubAck(p) => p.check(v),
+            Packet::Unsubscribe(p) => p.check(v),
+            Packet::UnsubAck(p) => p.check(v),
+            Packet::PingReq | Packet::PingResp => Ok(()),
+            Packet::Disconnect(p) => p.check(v),
+            Packet::Auth(p) => p.check(v),
+        }
+    }
+
+    fn encode_body(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        match self {
+            Packet::Connect(p) => p.encode(dst),
+            Packet::ConnAck(p) => p.encode(v, dst),
+            Packet::Publish(p) => p.encode(v, dst),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                p.encode(v, dst)
+            }
+            Packet::Subscribe(p) => p.encode(v, dst),
+            Packet::SubAck(p) => p.encode(v, dst),
+            Packet::Unsubscribe(p) => p.encode(v, dst),
+            Packet::UnsubAck(p) => p.encode(v, dst),
+            Packet::PingReq | Packet::PingResp => {}
+            Packet::Disconnect(p) => p.encode(v, dst),
+            Packet::Auth(p) => p.encode(dst),
+        }
+    }
+
+    /// Exact number of bytes [`Packet::encode`] writes for `version`, fixed header included.
+    pub fn encoded_len(&self, version: ProtocolVersion) -> usize {
+        let v = self.effective_version(version);
+        let body = self.body_len(v);
+        1 + vbi_len(body.min(u32::MAX as usize) as u32) + body
+    }
+
+    /// Checks the packet and returns its body length.
+    fn prepare(&self, version: ProtocolVersion) -> Result<(ProtocolVersion, usize), EncodeError> {
+        let v = self.effective_version(version);
+        self.check(v).map_err(|k| EncodeError::invalid(k, v))?;
+        let body = self.body_len(v);
+        if body > VARIABLE_BYTE_INTEGER_MAX as usize {
+            return Err(EncodeError::invalid(
+                ErrorKind::ValueTooLarge {
+                    what: REMAINING_LENGTH,
+                },
+                v,
+            ));
+        }
+        Ok((v, body))
+    }
+
+    fn write(&self, v: ProtocolVersion, body: usize, dst: &mut impl Sink) {
+        dst.put_u8(self.first_byte());
+        dst.put_vbi(body as u32);
+        self.encode_body(v, dst);
+    }
+
+    /// Encodes the packet for `version` into `out`, returning the bytes written.
+    ///
+    /// # Errors
+    /// [`EncodeError::Invalid`] if the decoder would refuse the packet (same rules), or
+    /// [`EncodeError::BufferTooSmall`]; nothing is written then.
+    ///
+    /// ```
+    /// use mqtt_codec::{Packet, ProtocolVersion};
+    /// let mut out = [0u8; 2];
+    /// assert_eq!(Packet::PingReq.encode_to_slice(ProtocolVersion::V5, &mut out)?, 2);
+    /// assert_eq!(out, [0xC0, 0x00]);
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub fn encode_to_slice(
+        &self,
+        version: ProtocolVersion,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let (v, body) = self.prepare(version)?;
+        let needed = 1 + vbi_len(body as u32) + body;
+        if out.len() < needed {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
+        }
+        let mut sink = SliceSink {
+            buf: out,
+            pos: 0,
+            overflow: false,
+        };
+        self.write(v, body, &mut sink);
+        debug_assert!(
+            !sink.overflow && sink.pos == needed,
+            "encoded_len out of step with encode"
+        );
+        Ok(sink.pos)
+    }
+
+    /// Encodes the packet for `version` into any [`bytes::BufMut`] (a `BytesMut` grows as needed).
+    ///
+    /// # Errors
+    /// As [`Packet::encode_to_slice`]; `BufferTooSmall` when `dst` cannot take the whole packet.
+    ///
+    /// ```
+    /// use mqtt_codec::{Packet, Publish, ProtocolVersion, QoS};
+    /// let publish = Publish::new("sensors/room1/temp", b"21.5").with_qos(QoS::AtLeastOnce, 7);
+    /// let mut out = bytes::BytesMut::new();
+    /// Packet::Publish(publish).encode(ProtocolVersion::V5, &mut out)?;
+    /// assert_eq!(out.len(), Packet::Publish(publish).encoded_len(ProtocolVersion::V5));
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn encode(
+        &self,
+        version: ProtocolVersion,
+        dst: &mut impl bytes::BufMut,
+    ) -> Result<(), EncodeError> {
+        let (v, body) = self.prepare(version)?;
+        let needed = 1 + vbi_len(body as u32) + body;
+        if dst.remaining_mut() < needed {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                available: dst.remaining_mut(),
+            });
+        }
+        self.write(v, body, &mut crate::wire::BufSink(dst));
+        Ok(())
+    }
+}
+
+macro_rules! from_packet {
+    ($($ty:ident => $variant:ident),*) => {
+        $(impl<'a> From<$ty<'a>> for Packet<'a> {
+            fn from(p: $ty<'a>) -> Self {
+                Packet::$variant(p)
+            }
+        })*
+    };
+}
+
+from_packet!(
+    Connect => Connect, ConnAck => ConnAck, Publish => Publish, Subscribe => Subscribe,
+    SubAck => SubAck, Unsubscribe => Unsubscribe, UnsubAck => UnsubAck,
+    Disconnect => Disconnect, Auth => Auth
+);

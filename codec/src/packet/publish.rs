@@ -1,0 +1,186 @@
+//! PUBLISH: Publish message (MQTT 5.0 §3.3; 3.1.1 §3.3).
+
+use super::{packet_id, Ctx, QoS};
+use crate::error::{ErrorKind, TOPIC_NAME};
+use crate::property::{Properties, PropertyContext};
+use crate::topic::check_topic_name;
+use crate::version::{Direction, ProtocolVersion};
+use crate::wire::{check_utf8, fail, utf8, Res, Sink};
+use core::num::NonZeroU16;
+
+/// PUBLISH. The payload is a slice of the received bytes: decoding copies nothing.
+///
+/// ```
+/// use mqtt_codec::{Publish, QoS};
+/// let p = Publish::new("sensors/room1/temp", b"21.5").with_qos(QoS::AtLeastOnce, 1).with_retain(true);
+/// assert_eq!(p.packet_id.map(|id| id.get()), Some(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publish<'a> {
+    /// DUP: this may be a re-delivery.
+    pub dup: bool,
+    /// QoS level.
+    pub qos: QoS,
+    /// RETAIN.
+    pub retain: bool,
+    /// Topic Name (empty in 5.0 when a Topic Alias stands for it).
+    pub topic: &'a str,
+    /// Packet Identifier: present exactly when QoS is 1 or 2.
+    pub packet_id: Option<NonZeroU16>,
+    /// PUBLISH properties (5.0).
+    pub properties: Properties<'a>,
+    /// Application Message.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Publish<'a> {
+    /// A QoS 0, non-retained PUBLISH.
+    pub fn new(topic: &'a str, payload: &'a [u8]) -> Self {
+        Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic,
+            packet_id: None,
+            properties: Properties::default(),
+            payload,
+        }
+    }
+
+    /// Sets QoS and, for QoS 1 and 2, the Packet Identifier (an `id` of 0 leaves it unset, which
+    /// the encoder then refuses).
+    pub fn with_qos(mut self, qos: QoS, id: u16) -> Self {
+        self.qos = qos;
+        self.packet_id = if qos == QoS::AtMostOnce {
+            None
+        } else {
+            NonZeroU16::new(id)
+        };
+        self
+    }
+
+    /// Sets RETAIN.
+    pub fn with_retain(mut self, retain: bool) -> Self {
+        self.retain = retain;
+        self
+    }
+
+    pub(crate) fn flags(&self) -> u8 {
+        (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
+    }
+
+    pub(crate) fn decode(body: &'a [u8], flags: u8, ctx: &Ctx) -> Res<'a, Publish<'a>> {
+        // Flags were checked with the fixed header (no QoS 3, no DUP on QoS 0).
+        let qos = QoS::from_u8((flags >> 1) & 0x03).unwrap_or(QoS::AtMostOnce);
+        let topic_at = body;
+        let (i, topic) = utf8(body, TOPIC_NAME)?;
+        if let Err(kind) = check_topic_name(topic, TOPIC_NAME) {
+            return fail(topic_at, kind);
+        }
+        let (i, packet_id) = if qos == QoS::AtMostOnce {
+            (i, None)
+        } else {
+            let (i, id) = packet_id(i)?;
+            (i, Some(id))
+        };
+        let props_at = i;
+        let (payload, properties) = if ctx.version.is_v5() {
+            Properties::decode(i, PropertyContext::Publish)?
+        } else {
+            (i, Properties::default())
+        };
+        if topic.is_empty() {
+            if !ctx.version.is_v5() {
+                return fail(topic_at, ErrorKind::EmptyTopic { what: TOPIC_NAME });
+            }
+            if properties.topic_alias.is_none() {
+                return fail(topic_at, ErrorKind::EmptyTopicWithoutAlias);
+            }
+        }
+        if let Some(alias) = properties.topic_alias {
+            let maximum = ctx.topic_alias_maximum.unwrap_or(u16::MAX);
+            if alias == 0 || alias > maximum {
+                return fail(props_at, ErrorKind::TopicAliasInvalid { alias, maximum });
+            }
+        }
+        // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
+        if ctx.direction == Some(Direction::ClientToServer)
+            && !properties.subscription_identifiers.is_empty()
+        {
+            return fail(props_at, ErrorKind::SubscriptionIdentifierFromClient);
+        }
+        if ctx.validate_payload_format
+            && properties.payload_format_indicator == Some(1)
+            && core::str::from_utf8(payload).is_err()
+        {
+            return fail(payload, ErrorKind::PayloadFormatInvalid);
+        }
+        let publish = Publish {
+            dup: flags & 0x08 != 0,
+            qos,
+            retain: flags & 0x01 != 0,
+            topic,
+            packet_id,
+            properties,
+            payload,
+        };
+        Ok((&payload[payload.len()..], publish))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        2 + self.topic.len()
+            + if self.packet_id.is_some() { 2 } else { 0 }
+            + if v.is_v5() {
+                self.properties.wire_len()
+            } else {
+                0
+            }
+            + self.payload.len()
+    }
+
+    pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        crate::header::check_flags(crate::PacketType::Publish, self.flags())?;
+        match (self.qos, self.packet_id) {
+            (QoS::AtMostOnce, Some(_)) => return Err(ErrorKind::UnexpectedPacketIdentifier),
+            (QoS::AtLeastOnce | QoS::ExactlyOnce, None) => {
+                return Err(ErrorKind::MissingPacketIdentifier)
+            }
+            _ => {}
+        }
+        check_utf8(self.topic, TOPIC_NAME)?;
+        check_topic_name(self.topic, TOPIC_NAME)?;
+        if v.is_v5() {
+            self.properties.check(PropertyContext::Publish)?;
+            if self.topic.is_empty() && self.properties.topic_alias.is_none() {
+                return Err(ErrorKind::EmptyTopicWithoutAlias);
+            }
+            if self.properties.topic_alias == Some(0) {
+                return Err(ErrorKind::TopicAliasInvalid {
+                    alias: 0,
+                    maximum: u16::MAX,
+                });
+            }
+        } else {
+            if !self.properties.is_empty() {
+                return Err(ErrorKind::NotInVersion {
+                    what: "PUBLISH properties",
+                });
+            }
+            if self.topic.is_empty() {
+                return Err(ErrorKind::EmptyTopic { what: TOPIC_NAME });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        dst.put_binary(self.topic.as_bytes());
+        if let Some(id) = self.packet_id {
+            dst.put_u16(id.get());
+        }
+        if v.is_v5() {
+            self.properties.encode(dst);
+        }
+        dst.put_slice(self.payload);
+    }
+}

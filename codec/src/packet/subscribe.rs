@@ -1,0 +1,429 @@
+//! SUBSCRIBE and SUBACK (MQTT 5.0 §3.8-3.9; 3.1.1 §3.8-3.9).
+
+use super::{packet_id, Ctx, QoS};
+use crate::error::{ErrorKind, TOPIC_FILTER};
+use crate::header::PacketType;
+use crate::property::{Properties, PropertyContext};
+use crate::reason::{is_v3_suback_code, ReasonCode};
+use crate::topic::{check_topic_filter, shared_subscription};
+use crate::version::ProtocolVersion;
+use crate::wire::{byte, check_utf8, fail, utf8, Res, Sink};
+use core::fmt;
+use core::num::NonZeroU16;
+
+/// Retain Handling (5.0 subscription option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RetainHandling {
+    /// 0: send retained messages at subscribe time.
+    #[default]
+    SendAtSubscribe = 0,
+    /// 1: send them only if the subscription did not exist.
+    SendIfNew = 1,
+    /// 2: do not send them.
+    DoNotSend = 2,
+}
+
+/// Subscription Options (5.0 §3.8.3.1); in 3.1.1 only `qos` exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SubscriptionOptions {
+    /// Maximum QoS (3.1.1: Requested QoS).
+    pub qos: QoS,
+    /// No Local.
+    pub no_local: bool,
+    /// Retain As Published.
+    pub retain_as_published: bool,
+    /// Retain Handling.
+    pub retain_handling: RetainHandling,
+}
+
+impl SubscriptionOptions {
+    fn to_byte(self) -> u8 {
+        (self.qos as u8)
+            | (u8::from(self.no_local) << 2)
+            | (u8::from(self.retain_as_published) << 3)
+            | ((self.retain_handling as u8) << 4)
+    }
+
+    /// Parses an options byte ([MQTT-3.8.3-5]; 3.1.1 [MQTT-3.8.3-4]).
+    fn from_byte(b: u8, v: ProtocolVersion) -> Result<Self, ErrorKind> {
+        if !v.is_v5() {
+            if b & 0xFC != 0 {
+                return Err(ErrorKind::SubscriptionOptionsReservedBits);
+            }
+            let qos = QoS::from_u8(b).ok_or(ErrorKind::InvalidRequestedQos)?;
+            return Ok(SubscriptionOptions {
+                qos,
+                ..Default::default()
+            });
+        }
+        if b & 0xC0 != 0 {
+            return Err(ErrorKind::SubscriptionOptionsReservedBits);
+        }
+        let qos = QoS::from_u8(b & 0x03).ok_or(ErrorKind::InvalidSubscriptionQos)?;
+        let retain_handling = match (b >> 4) & 0x03 {
+            0 => RetainHandling::SendAtSubscribe,
+            1 => RetainHandling::SendIfNew,
+            2 => RetainHandling::DoNotSend,
+            _ => return Err(ErrorKind::InvalidRetainHandling),
+        };
+        Ok(SubscriptionOptions {
+            qos,
+            no_local: b & 0x04 != 0,
+            retain_as_published: b & 0x08 != 0,
+            retain_handling,
+        })
+    }
+}
+
+/// One Topic Filter with its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Subscription<'a> {
+    /// Topic Filter.
+    pub filter: &'a str,
+    /// Subscription Options.
+    pub options: SubscriptionOptions,
+}
+
+impl<'a> Subscription<'a> {
+    /// A subscription with `qos` and default 5.0 options.
+    pub fn new(filter: &'a str, qos: QoS) -> Self {
+        Subscription {
+            filter,
+            options: SubscriptionOptions {
+                qos,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        check_utf8(self.filter, TOPIC_FILTER)?;
+        check_topic_filter(self.filter, v)?;
+        // [MQTT-3.8.3-4] No Local makes no sense for a shared subscription.
+        if self.options.no_local && matches!(shared_subscription(self.filter, v), Some(Ok(_))) {
+            return Err(ErrorKind::NoLocalOnSharedSubscription);
+        }
+        if !v.is_v5()
+            && (self.options.no_local
+                || self.options.retain_as_published
+                || self.options.retain_handling != RetainHandling::SendAtSubscribe)
+        {
+            return Err(ErrorKind::NotInVersion {
+                what: "subscription options",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum FiltersRepr<'a> {
+    Wire(&'a [u8], ProtocolVersion),
+    Slice(&'a [Subscription<'a>]),
+}
+
+/// The Topic Filters of a SUBSCRIBE: a lazy view over the validated bytes when decoded, so
+/// decoding allocates nothing however many filters there are.
+#[derive(Clone, Copy)]
+pub struct SubscribeFilters<'a>(FiltersRepr<'a>);
+
+impl<'a> SubscribeFilters<'a> {
+    /// Filters to encode.
+    pub const fn new(subscriptions: &'a [Subscription<'a>]) -> Self {
+        SubscribeFilters(FiltersRepr::Slice(subscriptions))
+    }
+
+    /// Iterates the subscriptions in wire order.
+    pub fn iter(&self) -> SubscribeFiltersIter<'a> {
+        SubscribeFiltersIter(self.0)
+    }
+
+    /// Number of subscriptions.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            FiltersRepr::Slice(s) => s.len(),
+            FiltersRepr::Wire(..) => self.iter().count(),
+        }
+    }
+
+    /// True when there are none (never for a decoded SUBSCRIBE).
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            FiltersRepr::Slice(s) => s.is_empty(),
+            FiltersRepr::Wire(b, _) => b.is_empty(),
+        }
+    }
+}
+
+impl PartialEq for SubscribeFilters<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SubscribeFilters<'_> {}
+
+impl fmt::Debug for SubscribeFilters<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`SubscribeFilters`].
+#[derive(Clone)]
+pub struct SubscribeFiltersIter<'a>(FiltersRepr<'a>);
+
+impl<'a> Iterator for SubscribeFiltersIter<'a> {
+    type Item = Subscription<'a>;
+
+    fn next(&mut self) -> Option<Subscription<'a>> {
+        match &mut self.0 {
+            FiltersRepr::Slice(s) => {
+                let (first, rest) = s.split_first()?;
+                *s = rest;
+                Some(*first)
+            }
+            FiltersRepr::Wire(bytes, v) => {
+                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
+                let (rest, b) = byte(rest, "Subscription Options").ok()?;
+                let options = SubscriptionOptions::from_byte(b, *v).ok()?;
+                *bytes = rest;
+                Some(Subscription { filter, options })
+            }
+        }
+    }
+}
+
+/// SUBSCRIBE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subscribe<'a> {
+    /// Packet Identifier.
+    pub packet_id: NonZeroU16,
+    /// SUBSCRIBE properties (5.0).
+    pub properties: Properties<'a>,
+    /// The subscriptions; at least one.
+    pub filters: SubscribeFilters<'a>,
+}
+
+impl<'a> Subscribe<'a> {
+    /// A SUBSCRIBE for `filters`.
+    pub fn new(packet_id: NonZeroU16, filters: &'a [Subscription<'a>]) -> Self {
+        Subscribe {
+            packet_id,
+            properties: Properties::default(),
+            filters: SubscribeFilters::new(filters),
+        }
+    }
+
+    pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Subscribe<'a>> {
+        let v = ctx.version;
+        let (i, packet_id) = packet_id(body)?;
+        let (payload, properties) = if v.is_v5() {
+            Properties::decode(i, PropertyContext::Subscribe)?
+        } else {
+            (i, Properties::default())
+        };
+        if payload.is_empty() {
+            return fail(
+                payload,
+                ErrorKind::NoTopicFilters {
+                    packet: PacketType::Subscribe,
+                },
+            );
+        }
+        let mut i = payload;
+        while !i.is_empty() {
+            let filter_at = i;
+            let (r, filter) = utf8(i, TOPIC_FILTER)?;
+            let options_at = r;
+            let (r, b) = byte(r, "Subscription Options")?;
+            let options = match SubscriptionOptions::from_byte(b, v) {
+                Ok(o) => o,
+                Err(kind) => return fail(options_at, kind),
+            };
+            if let Err(kind) = check_topic_filter(filter, v) {
+                return fail(filter_at, kind);
+            }
+            if options.no_local && matches!(shared_subscription(filter, v), Some(Ok(_))) {
+                return fail(options_at, ErrorKind::NoLocalOnSharedSubscription);
+            }
+            i = r;
+        }
+        let filters = SubscribeFilters(FiltersRepr::Wire(payload, v));
+        Ok((
+            i,
+            Subscribe {
+                packet_id,
+                properties,
+                filters,
+            },
+        ))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        2 + if v.is_v5() {
+            self.properties.wire_len()
+        } else {
+            0
+        } + self
+            .filters
+            .iter()
+            .map(|s| 2 + s.filter.len() + 1)
+            .sum::<usize>()
+    }
+
+    pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if v.is_v5() {
+            self.properties.check(PropertyContext::Subscribe)?;
+        } else if !self.properties.is_empty() {
+            return Err(ErrorKind::NotInVersion {
+                what: "SUBSCRIBE properties",
+            });
+        }
+        if self.filters.is_empty() {
+            return Err(ErrorKind::NoTopicFilters {
+                packet: PacketType::Subscribe,
+            });
+        }
+        self.filters.iter().try_for_each(|s| s.check(v))
+    }
+
+    pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        dst.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            self.properties.encode(dst);
+        }
+        for s in self.filters.iter() {
+            dst.put_binary(s.filter.as_bytes());
+            dst.put_u8(s.options.to_byte());
+        }
+    }
+}
+
+/// A list of one-byte reason (or 3.1.1 return) codes, borrowed from the packet.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReasonCodes<'a>(&'a [u8]);
+
+impl<'a> ReasonCodes<'a> {
+    /// Codes to encode, as bytes.
+    pub const fn new(codes: &'a [u8]) -> Self {
+        ReasonCodes(codes)
+    }
+
+    /// Iterates the codes.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ReasonCode> + 'a {
+        self.0.iter().map(|&b| ReasonCode(b))
+    }
+
+    /// The codes as bytes.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Number of codes.
+    pub const fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first code not allowed in `packet` under `v`, with its index.
+    pub(crate) fn first_invalid(
+        &self,
+        packet: PacketType,
+        v: ProtocolVersion,
+    ) -> Option<(usize, ReasonCode)> {
+        self.0
+            .iter()
+            .position(|&b| {
+                if packet == PacketType::SubAck && !v.is_v5() {
+                    !is_v3_suback_code(b)
+                } else {
+                    !ReasonCode(b).is_allowed_in(packet)
+                }
+            })
+            .map(|at| (at, ReasonCode(self.0[at])))
+    }
+}
+
+impl fmt::Debug for ReasonCodes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// SUBACK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubAck<'a> {
+    /// Packet Identifier of the SUBSCRIBE.
+    pub packet_id: NonZeroU16,
+    /// SUBACK properties (5.0).
+    pub properties: Properties<'a>,
+    /// One code per Topic Filter (5.0 reason codes, 3.1.1 return codes 0, 1, 2, 0x80).
+    pub reason_codes: ReasonCodes<'a>,
+}
+
+impl<'a> SubAck<'a> {
+    pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, SubAck<'a>> {
+        let (i, packet_id) = packet_id(body)?;
+        let (codes, properties) = if ctx.version.is_v5() {
+            Properties::decode(i, PropertyContext::SubAck)?
+        } else {
+            (i, Properties::default())
+        };
+        let reason_codes = ReasonCodes(codes);
+        if let Some((at, code)) = reason_codes.first_invalid(PacketType::SubAck, ctx.version) {
+            return fail(
+                &codes[at..],
+                ErrorKind::ReasonCodeNotAllowed {
+                    code,
+                    packet: PacketType::SubAck,
+                },
+            );
+        }
+        Ok((
+            &codes[codes.len()..],
+            SubAck {
+                packet_id,
+                properties,
+                reason_codes,
+            },
+        ))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        2 + if v.is_v5() {
+            self.properties.wire_len()
+        } else {
+            0
+        } + self.reason_codes.len()
+    }
+
+    pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if v.is_v5() {
+            self.properties.check(PropertyContext::SubAck)?;
+        } else if !self.properties.is_empty() {
+            return Err(ErrorKind::NotInVersion {
+                what: "SUBACK properties",
+            });
+        }
+        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::SubAck, v) {
+            return Err(ErrorKind::ReasonCodeNotAllowed {
+                code,
+                packet: PacketType::SubAck,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        dst.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            self.properties.encode(dst);
+        }
+        dst.put_slice(self.reason_codes.as_bytes());
+    }
+}

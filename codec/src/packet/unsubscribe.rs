@@ -1,0 +1,253 @@
+//! UNSUBSCRIBE and UNSUBACK (MQTT 5.0 §3.10-3.11; 3.1.1 §3.10-3.11).
+
+use super::{packet_id, Ctx, ReasonCodes};
+use crate::error::{ErrorKind, TOPIC_FILTER};
+use crate::header::PacketType;
+use crate::property::{Properties, PropertyContext};
+use crate::topic::check_topic_filter;
+use crate::version::ProtocolVersion;
+use crate::wire::{check_utf8, fail, utf8, Res, Sink};
+use core::fmt;
+use core::num::NonZeroU16;
+
+#[derive(Clone, Copy)]
+enum FiltersRepr<'a> {
+    Wire(&'a [u8]),
+    Slice(&'a [&'a str]),
+}
+
+/// The Topic Filters of an UNSUBSCRIBE: a lazy view over the validated bytes when decoded.
+#[derive(Clone, Copy)]
+pub struct TopicFilters<'a>(FiltersRepr<'a>);
+
+impl<'a> TopicFilters<'a> {
+    /// Filters to encode.
+    pub const fn new(filters: &'a [&'a str]) -> Self {
+        TopicFilters(FiltersRepr::Slice(filters))
+    }
+
+    /// Iterates the filters in wire order.
+    pub fn iter(&self) -> TopicFiltersIter<'a> {
+        TopicFiltersIter(self.0)
+    }
+
+    /// True when there are none (never for a decoded UNSUBSCRIBE).
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            FiltersRepr::Slice(s) => s.is_empty(),
+            FiltersRepr::Wire(b) => b.is_empty(),
+        }
+    }
+}
+
+impl PartialEq for TopicFilters<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for TopicFilters<'_> {}
+
+impl fmt::Debug for TopicFilters<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`TopicFilters`].
+#[derive(Clone)]
+pub struct TopicFiltersIter<'a>(FiltersRepr<'a>);
+
+impl<'a> Iterator for TopicFiltersIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            FiltersRepr::Slice(s) => {
+                let (first, rest) = s.split_first()?;
+                *s = rest;
+                Some(*first)
+            }
+            FiltersRepr::Wire(bytes) => {
+                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
+                *bytes = rest;
+                Some(filter)
+            }
+        }
+    }
+}
+
+/// UNSUBSCRIBE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsubscribe<'a> {
+    /// Packet Identifier.
+    pub packet_id: NonZeroU16,
+    /// UNSUBSCRIBE properties (5.0).
+    pub properties: Properties<'a>,
+    /// Topic Filters; at least one.
+    pub filters: TopicFilters<'a>,
+}
+
+impl<'a> Unsubscribe<'a> {
+    /// An UNSUBSCRIBE for `filters`.
+    pub fn new(packet_id: NonZeroU16, filters: &'a [&'a str]) -> Self {
+        Unsubscribe {
+            packet_id,
+            properties: Properties::default(),
+            filters: TopicFilters::new(filters),
+        }
+    }
+
+    pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Unsubscribe<'a>> {
+        let v = ctx.version;
+        let (i, packet_id) = packet_id(body)?;
+        let (payload, properties) = if v.is_v5() {
+            Properties::decode(i, PropertyContext::Unsubscribe)?
+        } else {
+            (i, Properties::default())
+        };
+        if payload.is_empty() {
+            return fail(
+                payload,
+                ErrorKind::NoTopicFilters {
+                    packet: PacketType::Unsubscribe,
+                },
+            );
+        }
+        let mut i = payload;
+        while !i.is_empty() {
+            let at = i;
+            let (r, filter) = utf8(i, TOPIC_FILTER)?;
+            if let Err(kind) = check_topic_filter(filter, v) {
+                return fail(at, kind);
+            }
+            i = r;
+        }
+        Ok((
+            i,
+            Unsubscribe {
+                packet_id,
+                properties,
+                filters: TopicFilters(FiltersRepr::Wire(payload)),
+            },
+        ))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        2 + if v.is_v5() {
+            self.properties.wire_len()
+        } else {
+            0
+        } + self.filters.iter().map(|f| 2 + f.len()).sum::<usize>()
+    }
+
+    pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if v.is_v5() {
+            self.properties.check(PropertyContext::Unsubscribe)?;
+        } else if !self.properties.is_empty() {
+            return Err(ErrorKind::NotInVersion {
+                what: "UNSUBSCRIBE properties",
+            });
+        }
+        if self.filters.is_empty() {
+            return Err(ErrorKind::NoTopicFilters {
+                packet: PacketType::Unsubscribe,
+            });
+        }
+        self.filters.iter().try_for_each(|f| {
+            check_utf8(f, TOPIC_FILTER)?;
+            check_topic_filter(f, v)
+        })
+    }
+
+    pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        dst.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            self.properties.encode(dst);
+        }
+        for f in self.filters.iter() {
+            dst.put_binary(f.as_bytes());
+        }
+    }
+}
+
+/// UNSUBACK. In 3.1.1 it carries only the Packet Identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsubAck<'a> {
+    /// Packet Identifier of the UNSUBSCRIBE.
+    pub packet_id: NonZeroU16,
+    /// UNSUBACK properties (5.0).
+    pub properties: Properties<'a>,
+    /// One reason code per Topic Filter (5.0).
+    pub reason_codes: ReasonCodes<'a>,
+}
+
+impl<'a> UnsubAck<'a> {
+    pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, UnsubAck<'a>> {
+        let (i, packet_id) = packet_id(body)?;
+        if !ctx.version.is_v5() {
+            return Ok((
+                i,
+                UnsubAck {
+                    packet_id,
+                    properties: Properties::default(),
+                    reason_codes: ReasonCodes::default(),
+                },
+            ));
+        }
+        let (codes, properties) = Properties::decode(i, PropertyContext::UnsubAck)?;
+        let reason_codes = ReasonCodes::new(codes);
+        if let Some((at, code)) = reason_codes.first_invalid(PacketType::UnsubAck, ctx.version) {
+            return fail(
+                &codes[at..],
+                ErrorKind::ReasonCodeNotAllowed {
+                    code,
+                    packet: PacketType::UnsubAck,
+                },
+            );
+        }
+        Ok((
+            &codes[codes.len()..],
+            UnsubAck {
+                packet_id,
+                properties,
+                reason_codes,
+            },
+        ))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        if v.is_v5() {
+            2 + self.properties.wire_len() + self.reason_codes.len()
+        } else {
+            2
+        }
+    }
+
+    pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if !v.is_v5() {
+            if !self.properties.is_empty() || !self.reason_codes.is_empty() {
+                return Err(ErrorKind::NotInVersion {
+                    what: "UNSUBACK properties and reason codes",
+                });
+            }
+            return Ok(());
+        }
+        self.properties.check(PropertyContext::UnsubAck)?;
+        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::UnsubAck, v) {
+            return Err(ErrorKind::ReasonCodeNotAllowed {
+                code,
+                packet: PacketType::UnsubAck,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
+        dst.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            self.properties.encode(dst);
+            dst.put_slice(self.reason_codes.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,909 @@
+//! MQTT 5.0 properties (§2.2.2): the one table from which identifiers, types, the per-packet
+//! allowed set, decoding, encoding and sizes are all generated.
+//!
+//! Adding a property means adding one line to the table. Value rules that the specification states
+//! per property ("It is a Protocol Error ... value 0") are in `check_*` functions just below it,
+//! and run both when decoding and before encoding.
+
+use crate::error::{
+    ErrorKind, PROPERTY_IDENTIFIER, PROPERTY_LENGTH, PROPERTY_NAME, PROPERTY_VALUE, RESPONSE_TOPIC,
+    SUBSCRIPTION_IDENTIFIER,
+};
+use crate::wire::{
+    binary, byte, check_binary, check_utf8, check_vbi, fail, four_byte, read_vbi, take, two_byte,
+    utf8, vbi, vbi_len, Res, Sink, Vbi,
+};
+use core::fmt;
+
+/// A property identifier. Open newtype: unknown identifiers can be named in errors and sent by
+/// test tools.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PropertyId(pub u8);
+
+impl fmt::Debug for PropertyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{name} ({:#04x})", self.0),
+            None => write!(f, "property {:#04x}", self.0),
+        }
+    }
+}
+
+impl fmt::Display for PropertyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Where a property block sits: a packet, or the Will Properties inside CONNECT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum PropertyContext {
+    Connect,
+    Will,
+    ConnAck,
+    Publish,
+    PubAck,
+    PubRec,
+    PubRel,
+    PubComp,
+    Subscribe,
+    SubAck,
+    Unsubscribe,
+    UnsubAck,
+    Disconnect,
+    Auth,
+}
+
+impl PropertyContext {
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+
+    /// Every context, in the order of the specification's chapters.
+    pub const ALL: [PropertyContext; 14] = [
+        Self::Connect,
+        Self::Will,
+        Self::ConnAck,
+        Self::Publish,
+        Self::PubAck,
+        Self::PubRec,
+        Self::PubRel,
+        Self::PubComp,
+        Self::Subscribe,
+        Self::SubAck,
+        Self::Unsubscribe,
+        Self::UnsubAck,
+        Self::Disconnect,
+        Self::Auth,
+    ];
+}
+
+impl fmt::Display for PropertyContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "CONNECT",
+            Self::Will => "Will Properties",
+            Self::ConnAck => "CONNACK",
+            Self::Publish => "PUBLISH",
+            Self::PubAck => "PUBACK",
+            Self::PubRec => "PUBREC",
+            Self::PubRel => "PUBREL",
+            Self::PubComp => "PUBCOMP",
+            Self::Subscribe => "SUBSCRIBE",
+            Self::SubAck => "SUBACK",
+            Self::Unsubscribe => "UNSUBSCRIBE",
+            Self::UnsubAck => "UNSUBACK",
+            Self::Disconnect => "DISCONNECT",
+            Self::Auth => "AUTH",
+        })
+    }
+}
+
+/// The wire type of a property value (§1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyType {
+    /// One byte.
+    Byte,
+    /// Big-endian u16.
+    TwoByteInteger,
+    /// Big-endian u32.
+    FourByteInteger,
+    /// Variable Byte Integer.
+    VariableByteInteger,
+    /// UTF-8 Encoded String.
+    Utf8String,
+    /// Binary Data.
+    BinaryData,
+    /// UTF-8 String Pair.
+    Utf8StringPair,
+}
+
+macro_rules! kind_ty {
+    (Byte) => { u8 };
+    (TwoByteInteger) => { u16 };
+    (FourByteInteger) => { u32 };
+    (Utf8String) => { &'a str };
+    (BinaryData) => { &'a [u8] };
+}
+
+macro_rules! kind_parse {
+    (Byte, $i:expr, $w:expr) => {
+        byte($i, $w)
+    };
+    (TwoByteInteger, $i:expr, $w:expr) => {
+        two_byte($i, $w)
+    };
+    (FourByteInteger, $i:expr, $w:expr) => {
+        four_byte($i, $w)
+    };
+    (Utf8String, $i:expr, $w:expr) => {
+        utf8($i, $w)
+    };
+    (BinaryData, $i:expr, $w:expr) => {
+        binary($i, $w)
+    };
+}
+
+macro_rules! kind_len {
+    (Byte, $v:expr) => {{
+        let _ = $v;
+        1
+    }};
+    (TwoByteInteger, $v:expr) => {{
+        let _ = $v;
+        2
+    }};
+    (FourByteInteger, $v:expr) => {{
+        let _ = $v;
+        4
+    }};
+    (Utf8String, $v:expr) => {
+        2 + $v.len()
+    };
+    (BinaryData, $v:expr) => {
+        2 + $v.len()
+    };
+}
+
+macro_rules! kind_put {
+    (Byte, $s:expr, $v:expr) => {
+        $s.put_u8($v)
+    };
+    (TwoByteInteger, $s:expr, $v:expr) => {
+        $s.put_u16($v)
+    };
+    (FourByteInteger, $s:expr, $v:expr) => {
+        $s.put_u32($v)
+    };
+    (Utf8String, $s:expr, $v:expr) => {
+        $s.put_binary($v.as_bytes())
+    };
+    (BinaryData, $s:expr, $v:expr) => {
+        $s.put_binary($v)
+    };
+}
+
+macro_rules! kind_check {
+    (Byte, $id:expr, $v:expr) => {
+        check_byte($id, $v)
+    };
+    (TwoByteInteger, $id:expr, $v:expr) => {
+        check_two_byte($id, $v)
+    };
+    (FourByteInteger, $id:expr, $v:expr) => {
+        check_four_byte($id, $v)
+    };
+    (Utf8String, $id:expr, $v:expr) => {
+        check_string($id, $v)
+    };
+    (BinaryData, $id:expr, $v:expr) => {
+        check_binary($v, $id.name_or_property())
+    };
+}
+
+macro_rules! properties {
+    (
+        single { $( $id:literal $CONST:ident $name:literal $field:ident : $kind:ident [$($ctx:ident),+]; )* }
+        repeated { $( $rid:literal $RCONST:ident $rname:literal $rkind:ident [$($rctx:ident),+] $mult:ident; )* }
+    ) => {
+        impl PropertyId {
+            $(
+                #[doc = concat!("`", stringify!($id), "` ", $name, ".")]
+                pub const $CONST: PropertyId = PropertyId($id);
+            )*
+            $(
+                #[doc = concat!("`", stringify!($rid), "` ", $rname, ".")]
+                pub const $RCONST: PropertyId = PropertyId($rid);
+            )*
+
+            /// Every property the specification defines.
+            pub const ALL: &'static [PropertyId] = &[$(PropertyId($id),)* $(PropertyId($rid),)*];
+
+            /// The specification's name, or `None` for an unknown identifier.
+            pub const fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $( $id => Some($name), )*
+                    $( $rid => Some($rname), )*
+                    _ => None,
+                }
+            }
+
+            /// The wire type of the value.
+            pub const fn value_type(self) -> Option<PropertyType> {
+                match self.0 {
+                    $( $id => Some(PropertyType::$kind), )*
+                    $( $rid => Some(PropertyType::$rkind), )*
+                    _ => None,
+                }
+            }
+
+            /// Whether the property may appear in `context` (§2.2.2.2 table).
+            pub const fn is_allowed_in(self, context: PropertyContext) -> bool {
+                let set: u16 = match self.0 {
+                    $( $id => 0 $(| PropertyContext::$ctx.bit())+, )*
+                    $( $rid => 0 $(| PropertyContext::$rctx.bit())+, )*
+                    _ => 0,
+                };
+                set & context.bit() != 0
+            }
+
+            /// Whether the property may appear more than once in `context`.
+            pub const fn is_repeatable_in(self, context: PropertyContext) -> bool {
+                match self.0 {
+                    $( $rid => multiplicity!($mult, context), )*
+                    _ => false,
+                }
+            }
+
+            pub(crate) const fn name_or_property(self) -> &'static str {
+                match self.name() {
+                    Some(n) => n,
+                    None => "property",
+                }
+            }
+        }
+
+        properties!(@struct [] $( $field : $kind; )*);
+
+        impl<'a> Properties<'a> {
+            /// Decodes a Property Length and the properties after it, checking each one is known,
+            /// allowed in `context`, not repeated unless repeatable, and has a legal value.
+            pub(crate) fn decode(i: &'a [u8], context: PropertyContext) -> Res<'a, Properties<'a>> {
+                let (rest, len) = vbi(i, PROPERTY_LENGTH)?;
+                let (rest, block) = take(rest, len as usize, PROPERTY_LENGTH)
+                    .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: PROPERTY_LENGTH }))?;
+                let mut props = Properties::default();
+                let mut seen: u64 = 0;
+                let mut user_start: Option<usize> = None;
+                let mut sub_start: Option<usize> = None;
+                let mut cur = block;
+                while !cur.is_empty() {
+                    let at = cur;
+                    let (after_id, raw_id) = vbi(cur, PROPERTY_IDENTIFIER)?;
+                    let id = match u8::try_from(raw_id) {
+                        Ok(b) if PropertyId(b).name().is_some() => PropertyId(b),
+                        _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
+                    };
+                    if !id.is_allowed_in(context) {
+                        return fail(at, ErrorKind::PropertyNotAllowed { property: id, context });
+                    }
+                    let bit = 1u64 << id.0;
+                    if seen & bit != 0 && !id.is_repeatable_in(context) {
+                        return fail(at, ErrorKind::DuplicateProperty { property: id });
+                    }
+                    seen |= bit;
+                    let here = block.len() - at.len();
+                    cur = match id.0 {
+                        $(
+                            $id => {
+                                let (r, v) = kind_parse!($kind, after_id, $name)?;
+                                if let Err(kind) = kind_check!($kind, id, v) {
+                                    return fail(at, kind);
+                                }
+                                props.$field = Some(v);
+                                r
+                            }
+                        )*
+                        0x26 => {
+                            let (r, _) = utf8(after_id, PROPERTY_NAME)?;
+                            let (r, _) = utf8(r, PROPERTY_VALUE)?;
+                            user_start.get_or_insert(here);
+                            r
+                        }
+                        0x0B => {
+                            let (r, v) = vbi(after_id, SUBSCRIPTION_IDENTIFIER)?;
+                            if v == 0 {
+                                return fail(at, ErrorKind::InvalidPropertyValue { property: id });
+                            }
+                            sub_start.get_or_insert(here);
+                            r
+                        }
+                        _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
+                    };
+                }
+                if let Some(start) = user_start {
+                    props.user_properties = UserProperties(ListRepr::Wire(&block[start..]));
+                }
+                if let Some(start) = sub_start {
+                    props.subscription_identifiers =
+                        SubscriptionIdentifiers(ListRepr::Wire(&block[start..]));
+                }
+                if props.authentication_data.is_some() && props.authentication_method.is_none() {
+                    return fail(i, ErrorKind::AuthenticationDataWithoutMethod);
+                }
+                Ok((rest, props))
+            }
+
+            /// Bytes of the properties, without the Property Length in front.
+            pub fn encoded_len(&self) -> usize {
+                let mut n = 0;
+                $( if let Some(v) = self.$field { n += 1 + kind_len!($kind, v); } )*
+                for (k, v) in self.user_properties.iter() {
+                    n += 1 + 2 + k.len() + 2 + v.len();
+                }
+                for s in self.subscription_identifiers.iter() {
+                    n += 1 + vbi_len(s);
+                }
+                n
+            }
+
+            /// Bytes of the Property Length plus the properties.
+            pub fn wire_len(&self) -> usize {
+                let n = self.encoded_len();
+                vbi_len(n as u32) + n
+            }
+
+            /// The same checks as decoding applies, for a block about to be encoded in `context`.
+            pub(crate) fn check(&self, context: PropertyContext) -> Result<(), ErrorKind> {
+                $(
+                    if let Some(v) = self.$field {
+                        let id = PropertyId::$CONST;
+                        if !id.is_allowed_in(context) {
+                            return Err(ErrorKind::PropertyNotAllowed { property: id, context });
+                        }
+                        kind_check!($kind, id, v)?;
+                    }
+                )*
+                if !self.user_properties.is_empty() {
+                    if !PropertyId::USER_PROPERTY.is_allowed_in(context) {
+                        return Err(ErrorKind::PropertyNotAllowed { property: PropertyId::USER_PROPERTY, context });
+                    }
+                    for (k, v) in self.user_properties.iter() {
+                        check_utf8(k, PROPERTY_NAME)?;
+                        check_utf8(v, PROPERTY_VALUE)?;
+                    }
+                }
+                let mut subs = 0;
+                for s in self.subscription_identifiers.iter() {
+                    let id = PropertyId::SUBSCRIPTION_IDENTIFIER;
+                    if !id.is_allowed_in(context) {
+                        return Err(ErrorKind::PropertyNotAllowed { property: id, context });
+                    }
+                    subs += 1;
+                    if subs > 1 && !id.is_repeatable_in(context) {
+                        return Err(ErrorKind::DuplicateProperty { property: id });
+                    }
+                    if s == 0 {
+                        return Err(ErrorKind::InvalidPropertyValue { property: id });
+                    }
+                    check_vbi(s, SUBSCRIPTION_IDENTIFIER)?;
+                }
+                if self.authentication_data.is_some() && self.authentication_method.is_none() {
+                    return Err(ErrorKind::AuthenticationDataWithoutMethod);
+                }
+                if self.encoded_len() > crate::wire::VARIABLE_BYTE_INTEGER_MAX as usize {
+                    return Err(ErrorKind::ValueTooLarge { what: PROPERTY_LENGTH });
+                }
+                Ok(())
+            }
+
+            /// Writes Property Length and properties, in table order, user properties last.
+            pub(crate) fn encode(&self, dst: &mut impl Sink) {
+                dst.put_vbi(self.encoded_len() as u32);
+                $(
+                    if let Some(v) = self.$field {
+                        dst.put_u8($id);
+                        kind_put!($kind, dst, v);
+                    }
+                )*
+                for s in self.subscription_identifiers.iter() {
+                    dst.put_u8(0x0B);
+                    dst.put_vbi(s);
+                }
+                for (k, v) in self.user_properties.iter() {
+                    dst.put_u8(0x26);
+                    dst.put_binary(k.as_bytes());
+                    dst.put_binary(v.as_bytes());
+                }
+            }
+
+            /// True when no property is present.
+            pub fn is_empty(&self) -> bool {
+                true $( && self.$field.is_none() )*
+                    && self.user_properties.is_empty()
+                    && self.subscription_identifiers.is_empty()
+            }
+        }
+
+        /// Length of the value of a property known to be well-formed, for the lazy iterators.
+        fn value_len(id: u8, v: &[u8]) -> Option<usize> {
+            let prefixed = |at: usize| -> Option<usize> {
+                let hi = *v.get(at)? as usize;
+                let lo = *v.get(at + 1)? as usize;
+                Some(2 + (hi << 8 | lo))
+            };
+            match id {
+                $( $id => value_len_of!($kind, v, prefixed), )*
+                0x26 => {
+                    let a = prefixed(0)?;
+                    Some(a + prefixed(a)?)
+                }
+                0x0B => match read_vbi(v, SUBSCRIPTION_IDENTIFIER) {
+                    Ok(Vbi::Complete(_, used)) => Some(used),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+    };
+
+    (@struct [$($done:tt)*] $( $field:ident : $kind:ident; )*) => {
+        /// The properties of one packet (or of a Will), borrowed from the packet bytes.
+        ///
+        /// Single-valued properties are `Option` slots; User Properties and Subscription
+        /// Identifiers are lazy views that iterate the validated bytes, so decoding allocates
+        /// nothing however many there are. Which properties a packet may carry is checked when
+        /// decoding and before encoding ([`PropertyId::is_allowed_in`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct Properties<'a> {
+            $(
+                #[doc = concat!("The `", stringify!($field), "` property, if present.")]
+                pub $field: Option<kind_ty!($kind)>,
+            )*
+            /// User Properties (0x26), in wire order.
+            pub user_properties: UserProperties<'a>,
+            /// Subscription Identifiers (0x0B): several in PUBLISH, at most one in SUBSCRIBE.
+            pub subscription_identifiers: SubscriptionIdentifiers<'a>,
+        }
+    };
+}
+
+macro_rules! multiplicity {
+    (ManyInPublish, $ctx:expr) => {
+        matches!($ctx, PropertyContext::Publish)
+    };
+    (Many, $ctx:expr) => {
+        true
+    };
+}
+
+macro_rules! value_len_of {
+    (Byte, $v:expr, $p:expr) => {
+        Some(1)
+    };
+    (TwoByteInteger, $v:expr, $p:expr) => {
+        Some(2)
+    };
+    (FourByteInteger, $v:expr, $p:expr) => {
+        Some(4)
+    };
+    (Utf8String, $v:expr, $p:expr) => {
+        $p(0)
+    };
+    (BinaryData, $v:expr, $p:expr) => {
+        $p(0)
+    };
+}
+
+// id   constant                            name                                 field                               type              allowed in
+properties! {
+    single {
+        0x01 PAYLOAD_FORMAT_INDICATOR           "Payload Format Indicator"           payload_format_indicator:           Byte             [Publish, Will];
+        0x02 MESSAGE_EXPIRY_INTERVAL            "Message Expiry Interval"            message_expiry_interval:            FourByteInteger  [Publish, Will];
+        0x03 CONTENT_TYPE                       "Content Type"                       content_type:                       Utf8String       [Publish, Will];
+        0x08 RESPONSE_TOPIC                     "Response Topic"                     response_topic:                     Utf8String       [Publish, Will];
+        0x09 CORRELATION_DATA                   "Correlation Data"                   correlation_data:                   BinaryData       [Publish, Will];
+        0x11 SESSION_EXPIRY_INTERVAL            "Session Expiry Interval"            session_expiry_interval:            FourByteInteger  [Connect, ConnAck, Disconnect];
+        0x12 ASSIGNED_CLIENT_IDENTIFIER         "Assigned Client Identifier"         assigned_client_identifier:         Utf8String       [ConnAck];
+        0x13 SERVER_KEEP_ALIVE                  "Server Keep Alive"                  server_keep_alive:                  TwoByteInteger   [ConnAck];
+        0x15 AUTHENTICATION_METHOD              "Authentication Method"              authentication_method:              Utf8String       [Connect, ConnAck, Auth];
+        0x16 AUTHENTICATION_DATA                "Authentication Data"                authentication_data:                BinaryData       [Connect, ConnAck, Auth];
+        0x17 REQUEST_PROBLEM_INFORMATION        "Request Problem Information"        request_problem_information:        Byte             [Connect];
+        0x18 WILL_DELAY_INTERVAL                "Will Delay Interval"                will_delay_interval:                FourByteInteger  [Will];
+        0x19 REQUEST_RESPONSE_INFORMATION       "Request Response Information"       request_response_information:       Byte             [Connect];
+        0x1A RESPONSE_INFORMATION               "Response Information"               response_information:               Utf8String       [ConnAck];
+        0x1C SERVER_REFERENCE                   "Server Reference"                   server_reference:                   Utf8String       [ConnAck, Disconnect];
+        0x1F REASON_STRING                      "Reason String"                      reason_string:                      Utf8String       [ConnAck, PubAck, PubRec, PubRel, PubComp, SubAck, UnsubAck, Disconnect, Auth];
+        0x21 RECEIVE_MAXIMUM                    "Receive Maximum"                    receive_maximum:                    TwoByteInteger   [Connect, ConnAck];
+        0x22 TOPIC_ALIAS_MAXIMUM                "Topic Alias Maximum"                topic_alias_maximum:                TwoByteInteger   [Connect, ConnAck];
+        0x23 TOPIC_ALIAS                        "Topic Alias"                        topic_alias:                        TwoByteInteger   [Publish];
+        0x24 MAXIMUM_QOS                        "Maximum QoS"                        maximum_qos:                        Byte             [ConnAck];
+        0x25 RETAIN_AVAILABLE                   "Retain Available"                   retain_available:                   Byte             [ConnAck];
+        0x27 MAXIMUM_PACKET_SIZE                "Maximum Packet Size"                maximum_packet_size:                FourByteInteger  [Connect, ConnAck];
+        0x28 WILDCARD_SUBSCRIPTION_AVAILABLE    "Wildcard Subscription Available"    wildcard_subscription_available:    Byte             [ConnAck];
+        0x29 SUBSCRIPTION_IDENTIFIER_AVAILABLE  "Subscription Identifier Available"  subscription_identifier_available:  Byte             [ConnAck];
+        0x2A SHARED_SUBSCRIPTION_AVAILABLE      "Shared Subscription Available"      shared_subscription_available:      Byte             [ConnAck];
+    }
+    // Repeatable: kept as lazy views over the wire bytes (UserProperties, SubscriptionIdentifiers).
+    repeated {
+        0x0B SUBSCRIPTION_IDENTIFIER "Subscription Identifier" VariableByteInteger [Publish, Subscribe] ManyInPublish;
+        0x26 USER_PROPERTY "User Property" Utf8StringPair [Connect, Will, ConnAck, Publish, PubAck, PubRec, PubRel, PubComp, Subscribe, SubAck, Unsubscribe, UnsubAck, Disconnect, Auth] Many;
+    }
+}
+
+// Value rules, per property. Decoding and encoding both call these.
+
+fn check_byte(id: PropertyId, v: u8) -> Result<(), ErrorKind> {
+    match id {
+        // Each of these is "0 or 1; any other value is a Protocol Error".
+        PropertyId::PAYLOAD_FORMAT_INDICATOR
+        | PropertyId::REQUEST_PROBLEM_INFORMATION
+        | PropertyId::REQUEST_RESPONSE_INFORMATION
+        | PropertyId::MAXIMUM_QOS
+        | PropertyId::RETAIN_AVAILABLE
+        | PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE
+        | PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE
+        | PropertyId::SHARED_SUBSCRIPTION_AVAILABLE
+            if v > 1 =>
+        {
+            Err(ErrorKind::InvalidPropertyValue { property: id })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_two_byte(id: PropertyId, v: u16) -> Result<(), ErrorKind> {
+    match id {
+        PropertyId::RECEIVE_MAXIMUM if v == 0 => {
+            Err(ErrorKind::InvalidPropertyValue { property: id })
+        }
+        // Topic Alias 0 is refused where the negotiated maximum is known (PUBLISH decoding).
+        _ => Ok(()),
+    }
+}
+
+fn check_four_byte(id: PropertyId, v: u32) -> Result<(), ErrorKind> {
+    match id {
+        PropertyId::MAXIMUM_PACKET_SIZE if v == 0 => {
+            Err(ErrorKind::InvalidPropertyValue { property: id })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
+    check_utf8(v, id.name_or_property())?;
+    // [MQTT-3.3.2-14] the Response Topic is a Topic Name: no wildcards.
+    if id == PropertyId::RESPONSE_TOPIC && v.contains(['+', '#']) {
+        return Err(ErrorKind::WildcardInTopicName {
+            what: RESPONSE_TOPIC,
+        });
+    }
+    Ok(())
+}
+
+/// Storage of a repeatable property: either the validated wire bytes (from decoding; starting at
+/// the first occurrence) or a caller's slice (for encoding).
+#[derive(Clone, Copy)]
+enum ListRepr<'a, T: 'a> {
+    Wire(&'a [u8]),
+    Slice(&'a [T]),
+}
+
+/// Walks a validated property block, yielding the values of property `id`.
+#[derive(Clone)]
+struct WireWalk<'a> {
+    rest: &'a [u8],
+    id: u8,
+}
+
+impl<'a> WireWalk<'a> {
+    /// The next value of `self.id`, as the bytes of that value.
+    fn next_value(&mut self) -> Option<&'a [u8]> {
+        while let Some((&id, after)) = self.rest.split_first() {
+            let len = value_len(id, after)?;
+            let value = after.get(..len)?;
+            self.rest = &after[len..];
+            if id == self.id {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+/// The User Properties of a packet: name/value pairs in wire order, names may repeat.
+///
+/// ```
+/// use mqtt_codec::UserProperties;
+/// let props = UserProperties::new(&[("region", "eu"), ("region", "us")]);
+/// assert_eq!(props.iter().count(), 2);
+/// assert_eq!(props.iter().last(), Some(("region", "us")));
+/// ```
+#[derive(Clone, Copy)]
+pub struct UserProperties<'a>(ListRepr<'a, (&'a str, &'a str)>);
+
+impl<'a> UserProperties<'a> {
+    /// No user properties.
+    pub const EMPTY: UserProperties<'static> = UserProperties(ListRepr::Slice(&[]));
+
+    /// User properties to encode.
+    pub const fn new(pairs: &'a [(&'a str, &'a str)]) -> Self {
+        UserProperties(ListRepr::Slice(pairs))
+    }
+
+    /// Iterates the pairs in order.
+    pub fn iter(&self) -> UserPropertiesIter<'a> {
+        match self.0 {
+            ListRepr::Wire(bytes) => UserPropertiesIter(IterRepr::Wire(WireWalk {
+                rest: bytes,
+                id: 0x26,
+            })),
+            ListRepr::Slice(s) => UserPropertiesIter(IterRepr::Slice(s.iter())),
+        }
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            ListRepr::Wire(bytes) => bytes.is_empty(),
+            ListRepr::Slice(s) => s.is_empty(),
+        }
+    }
+
+    /// The value of the first pair named `name`.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+}
+
+impl Default for UserProperties<'_> {
+    fn default() -> Self {
+        UserProperties(ListRepr::Slice(&[]))
+    }
+}
+
+impl PartialEq for UserProperties<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for UserProperties<'_> {}
+
+impl fmt::Debug for UserProperties<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &UserProperties<'a> {
+    type Item = (&'a str, &'a str);
+    type IntoIter = UserPropertiesIter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+#[derive(Clone)]
+enum IterRepr<'a, T> {
+    Wire(WireWalk<'a>),
+    Slice(core::slice::Iter<'a, T>),
+}
+
+/// Iterator over [`UserProperties`].
+#[derive(Clone)]
+pub struct UserPropertiesIter<'a>(IterRepr<'a, (&'a str, &'a str)>);
+
+impl<'a> Iterator for UserPropertiesIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IterRepr::Slice(it) => it.next().copied(),
+            IterRepr::Wire(walk) => {
+                let v = walk.next_value()?;
+                // Validated when decoded; re-checked cheaply instead of trusting unchecked casts.
+                let (k, rest) = split_prefixed(v)?;
+                let (val, _) = split_prefixed(rest)?;
+                Some((
+                    core::str::from_utf8(k).ok()?,
+                    core::str::from_utf8(val).ok()?,
+                ))
+            }
+        }
+    }
+}
+
+fn split_prefixed(v: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = usize::from(u16::from_be_bytes([*v.first()?, *v.get(1)?]));
+    let body = v.get(2..2 + len)?;
+    Some((body, &v[2 + len..]))
+}
+
+/// The Subscription Identifiers of a packet (several in a PUBLISH a server forwards, at most one in
+/// SUBSCRIBE).
+#[derive(Clone, Copy)]
+pub struct SubscriptionIdentifiers<'a>(ListRepr<'a, u32>);
+
+impl<'a> SubscriptionIdentifiers<'a> {
+    /// Identifiers to encode.
+    pub const fn new(ids: &'a [u32]) -> Self {
+        SubscriptionIdentifiers(ListRepr::Slice(ids))
+    }
+
+    /// Iterates the identifiers in wire order.
+    pub fn iter(&self) -> SubscriptionIdentifiersIter<'a> {
+        match self.0 {
+            ListRepr::Wire(bytes) => SubscriptionIdentifiersIter(IterRepr::Wire(WireWalk {
+                rest: bytes,
+                id: 0x0B,
+            })),
+            ListRepr::Slice(s) => SubscriptionIdentifiersIter(IterRepr::Slice(s.iter())),
+        }
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            ListRepr::Wire(bytes) => bytes.is_empty(),
+            ListRepr::Slice(s) => s.is_empty(),
+        }
+    }
+
+    /// The first identifier, the only one SUBSCRIBE may carry.
+    pub fn first(&self) -> Option<u32> {
+        self.iter().next()
+    }
+}
+
+impl Default for SubscriptionIdentifiers<'_> {
+    fn default() -> Self {
+        SubscriptionIdentifiers(ListRepr::Slice(&[]))
+    }
+}
+
+impl PartialEq for SubscriptionIdentifiers<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SubscriptionIdentifiers<'_> {}
+
+impl fmt::Debug for SubscriptionIdentifiers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`SubscriptionIdentifiers`].
+#[derive(Clone)]
+pub struct SubscriptionIdentifiersIter<'a>(IterRepr<'a, u32>);
+
+impl Iterator for SubscriptionIdentifiersIter<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        match &mut self.0 {
+            IterRepr::Slice(it) => it.next().copied(),
+            IterRepr::Wire(walk) => match read_vbi(walk.next_value()?, SUBSCRIPTION_IDENTIFIER) {
+                Ok(Vbi::Complete(v, _)) => Some(v),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::SliceSink;
+
+    /// A one-property block for `id` with a legal value of its type.
+    fn sample(id: PropertyId) -> ([u8; 16], usize) {
+        let mut b = [0u8; 16];
+        let value: &[u8] = match id.value_type() {
+            Some(PropertyType::Byte) => &[1],
+            Some(PropertyType::TwoByteInteger) => &[0, 5],
+            Some(PropertyType::FourByteInteger) => &[0, 0, 0, 5],
+            Some(PropertyType::VariableByteInteger) => &[5],
+            Some(PropertyType::Utf8String) | Some(PropertyType::BinaryData) => &[0, 1, b'a'],
+            Some(PropertyType::Utf8StringPair) => &[0, 1, b'a', 0, 1, b'b'],
+            None => unreachable!(),
+        };
+        b[0] = (1 + value.len()) as u8;
+        b[1] = id.0;
+        b[2..2 + value.len()].copy_from_slice(value);
+        (b, 2 + value.len())
+    }
+
+    /// Every property in every context: accepted iff the table allows it; a repeat accepted iff
+    /// repeatable there.
+    #[test]
+    fn refuses_or_permits_every_property_in_every_context() {
+        for &id in PropertyId::ALL {
+            for ctx in PropertyContext::ALL {
+                let (b, n) = sample(id);
+                let r = Properties::decode(&b[..n], ctx);
+                if id == PropertyId::AUTHENTICATION_DATA && id.is_allowed_in(ctx) {
+                    // Allowed, but only together with an Authentication Method.
+                    let Err(nom::Err::Failure(e)) = r else {
+                        panic!("{ctx}")
+                    };
+                    assert_eq!(e.kind, ErrorKind::AuthenticationDataWithoutMethod);
+                    continue;
+                }
+                assert_eq!(r.is_ok(), id.is_allowed_in(ctx), "{id:?} in {ctx}");
+                if !id.is_allowed_in(ctx) {
+                    let Err(nom::Err::Failure(e)) = r else {
+                        panic!("{id:?} in {ctx}")
+                    };
+                    assert!(
+                        matches!(e.kind, ErrorKind::PropertyNotAllowed { .. }),
+                        "{e:?}"
+                    );
+                    continue;
+                }
+                // Same property twice.
+                let mut d = [0u8; 32];
+                let one = &b[1..n];
+                d[0] = (2 * one.len()) as u8;
+                d[1..1 + one.len()].copy_from_slice(one);
+                d[1 + one.len()..1 + 2 * one.len()].copy_from_slice(one);
+                let r2 = Properties::decode(&d[..1 + 2 * one.len()], ctx);
+                assert_eq!(
+                    r2.is_ok(),
+                    id.is_repeatable_in(ctx),
+                    "{id:?} twice in {ctx}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn there_are_27_properties() {
+        assert_eq!(PropertyId::ALL.len(), 27);
+    }
+
+    #[test]
+    fn decode_then_encode_gives_the_same_block() {
+        // Session Expiry 10, two user properties, Receive Maximum 20.
+        let block = [
+            0x15, 0x11, 0, 0, 0, 10, 0x26, 0, 1, b'a', 0, 1, b'b', 0x21, 0, 20, 0x26, 0, 1, b'c',
+            0, 0,
+        ];
+        let (rest, p) = Properties::decode(&block[..], PropertyContext::Connect).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(p.session_expiry_interval, Some(10));
+        assert_eq!(p.receive_maximum, Some(20));
+        let pairs: Vec<_> = p.user_properties.iter().collect();
+        assert_eq!(pairs, [("a", "b"), ("c", "")]);
+        let mut out = [0u8; 64];
+        let mut sink = SliceSink {
+            buf: &mut out,
+            pos: 0,
+            overflow: false,
+        };
+        p.encode(&mut sink);
+        let n = sink.pos;
+        assert_eq!(n, p.wire_len());
+        let (_, again) = Properties::decode(&out[..n], PropertyContext::Connect).unwrap();
+        assert_eq!(again, p);
+    }
+
+    #[test]
+    fn rejects_receive_maximum_zero_and_flags_above_one() {
+        let e = Properties::decode(&[3, 0x21, 0, 0], PropertyContext::Connect).unwrap_err();
+        assert!(format!("{e:?}").contains("InvalidPropertyValue"));
+        let e = Properties::decode(&[2, 0x17, 2], PropertyContext::Connect).unwrap_err();
+        assert!(format!("{e:?}").contains("InvalidPropertyValue"));
+    }
+
+    #[test]
+    fn rejects_authentication_data_without_method() {
+        let e = Properties::decode(&[4, 0x16, 0, 1, 7], PropertyContext::Connect).unwrap_err();
+        assert!(format!("{e:?}").contains("AuthenticationDataWithoutMethod"));
+    }
+}

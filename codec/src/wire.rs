@@ -1,0 +1,325 @@
+//! Primitive data types (MQTT 5.0 §1.5, 3.1.1 §1.5): integers, Variable Byte Integer, UTF-8
+//! Encoded String, Binary Data, String Pair. Decode, encode and size of each sit side by side.
+//!
+//! Parsers are `nom` functions over the exact body of one packet (so "not enough bytes" here is a
+//! malformed packet, never "wait for more"; only [`crate::header`] can say that). Errors carry the
+//! input at the offending field, from which the caller computes the byte offset.
+
+use crate::error::ErrorKind;
+use nom::error::{ErrorKind as NomKind, ParseError};
+use nom::number::complete::{be_u16, be_u32, be_u8};
+
+/// A parse error: where (the input at the offending field) and what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PErr<'a> {
+    pub(crate) input: &'a [u8],
+    pub(crate) kind: ErrorKind,
+}
+
+impl<'a> ParseError<&'a [u8]> for PErr<'a> {
+    fn from_error_kind(input: &'a [u8], _kind: NomKind) -> Self {
+        PErr {
+            input,
+            kind: ErrorKind::UnexpectedEnd { what: "packet" },
+        }
+    }
+
+    fn append(_input: &'a [u8], _kind: NomKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// Result of a body parser.
+pub(crate) type Res<'a, T> = Result<(&'a [u8], T), nom::Err<PErr<'a>>>;
+
+/// A semantic failure at `input`: `Failure`, so no combinator backtracks past it.
+pub(crate) fn fail<'a, T>(input: &'a [u8], kind: ErrorKind) -> Res<'a, T> {
+    Err(nom::Err::Failure(PErr { input, kind }))
+}
+
+/// Relabels nom's own end-of-input error with the field being read.
+fn truncated<'a>(
+    at: &'a [u8],
+    what: &'static str,
+) -> impl Fn(nom::Err<PErr<'a>>) -> nom::Err<PErr<'a>> {
+    move |_| {
+        nom::Err::Failure(PErr {
+            input: at,
+            kind: ErrorKind::UnexpectedEnd { what },
+        })
+    }
+}
+
+pub(crate) fn byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u8> {
+    be_u8(i).map_err(truncated(i, what))
+}
+
+pub(crate) fn two_byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u16> {
+    be_u16(i).map_err(truncated(i, what))
+}
+
+pub(crate) fn four_byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u32> {
+    be_u32(i).map_err(truncated(i, what))
+}
+
+pub(crate) fn take<'a>(i: &'a [u8], n: usize, what: &'static str) -> Res<'a, &'a [u8]> {
+    nom::bytes::complete::take(n)(i).map_err(truncated(i, what))
+}
+
+/// Largest value a Variable Byte Integer can hold (§1.5.5).
+pub const VARIABLE_BYTE_INTEGER_MAX: u32 = 268_435_455;
+
+/// Outcome of reading a Variable Byte Integer from a buffer that may end early.
+pub(crate) enum Vbi {
+    /// Value and bytes used.
+    Complete(u32, usize),
+    /// The buffer ended before the last byte.
+    Incomplete,
+}
+
+/// Reads a Variable Byte Integer, refusing more than 4 bytes and non-minimal forms
+/// ([MQTT-1.5.5-1]). Shared by the streaming header reader and the body parsers.
+pub(crate) fn read_vbi(i: &[u8], what: &'static str) -> Result<Vbi, ErrorKind> {
+    let mut value: u32 = 0;
+    for (n, &b) in i.iter().enumerate() {
+        if n == 4 {
+            return Err(ErrorKind::VariableByteIntegerTooLong { what });
+        }
+        value |= u32::from(b & 0x7F) << (7 * n);
+        if b & 0x80 == 0 {
+            // A last byte of 0 after a continuation byte means a shorter form existed.
+            if n > 0 && b == 0 {
+                return Err(ErrorKind::NonMinimalVariableByteInteger { what });
+            }
+            return Ok(Vbi::Complete(value, n + 1));
+        }
+    }
+    if i.len() >= 4 {
+        return Err(ErrorKind::VariableByteIntegerTooLong { what });
+    }
+    Ok(Vbi::Incomplete)
+}
+
+pub(crate) fn vbi<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u32> {
+    match read_vbi(i, what) {
+        Ok(Vbi::Complete(value, used)) => Ok((&i[used..], value)),
+        Ok(Vbi::Incomplete) => fail(i, ErrorKind::UnexpectedEnd { what }),
+        Err(kind) => fail(i, kind),
+    }
+}
+
+/// Bytes a Variable Byte Integer takes for `value` (values above the maximum count as 4; the
+/// encoder refuses them before writing).
+pub const fn vbi_len(value: u32) -> usize {
+    match value {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+/// Binary Data: two-byte length, then that many bytes.
+pub(crate) fn binary<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a [u8]> {
+    let (rest, len) = two_byte(i, what)?;
+    take(rest, usize::from(len), what).map_err(|_| {
+        nom::Err::Failure(PErr {
+            input: i,
+            kind: ErrorKind::UnexpectedEnd { what },
+        })
+    })
+}
+
+/// UTF-8 Encoded String: well-formed, no surrogates (Rust's validator refuses them and overlong
+/// forms), no U+0000 ([MQTT-1.5.4-1], [MQTT-1.5.4-2]). U+FEFF is kept as is ([MQTT-1.5.4-3]).
+pub(crate) fn utf8<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a str> {
+    let (rest, raw) = binary(i, what)?;
+    match validate_utf8(raw, what) {
+        Ok(s) => Ok((rest, s)),
+        Err(kind) => fail(i, kind),
+    }
+}
+
+pub(crate) fn validate_utf8<'a>(raw: &'a [u8], what: &'static str) -> Result<&'a str, ErrorKind> {
+    let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
+    if raw.contains(&0) {
+        return Err(ErrorKind::NullCharacter { what });
+    }
+    Ok(s)
+}
+
+/// The checks a `&str` has to pass before it may be written as a UTF-8 Encoded String (the type
+/// already guarantees well-formed UTF-8).
+pub(crate) fn check_utf8(s: &str, what: &'static str) -> Result<(), ErrorKind> {
+    if s.len() > usize::from(u16::MAX) {
+        return Err(ErrorKind::TooLong { what });
+    }
+    if s.as_bytes().contains(&0) {
+        return Err(ErrorKind::NullCharacter { what });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_binary(b: &[u8], what: &'static str) -> Result<(), ErrorKind> {
+    if b.len() > usize::from(u16::MAX) {
+        return Err(ErrorKind::TooLong { what });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_vbi(value: u32, what: &'static str) -> Result<(), ErrorKind> {
+    if value > VARIABLE_BYTE_INTEGER_MAX {
+        return Err(ErrorKind::ValueTooLarge { what });
+    }
+    Ok(())
+}
+
+/// Where encoded bytes go. The encoder sizes the packet first and checks capacity once, so the
+/// writes themselves cannot fail.
+pub(crate) trait Sink {
+    fn put_slice(&mut self, s: &[u8]);
+
+    fn put_u8(&mut self, v: u8) {
+        self.put_slice(&[v]);
+    }
+
+    fn put_u16(&mut self, v: u16) {
+        self.put_slice(&v.to_be_bytes());
+    }
+
+    fn put_u32(&mut self, v: u32) {
+        self.put_slice(&v.to_be_bytes());
+    }
+
+    fn put_vbi(&mut self, mut v: u32) {
+        let mut buf = [0u8; 4];
+        let mut n = 0;
+        loop {
+            let mut b = (v & 0x7F) as u8;
+            v >>= 7;
+            if v > 0 {
+                b |= 0x80;
+            }
+            buf[n] = b;
+            n += 1;
+            if v == 0 || n == 4 {
+                break;
+            }
+        }
+        self.put_slice(&buf[..n]);
+    }
+
+    /// Length-prefixed field; the caller has checked the length fits in 16 bits.
+    fn put_binary(&mut self, b: &[u8]) {
+        self.put_u16(b.len() as u16);
+        self.put_slice(b);
+    }
+}
+
+/// Writes into a plain slice. Overflow is recorded rather than panicking, so a wrong size
+/// computation shows up as an error in debug builds and tests instead of a crash.
+pub(crate) struct SliceSink<'b> {
+    pub(crate) buf: &'b mut [u8],
+    pub(crate) pos: usize,
+    pub(crate) overflow: bool,
+}
+
+impl Sink for SliceSink<'_> {
+    fn put_slice(&mut self, s: &[u8]) {
+        match self.buf.get_mut(self.pos..self.pos + s.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(s);
+                self.pos += s.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub(crate) struct BufSink<'b, B: bytes::BufMut>(pub(crate) &'b mut B);
+
+#[cfg(feature = "alloc")]
+impl<B: bytes::BufMut> Sink for BufSink<'_, B> {
+    fn put_slice(&mut self, s: &[u8]) {
+        self.0.put_slice(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(v: u32) -> ([u8; 4], usize) {
+        let mut buf = [0u8; 4];
+        let mut sink = SliceSink {
+            buf: &mut buf,
+            pos: 0,
+            overflow: false,
+        };
+        sink.put_vbi(v);
+        let n = sink.pos;
+        (buf, n)
+    }
+
+    /// §1.5.5 table: the boundaries of each length.
+    #[test]
+    fn variable_byte_integer_boundaries_round_trip() {
+        for (v, len) in [
+            (0, 1),
+            (127, 1),
+            (128, 2),
+            (16_383, 2),
+            (16_384, 3),
+            (2_097_151, 3),
+            (2_097_152, 4),
+            (268_435_455, 4),
+        ] {
+            let (buf, n) = enc(v);
+            assert_eq!(n, len, "{v}");
+            assert_eq!(vbi_len(v), len);
+            match read_vbi(&buf[..n], "x") {
+                Ok(Vbi::Complete(got, used)) => assert_eq!((got, used), (v, n)),
+                _ => panic!("{v} did not decode"),
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_five_byte_variable_byte_integer() {
+        let r = read_vbi(&[0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "x");
+        assert!(matches!(
+            r,
+            Err(ErrorKind::VariableByteIntegerTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_non_minimal_variable_byte_integer() {
+        let r = read_vbi(&[0x80, 0x00], "x");
+        assert!(matches!(
+            r,
+            Err(ErrorKind::NonMinimalVariableByteInteger { .. })
+        ));
+    }
+
+    #[test]
+    fn incomplete_variable_byte_integer_is_not_an_error() {
+        assert!(matches!(read_vbi(&[0x80, 0x80], "x"), Ok(Vbi::Incomplete)));
+    }
+
+    #[test]
+    fn rejects_surrogates_overlong_and_nul_in_strings() {
+        for bad in [&[0xED, 0xA0, 0x80][..], &[0xC0, 0x80], &[0xE0, 0x80, 0x80]] {
+            assert!(matches!(
+                validate_utf8(bad, "s"),
+                Err(ErrorKind::InvalidUtf8 { .. })
+            ));
+        }
+        assert!(matches!(
+            validate_utf8(b"a\0b", "s"),
+            Err(ErrorKind::NullCharacter { .. })
+        ));
+        assert_eq!(validate_utf8("\u{FEFF}x".as_bytes(), "s"), Ok("\u{FEFF}x"));
+    }
+}
