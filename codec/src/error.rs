@@ -102,7 +102,10 @@ pub enum ErrorKind {
     /// CONNACK has Session Present 1 with a failure code.
     SessionPresentOnFailure,
     /// A Packet Identifier of 0.
-    PacketIdentifierZero,
+    PacketIdentifierZero {
+        /// The packet carrying it.
+        packet: PacketType,
+    },
     /// A QoS 1 or 2 PUBLISH without a Packet Identifier (encoder only).
     MissingPacketIdentifier,
     /// A QoS 0 PUBLISH with a Packet Identifier (encoder only).
@@ -180,6 +183,13 @@ pub enum ErrorKind {
         /// The packet.
         packet: PacketType,
     },
+    /// A DISCONNECT reason code that only the other side may send (§3.14.2.1 "Sent by").
+    ReasonCodeWrongSender {
+        /// The code.
+        code: ReasonCode,
+        /// The direction it arrived in.
+        direction: Direction,
+    },
     /// A Topic Alias of 0 or above the negotiated Topic Alias Maximum.
     TopicAliasInvalid {
         /// The alias received.
@@ -241,7 +251,8 @@ impl ErrorKind {
             | PropertyNotAllowed { .. }
             | NotInVersion { .. }
             | ReasonCodeNotAllowed { .. } => ReasonCode::MALFORMED_PACKET,
-            PacketIdentifierZero
+            PacketIdentifierZero { .. }
+            | ReasonCodeWrongSender { .. }
             | MissingPacketIdentifier
             | UnexpectedPacketIdentifier
             | WildcardInTopicName { .. }
@@ -322,12 +333,21 @@ impl ErrorKind {
             EmptyClientIdentifierWithoutCleanSession => pick(Some("MQTT-3.1.3-7"), None),
             ConnAckReservedFlags => pick(None, Some("MQTT-3.2.2-1")),
             SessionPresentOnFailure => pick(Some("MQTT-3.2.2-4"), Some("MQTT-3.2.2-6")),
-            PacketIdentifierZero | MissingPacketIdentifier => {
-                pick(Some("MQTT-2.3.1-1"), Some("MQTT-2.2.1-3"))
-            }
+            PacketIdentifierZero { packet } => match packet {
+                PacketType::PubAck
+                | PacketType::PubRec
+                | PacketType::PubRel
+                | PacketType::PubComp => pick(Some("MQTT-2.3.1-6"), Some("MQTT-2.2.1-5")),
+                PacketType::SubAck | PacketType::UnsubAck => {
+                    pick(Some("MQTT-2.3.1-7"), Some("MQTT-2.2.1-6"))
+                }
+                _ => pick(Some("MQTT-2.3.1-1"), Some("MQTT-2.2.1-3")),
+            },
+            MissingPacketIdentifier => pick(Some("MQTT-2.3.1-1"), Some("MQTT-2.2.1-3")),
             UnexpectedPacketIdentifier => pick(Some("MQTT-2.3.1-5"), Some("MQTT-2.2.1-2")),
             WildcardInTopicName { what } => match *what {
                 RESPONSE_TOPIC => Some("MQTT-3.3.2-14"),
+                WILL_TOPIC => pick(Some("MQTT-4.7.1-1"), Some("MQTT-4.7.0-1")),
                 _ => Some("MQTT-3.3.2-2"),
             },
             EmptyTopic { .. } => Some("MQTT-4.7.3-1"),
@@ -366,6 +386,7 @@ impl ErrorKind {
                 PacketType::Auth => Some("MQTT-3.15.2-1"),
                 _ => None,
             },
+            ReasonCodeWrongSender { .. } => Some("MQTT-3.14.2-1"),
             TopicAliasInvalid { alias, .. } => {
                 if *alias == 0 {
                     Some("MQTT-3.3.2-8")
@@ -453,7 +474,14 @@ impl fmt::Display for ErrorKind {
             SessionPresentOnFailure => {
                 f.write_str("CONNACK has Session Present 1 with a failure code")
             }
-            PacketIdentifierZero => f.write_str("Packet Identifier is 0"),
+            PacketIdentifierZero { packet } => write!(f, "{packet} Packet Identifier is 0"),
+            ReasonCodeWrongSender { code, direction } => {
+                let who = match direction {
+                    Direction::ClientToServer => "a client",
+                    Direction::ServerToClient => "a server",
+                };
+                write!(f, "DISCONNECT reason code {code} must not be sent by {who}")
+            }
             MissingPacketIdentifier => f.write_str("QoS 1 or 2 PUBLISH needs a Packet Identifier"),
             UnexpectedPacketIdentifier => {
                 f.write_str("QoS 0 PUBLISH must not have a Packet Identifier")

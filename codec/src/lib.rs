@@ -74,6 +74,8 @@ pub mod alias;
 pub mod flow;
 #[cfg(feature = "alloc")]
 mod frame;
+#[cfg(feature = "json")]
+pub mod json;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 
@@ -88,7 +90,7 @@ pub use packet::{
     SubscriptionOptions, TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe, Will,
 };
 pub use property::{
-    Properties, PropertyContext, PropertyId, PropertyType, SubscriptionIdentifiers,
+    Properties, PropertyContext, PropertyId, PropertyType, PropertyValue, SubscriptionIdentifiers,
     SubscriptionIdentifiersIter, UserProperties, UserPropertiesIter,
 };
 pub use reason::{ConnectReturnCode, ReasonCode};

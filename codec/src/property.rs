@@ -398,23 +398,71 @@ macro_rules! properties {
                 Ok(())
             }
 
-            /// Writes Property Length and properties, in table order, user properties last.
+            /// Writes Property Length and properties in ascending identifier order (repeated
+            /// ones together, in their given order): the canonical form `vectors/` pins.
             pub(crate) fn encode(&self, dst: &mut impl Sink) {
                 dst.put_vbi(self.encoded_len() as u32);
-                $(
-                    if let Some(v) = self.$field {
-                        dst.put_u8($id);
-                        kind_put!($kind, dst, v);
-                    }
-                )*
+                self.encode_singles(dst, 0x00, 0x0B);
                 for s in self.subscription_identifiers.iter() {
                     dst.put_u8(0x0B);
                     dst.put_vbi(s);
                 }
+                self.encode_singles(dst, 0x0B, 0x26);
                 for (k, v) in self.user_properties.iter() {
                     dst.put_u8(0x26);
                     dst.put_binary(k.as_bytes());
                     dst.put_binary(v.as_bytes());
+                }
+                self.encode_singles(dst, 0x26, 0xFF);
+            }
+
+            /// Writes the single-valued properties with identifiers in `from..to`.
+            fn encode_singles(&self, dst: &mut impl Sink, from: u8, to: u8) {
+                $(
+                    if (from..to).contains(&$id) {
+                        if let Some(v) = self.$field {
+                            dst.put_u8($id);
+                            kind_put!($kind, dst, v);
+                        }
+                    }
+                )*
+            }
+
+            /// Calls `f` with the identifier, field name and value of each single-valued property
+            /// present, in table order (for generic consumers such as the JSON form).
+            pub fn for_each_single(&self, mut f: impl FnMut(PropertyId, &'static str, PropertyValue<'a>)) {
+                $(
+                    if let Some(v) = self.$field {
+                        f(PropertyId::$CONST, stringify!($field), PropertyValue::$kind(v));
+                    }
+                )*
+            }
+
+            /// Sets the single-valued property whose field name is `field`.
+            ///
+            /// # Errors
+            /// `Err(None)` for an unknown field name, `Err(Some(expected))` for a value of the wrong
+            /// type.
+            pub fn set_single(&mut self, field: &str, value: PropertyValue<'a>) -> Result<(), Option<PropertyType>> {
+                match field {
+                    $(
+                        stringify!($field) => match value {
+                            PropertyValue::$kind(v) => {
+                                self.$field = Some(v);
+                                Ok(())
+                            }
+                            _ => Err(Some(PropertyType::$kind)),
+                        },
+                    )*
+                    _ => Err(None),
+                }
+            }
+
+            /// The wire type of the single-valued property whose field name is `field`.
+            pub fn single_type(field: &str) -> Option<PropertyType> {
+                match field {
+                    $( stringify!($field) => Some(PropertyType::$kind), )*
+                    _ => None,
                 }
             }
 
@@ -581,6 +629,40 @@ fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
         });
     }
     Ok(())
+}
+
+/// The first property `id` in the block whose Property Length starts `i` (already validated), for
+/// pointing errors found after decoding at the right byte. Falls back to `i`.
+pub(crate) fn locate(i: &[u8], id: PropertyId) -> &[u8] {
+    let Ok((mut rest, len)) = vbi(i, PROPERTY_LENGTH) else {
+        return i;
+    };
+    rest = rest.get(..len as usize).unwrap_or(rest);
+    while let Some((&pid, after)) = rest.split_first() {
+        if pid == id.0 {
+            return rest;
+        }
+        let Some(n) = value_len(pid, after) else {
+            return i;
+        };
+        rest = after.get(n..).unwrap_or_default();
+    }
+    i
+}
+
+/// The value of a single-valued property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyValue<'a> {
+    /// A Byte.
+    Byte(u8),
+    /// A Two Byte Integer.
+    TwoByteInteger(u16),
+    /// A Four Byte Integer.
+    FourByteInteger(u32),
+    /// A UTF-8 Encoded String.
+    Utf8String(&'a str),
+    /// Binary Data.
+    BinaryData(&'a [u8]),
 }
 
 /// Storage of a repeatable property: either the validated wire bytes (from decoding; starting at

@@ -32,7 +32,7 @@ impl<'a> Ack<'a> {
     }
 
     pub(crate) fn decode(body: &'a [u8], ty: PacketType, ctx: &Ctx) -> Res<'a, Ack<'a>> {
-        let (i, packet_id) = packet_id(body)?;
+        let (i, packet_id) = packet_id(body, ty)?;
         let mut ack = Ack::new(packet_id);
         if !ctx.version.is_v5() || i.is_empty() {
             return Ok((i, ack));

@@ -34,7 +34,7 @@ impl<'a> ConnAck<'a> {
         let code_at = i;
         let (i, code) = byte(i, REASON_CODE)?;
         let reason_code = ReasonCode(code);
-        if ctx.version.is_v5() && !reason_code.is_allowed_in(PacketType::ConnAck) {
+        if !connack_code_allowed(reason_code, ctx.version) {
             return fail(
                 code_at,
                 ErrorKind::ReasonCodeNotAllowed {
@@ -70,13 +70,13 @@ impl<'a> ConnAck<'a> {
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if !connack_code_allowed(self.reason_code, v) {
+            return Err(ErrorKind::ReasonCodeNotAllowed {
+                code: self.reason_code,
+                packet: PacketType::ConnAck,
+            });
+        }
         if v.is_v5() {
-            if !self.reason_code.is_allowed_in(PacketType::ConnAck) {
-                return Err(ErrorKind::ReasonCodeNotAllowed {
-                    code: self.reason_code,
-                    packet: PacketType::ConnAck,
-                });
-            }
             self.properties.check(PropertyContext::ConnAck)?;
         } else if !self.properties.is_empty() {
             return Err(ErrorKind::NotInVersion {
@@ -95,5 +95,15 @@ impl<'a> ConnAck<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
+    }
+}
+
+/// 5.0: the Connect Reason Code table ([MQTT-3.2.2-8]); 3.1 and 3.1.1: return codes 0-5 (6-255 are
+/// reserved, and a client cannot act on them).
+fn connack_code_allowed(code: ReasonCode, v: ProtocolVersion) -> bool {
+    if v.is_v5() {
+        code.is_allowed_in(PacketType::ConnAck)
+    } else {
+        code.0 <= 5
     }
 }

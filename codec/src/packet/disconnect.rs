@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::error::{ErrorKind, REASON_CODE};
 use crate::header::PacketType;
-use crate::property::{Properties, PropertyContext};
+use crate::property::{locate, Properties, PropertyContext, PropertyId};
 use crate::reason::ReasonCode;
 use crate::version::{Direction, ProtocolVersion};
 use crate::wire::{byte, fail, Res, Sink};
@@ -34,11 +34,7 @@ impl<'a> Disconnect<'a> {
         let code_at = body;
         let (i, code) = byte(body, REASON_CODE)?;
         let reason_code = ReasonCode(code);
-        let allowed = reason_code.is_allowed_in(PacketType::Disconnect)
-            && ctx
-                .direction
-                .is_none_or(|d| reason_code.is_allowed_in_disconnect_from(d));
-        if !allowed {
+        if !reason_code.is_allowed_in(PacketType::Disconnect) {
             return fail(
                 code_at,
                 ErrorKind::ReasonCodeNotAllowed {
@@ -46,6 +42,17 @@ impl<'a> Disconnect<'a> {
                     packet: PacketType::Disconnect,
                 },
             );
+        }
+        if let Some(d) = ctx.direction {
+            if !reason_code.is_allowed_in_disconnect_from(d) {
+                return fail(
+                    code_at,
+                    ErrorKind::ReasonCodeWrongSender {
+                        code: reason_code,
+                        direction: d,
+                    },
+                );
+            }
         }
         // "If the Remaining Length is less than 2, a value of 0 is used" for the Property Length.
         let (i, properties) = if i.is_empty() {
@@ -57,7 +64,10 @@ impl<'a> Disconnect<'a> {
         if ctx.direction == Some(Direction::ServerToClient)
             && properties.session_expiry_interval.is_some()
         {
-            return fail(&body[1..], ErrorKind::SessionExpiryFromServer);
+            return fail(
+                locate(&body[1..], PropertyId::SESSION_EXPIRY_INTERVAL),
+                ErrorKind::SessionExpiryFromServer,
+            );
         }
         Ok((
             i,

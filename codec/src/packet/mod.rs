@@ -230,11 +230,11 @@ fn sent_by(ty: PacketType, direction: Option<Direction>) -> bool {
 }
 
 /// A non-zero Packet Identifier ([MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]).
-pub(crate) fn packet_id(i: &[u8]) -> Res<'_, NonZeroU16> {
+pub(crate) fn packet_id(i: &[u8], packet: PacketType) -> Res<'_, NonZeroU16> {
     let (rest, id) = two_byte(i, PACKET_IDENTIFIER)?;
     match NonZeroU16::new(id) {
         Some(id) => Ok((rest, id)),
-        None => fail(i, ErrorKind::PacketIdentifierZero),
+        None => fail(i, ErrorKind::PacketIdentifierZero { packet }),
     }
 }
 

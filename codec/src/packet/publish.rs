@@ -2,7 +2,7 @@
 
 use super::{packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, TOPIC_NAME};
-use crate::property::{Properties, PropertyContext};
+use crate::property::{locate, Properties, PropertyContext, PropertyId};
 use crate::topic::check_topic_name;
 use crate::version::{Direction, ProtocolVersion};
 use crate::wire::{check_utf8, fail, utf8, Res, Sink};
@@ -80,7 +80,7 @@ impl<'a> Publish<'a> {
         let (i, packet_id) = if qos == QoS::AtMostOnce {
             (i, None)
         } else {
-            let (i, id) = packet_id(i)?;
+            let (i, id) = packet_id(i, crate::PacketType::Publish)?;
             (i, Some(id))
         };
         let props_at = i;
@@ -100,14 +100,20 @@ impl<'a> Publish<'a> {
         if let Some(alias) = properties.topic_alias {
             let maximum = ctx.topic_alias_maximum.unwrap_or(u16::MAX);
             if alias == 0 || alias > maximum {
-                return fail(props_at, ErrorKind::TopicAliasInvalid { alias, maximum });
+                return fail(
+                    locate(props_at, PropertyId::TOPIC_ALIAS),
+                    ErrorKind::TopicAliasInvalid { alias, maximum },
+                );
             }
         }
         // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
         if ctx.direction == Some(Direction::ClientToServer)
             && !properties.subscription_identifiers.is_empty()
         {
-            return fail(props_at, ErrorKind::SubscriptionIdentifierFromClient);
+            return fail(
+                locate(props_at, PropertyId::SUBSCRIPTION_IDENTIFIER),
+                ErrorKind::SubscriptionIdentifierFromClient,
+            );
         }
         if ctx.validate_payload_format
             && properties.payload_format_indicator == Some(1)

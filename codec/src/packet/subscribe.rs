@@ -217,7 +217,7 @@ impl<'a> Subscribe<'a> {
 
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Subscribe<'a>> {
         let v = ctx.version;
-        let (i, packet_id) = packet_id(body)?;
+        let (i, packet_id) = packet_id(body, PacketType::Subscribe)?;
         let (payload, properties) = if v.is_v5() {
             Properties::decode(i, PropertyContext::Subscribe)?
         } else {
@@ -368,7 +368,7 @@ pub struct SubAck<'a> {
 
 impl<'a> SubAck<'a> {
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, SubAck<'a>> {
-        let (i, packet_id) = packet_id(body)?;
+        let (i, packet_id) = packet_id(body, PacketType::SubAck)?;
         let (codes, properties) = if ctx.version.is_v5() {
             Properties::decode(i, PropertyContext::SubAck)?
         } else {

@@ -100,7 +100,7 @@ impl<'a> Unsubscribe<'a> {
 
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Unsubscribe<'a>> {
         let v = ctx.version;
-        let (i, packet_id) = packet_id(body)?;
+        let (i, packet_id) = packet_id(body, PacketType::Unsubscribe)?;
         let (payload, properties) = if v.is_v5() {
             Properties::decode(i, PropertyContext::Unsubscribe)?
         } else {
@@ -184,7 +184,7 @@ pub struct UnsubAck<'a> {
 
 impl<'a> UnsubAck<'a> {
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, UnsubAck<'a>> {
-        let (i, packet_id) = packet_id(body)?;
+        let (i, packet_id) = packet_id(body, PacketType::UnsubAck)?;
         if !ctx.version.is_v5() {
             return Ok((
                 i,
