@@ -53,6 +53,7 @@
 //! # Ok::<(), mqtt_codec::EncodeError>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
 #[cfg(feature = "alloc")]

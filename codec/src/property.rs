@@ -229,6 +229,16 @@ macro_rules! properties {
                 }
             }
 
+            /// The snake_case field name (the key in [`Properties`] and in the JSON form).
+            pub const fn field_name(self) -> Option<&'static str> {
+                match self.0 {
+                    $( $id => Some(stringify!($field)), )*
+                    0x0B => Some("subscription_identifiers"),
+                    0x26 => Some("user_properties"),
+                    _ => None,
+                }
+            }
+
             /// The wire type of the value.
             pub const fn value_type(self) -> Option<PropertyType> {
                 match self.0 {
