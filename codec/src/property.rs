@@ -309,7 +309,12 @@ macro_rules! properties {
                             $id => {
                                 let (r, v) = kind_parse!($kind, after_id, $name)?;
                                 if let Err(kind) = kind_check!($kind, id, v) {
-                                    return fail(at, kind);
+                                    // A string's errors point at the string, a number's at its identifier.
+                                    let err_at = match PropertyType::$kind {
+                                        PropertyType::Utf8String | PropertyType::BinaryData => after_id,
+                                        _ => at,
+                                    };
+                                    return fail(err_at, kind);
                                 }
                                 props.$field = Some(v);
                                 r

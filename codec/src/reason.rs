@@ -141,12 +141,12 @@ impl ReasonCode {
 
     /// Whether a DISCONNECT carrying this code may come from `direction`'s sender (§3.14.2.1).
     pub const fn is_allowed_in_disconnect_from(self, direction: crate::Direction) -> bool {
-        match (self.disconnect_sender(), direction) {
-            (Sender::Either, _) => true,
-            (Sender::Client, crate::Direction::ClientToServer) => true,
-            (Sender::Server, crate::Direction::ServerToClient) => true,
-            _ => false,
-        }
+        matches!(
+            (self.disconnect_sender(), direction),
+            (Sender::Either, _)
+                | (Sender::Client, crate::Direction::ClientToServer)
+                | (Sender::Server, crate::Direction::ServerToClient)
+        )
     }
 }
 

@@ -41,12 +41,16 @@ static GLOBAL: Counting = Counting;
 
 /// Touches every lazily decoded list so that their iteration is counted too.
 fn walk(p: &Packet<'_>) -> usize {
-    let props = |pr: &mqtt_codec::Properties<'_>| pr.user_properties.iter().count() + pr.subscription_identifiers.iter().count();
+    let props = |pr: &mqtt_codec::Properties<'_>| {
+        pr.user_properties.iter().count() + pr.subscription_identifiers.iter().count()
+    };
     match p {
         Packet::Connect(c) => props(&c.properties) + c.will.map_or(0, |w| props(&w.properties)),
         Packet::ConnAck(c) => props(&c.properties),
         Packet::Publish(x) => props(&x.properties) + x.payload.len(),
-        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => props(&a.properties),
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+            props(&a.properties)
+        }
         Packet::Subscribe(s) => props(&s.properties) + s.filters.iter().count(),
         Packet::SubAck(s) => props(&s.properties) + s.reason_codes.iter().count(),
         Packet::Unsubscribe(u) => props(&u.properties) + u.filters.iter().count(),
@@ -64,7 +68,13 @@ fn decoding_every_vector_allocates_nothing() {
     let cases: Vec<_> = corpus
         .vectors()
         .filter(|l| l.vector.result == Verdict::Valid && !l.vector.stream)
-        .map(|l| (l.to_string(), l.vector.bytes().expect("hex"), config_for(&l)))
+        .map(|l| {
+            (
+                l.to_string(),
+                l.vector.bytes().expect("hex"),
+                config_for(&l),
+            )
+        })
         .collect();
     let mut kinds = BTreeSet::new();
     let mut out = vec![0u8; 1 << 20];
@@ -83,7 +93,9 @@ fn decoding_every_vector_allocates_nothing() {
         touched += walk(&packet);
         let v = match &packet {
             Packet::Connect(c) => c.protocol_version,
-            _ => cfg.version_value().unwrap_or(mqtt_codec::ProtocolVersion::V5),
+            _ => cfg
+                .version_value()
+                .unwrap_or(mqtt_codec::ProtocolVersion::V5),
         };
         let written = packet.encode_to_slice(v, &mut out);
         let after = ALLOCATIONS.load(Ordering::SeqCst);
@@ -93,7 +105,10 @@ fn decoding_every_vector_allocates_nothing() {
         kinds.insert(packet.packet_type());
     }
     assert!(touched > 0);
-    let missing: Vec<_> = PacketType::ALL.iter().filter(|t| !kinds.contains(t)).collect();
+    let missing: Vec<_> = PacketType::ALL
+        .iter()
+        .filter(|t| !kinds.contains(t))
+        .collect();
     assert!(missing.is_empty(), "no valid vector decodes {missing:?}");
     // The counter works: an allocation while counting is seen.
     COUNTING.store(true, Ordering::SeqCst);

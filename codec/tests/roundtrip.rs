@@ -20,14 +20,24 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn topic_name() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop_oneof!["[a-z0-9]{0,6}", Just("$SYS".to_string()), Just("é".to_string())], 1..5)
-        .prop_map(|l| l.join("/"))
-        .prop_filter("non-empty", |t| !t.is_empty())
+    prop::collection::vec(
+        prop_oneof![
+            "[a-z0-9]{0,6}",
+            Just("$SYS".to_string()),
+            Just("é".to_string())
+        ],
+        1..5,
+    )
+    .prop_map(|l| l.join("/"))
+    .prop_filter("non-empty", |t| !t.is_empty())
 }
 
 fn topic_filter() -> impl Strategy<Value = String> {
     (
-        prop::collection::vec(prop_oneof!["[a-z]{1,5}", Just("+".to_string()), Just(String::new())], 1..5),
+        prop::collection::vec(
+            prop_oneof!["[a-z]{1,5}", Just("+".to_string()), Just(String::new())],
+            1..5,
+        ),
         any::<bool>(),
     )
         .prop_map(|(levels, hash)| {
@@ -78,7 +88,12 @@ fn properties(ctx: PropertyContext) -> BoxedStrategy<Value> {
         .iter()
         .filter(|id| id.is_allowed_in(ctx) && !matches!(id.0, 0x0B | 0x26))
         .filter(|id| **id != PropertyId::TOPIC_ALIAS) // PUBLISH adds it itself
-        .map(|&id| (id.field_name().unwrap_or_default().to_string(), prop::option::weighted(0.3, value_for(id)).boxed()))
+        .map(|&id| {
+            (
+                id.field_name().unwrap_or_default().to_string(),
+                prop::option::weighted(0.3, value_for(id)).boxed(),
+            )
+        })
         .collect();
     let (names, strategies): (Vec<_>, Vec<_>) = singles.into_iter().unzip();
     let users = prop::collection::vec((text(), text()), 0..4);
@@ -100,7 +115,10 @@ fn properties(ctx: PropertyContext) -> BoxedStrategy<Value> {
                 m.remove("authentication_data");
             }
             if !users.is_empty() {
-                m.insert("user_properties".into(), users.into_iter().map(|(k, v)| json!([k, v])).collect());
+                m.insert(
+                    "user_properties".into(),
+                    users.into_iter().map(|(k, v)| json!([k, v])).collect(),
+                );
             }
             if !subs.is_empty() {
                 m.insert("subscription_identifiers".into(), subs.into());
@@ -111,7 +129,9 @@ fn properties(ctx: PropertyContext) -> BoxedStrategy<Value> {
 }
 
 fn codes_for(packet: PacketType) -> Vec<u8> {
-    (0..=255u8).filter(|&c| ReasonCode(c).is_allowed_in(packet)).collect()
+    (0..=255u8)
+        .filter(|&c| ReasonCode(c).is_allowed_in(packet))
+        .collect()
 }
 
 fn with_props(mut v: Value, props: Option<Value>) -> Value {
@@ -124,7 +144,11 @@ fn with_props(mut v: Value, props: Option<Value>) -> Value {
 fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
     let v5 = version.is_v5();
     let props = move |ctx: PropertyContext| -> BoxedStrategy<Option<Value>> {
-        if v5 { properties(ctx).prop_map(Some).boxed() } else { Just(None).boxed() }
+        if v5 {
+            properties(ctx).prop_map(Some).boxed()
+        } else {
+            Just(None).boxed()
+        }
     };
     let clean_key = if v5 { "clean_start" } else { "clean_session" };
     let connect = (
@@ -153,13 +177,23 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
             }
             c
         });
-    let connack_codes = if v5 { codes_for(PacketType::ConnAck) } else { (0..=5).collect() };
-    let connack = (any::<bool>(), prop::sample::select(connack_codes), props(PropertyContext::ConnAck)).prop_map(
-        move |(sp, code, p)| {
+    let connack_codes = if v5 {
+        codes_for(PacketType::ConnAck)
+    } else {
+        (0..=5).collect()
+    };
+    let connack = (
+        any::<bool>(),
+        prop::sample::select(connack_codes),
+        props(PropertyContext::ConnAck),
+    )
+        .prop_map(move |(sp, code, p)| {
             let key = if v5 { "reason_code" } else { "return_code" };
-            with_props(json!({ "type": "CONNACK", "session_present": sp && code == 0, key: code }), p)
-        },
-    );
+            with_props(
+                json!({ "type": "CONNACK", "session_present": sp && code == 0, key: code }),
+                p,
+            )
+        });
     let publish = (0u8..=2, any::<bool>(), any::<bool>(), topic_name(), 1u16.., props(PropertyContext::Publish), hex_bytes(64), prop::option::of(1u16..), any::<bool>())
         .prop_map(move |(qos, dup, retain, topic, id, p, payload, alias, empty_topic)| {
             let mut m = json!({ "type": "PUBLISH", "qos": qos, "dup": dup && qos > 0, "retain": retain, "topic": topic, "payload": payload });
@@ -177,24 +211,33 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
             }
             m
         });
-    let acks = prop::sample::select(vec![PacketType::PubAck, PacketType::PubRec, PacketType::PubRel, PacketType::PubComp])
-        .prop_flat_map(move |ty| {
-            let code = if v5 { prop::sample::select(codes_for(ty)).boxed() } else { Just(0u8).boxed() };
-            let ctx = match ty {
-                PacketType::PubAck => PropertyContext::PubAck,
-                PacketType::PubRec => PropertyContext::PubRec,
-                PacketType::PubRel => PropertyContext::PubRel,
-                _ => PropertyContext::PubComp,
-            };
-            (Just(ty), 1u16.., code, props(ctx))
-        })
-        .prop_map(move |(ty, id, code, p)| {
-            let mut m = json!({ "type": ty.name(), "packet_id": id });
-            if v5 {
-                m["reason_code"] = code.into();
-            }
-            with_props(m, p)
-        });
+    let acks = prop::sample::select(vec![
+        PacketType::PubAck,
+        PacketType::PubRec,
+        PacketType::PubRel,
+        PacketType::PubComp,
+    ])
+    .prop_flat_map(move |ty| {
+        let code = if v5 {
+            prop::sample::select(codes_for(ty)).boxed()
+        } else {
+            Just(0u8).boxed()
+        };
+        let ctx = match ty {
+            PacketType::PubAck => PropertyContext::PubAck,
+            PacketType::PubRec => PropertyContext::PubRec,
+            PacketType::PubRel => PropertyContext::PubRel,
+            _ => PropertyContext::PubComp,
+        };
+        (Just(ty), 1u16.., code, props(ctx))
+    })
+    .prop_map(move |(ty, id, code, p)| {
+        let mut m = json!({ "type": ty.name(), "packet_id": id });
+        if v5 {
+            m["reason_code"] = code.into();
+        }
+        with_props(m, p)
+    });
     let subscribe = (1u16.., props(PropertyContext::Subscribe), prop::collection::vec((topic_filter(), 0u8..=2, any::<bool>(), any::<bool>(), 0u8..=2, any::<bool>()), 1..6))
         .prop_map(move |(id, p, filters)| {
             let filters: Vec<Value> = filters
@@ -210,15 +253,36 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
                 .collect();
             with_props(json!({ "type": "SUBSCRIBE", "packet_id": id, "filters": filters }), p)
         });
-    let suback_codes = if v5 { codes_for(PacketType::SubAck) } else { vec![0, 1, 2, 0x80] };
-    let suback = (1u16.., props(PropertyContext::SubAck), prop::collection::vec(prop::sample::select(suback_codes), 0..6))
+    let suback_codes = if v5 {
+        codes_for(PacketType::SubAck)
+    } else {
+        vec![0, 1, 2, 0x80]
+    };
+    let suback = (
+        1u16..,
+        props(PropertyContext::SubAck),
+        prop::collection::vec(prop::sample::select(suback_codes), 0..6),
+    )
         .prop_map(move |(id, p, codes)| {
             let key = if v5 { "reason_codes" } else { "return_codes" };
             with_props(json!({ "type": "SUBACK", "packet_id": id, key: codes }), p)
         });
-    let unsubscribe = (1u16.., props(PropertyContext::Unsubscribe), prop::collection::vec(topic_filter(), 1..6))
-        .prop_map(|(id, p, f)| with_props(json!({ "type": "UNSUBSCRIBE", "packet_id": id, "filters": f }), p));
-    let unsuback = (1u16.., props(PropertyContext::UnsubAck), prop::collection::vec(prop::sample::select(codes_for(PacketType::UnsubAck)), 0..6))
+    let unsubscribe = (
+        1u16..,
+        props(PropertyContext::Unsubscribe),
+        prop::collection::vec(topic_filter(), 1..6),
+    )
+        .prop_map(|(id, p, f)| {
+            with_props(
+                json!({ "type": "UNSUBSCRIBE", "packet_id": id, "filters": f }),
+                p,
+            )
+        });
+    let unsuback = (
+        1u16..,
+        props(PropertyContext::UnsubAck),
+        prop::collection::vec(prop::sample::select(codes_for(PacketType::UnsubAck)), 0..6),
+    )
         .prop_map(move |(id, p, codes)| {
             let mut m = with_props(json!({ "type": "UNSUBACK", "packet_id": id }), p);
             if v5 {
@@ -226,7 +290,10 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
             }
             m
         });
-    let disconnect = (prop::sample::select(codes_for(PacketType::Disconnect)), props(PropertyContext::Disconnect))
+    let disconnect = (
+        prop::sample::select(codes_for(PacketType::Disconnect)),
+        props(PropertyContext::Disconnect),
+    )
         .prop_map(move |(code, p)| {
             let mut m = with_props(json!({ "type": "DISCONNECT" }), p);
             if v5 {
@@ -236,11 +303,22 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Value> {
         });
     let ping = prop::sample::select(vec!["PINGREQ", "PINGRESP"]).prop_map(|t| json!({ "type": t }));
     let mut all = vec![
-        connect.boxed(), connack.boxed(), publish.boxed(), acks.boxed(), subscribe.boxed(), suback.boxed(),
-        unsubscribe.boxed(), unsuback.boxed(), disconnect.boxed(), ping.boxed(),
+        connect.boxed(),
+        connack.boxed(),
+        publish.boxed(),
+        acks.boxed(),
+        subscribe.boxed(),
+        suback.boxed(),
+        unsubscribe.boxed(),
+        unsuback.boxed(),
+        disconnect.boxed(),
+        ping.boxed(),
     ];
     if v5 {
-        let auth = (prop::sample::select(codes_for(PacketType::Auth)), properties(PropertyContext::Auth))
+        let auth = (
+            prop::sample::select(codes_for(PacketType::Auth)),
+            properties(PropertyContext::Auth),
+        )
             .prop_map(|(code, p)| json!({ "type": "AUTH", "reason_code": code, "properties": p }));
         all.push(auth.boxed());
     }
@@ -252,9 +330,11 @@ fn round_trip(version: ProtocolVersion, description: &Value) -> Result<(), TestC
     let packet = json::packet_from_json(description, version, &arena)
         .map_err(|e| TestCaseError::fail(format!("{e} in {description}")))?;
     let mut buf = vec![0u8; packet.encoded_len(version)];
-    let n = packet
-        .encode_to_slice(version, &mut buf)
-        .map_err(|e| TestCaseError::fail(format!("encoder refused a valid packet: {e}: {description}")))?;
+    let n = packet.encode_to_slice(version, &mut buf).map_err(|e| {
+        TestCaseError::fail(format!(
+            "encoder refused a valid packet: {e}: {description}"
+        ))
+    })?;
     prop_assert_eq!(n, buf.len(), "encoded_len is not what was written");
     let cfg = DecoderConfig::new(Some(version));
     let decoded = match decode(&buf, &cfg) {
@@ -262,10 +342,18 @@ fn round_trip(version: ProtocolVersion, description: &Value) -> Result<(), TestC
             prop_assert_eq!(used, n);
             p
         }
-        other => return Err(TestCaseError::fail(format!("decoder gave {other:?} for {}", json::hex(&buf)))),
+        other => {
+            return Err(TestCaseError::fail(format!(
+                "decoder gave {other:?} for {}",
+                json::hex(&buf)
+            )))
+        }
     };
     prop_assert_eq!(decoded, packet);
-    prop_assert_eq!(json::to_json(&decoded, version), json::to_json(&packet, version));
+    prop_assert_eq!(
+        json::to_json(&decoded, version),
+        json::to_json(&packet, version)
+    );
     // Re-encoding the decoded packet gives the same bytes (canonical form is stable).
     let mut again = vec![0u8; n];
     prop_assert_eq!(decoded.encode_to_slice(version, &mut again).ok(), Some(n));

@@ -14,7 +14,11 @@ fn plain_valid(version: &str) -> Vec<Vec<u8>> {
     corpus()
         .vectors()
         .filter(|l| l.version == version && l.vector.result == Verdict::Valid && !l.vector.stream)
-        .filter(|l| l.vector.max_packet_size.is_none() && l.vector.topic_alias_maximum.is_none() && l.vector.direction.is_none())
+        .filter(|l| {
+            l.vector.max_packet_size.is_none()
+                && l.vector.topic_alias_maximum.is_none()
+                && l.vector.direction.is_none()
+        })
         .map(|l| l.vector.bytes().expect("hex"))
         .filter(|b| b.len() < 4096)
         .collect()
@@ -24,7 +28,10 @@ fn plain_valid(version: &str) -> Vec<Vec<u8>> {
 fn every_prefix_of_every_valid_vector_is_partial_with_the_right_count() {
     let corpus = corpus();
     let mut checked = 0;
-    for l in corpus.vectors().filter(|l| l.vector.result == Verdict::Valid && !l.vector.stream) {
+    for l in corpus
+        .vectors()
+        .filter(|l| l.vector.result == Verdict::Valid && !l.vector.stream)
+    {
         let bytes = l.vector.bytes().expect("hex");
         let cfg = config_for(&l);
         for k in 0..bytes.len() {
@@ -43,7 +50,9 @@ fn every_prefix_of_every_valid_vector_is_partial_with_the_right_count() {
                 other => panic!("{l}: prefix of {k} bytes gave {other:?}"),
             }
         }
-        let Ok(Status::Complete((_, used))) = decode(&bytes, &cfg) else { panic!("{l}: whole packet") };
+        let Ok(Status::Complete((_, used))) = decode(&bytes, &cfg) else {
+            panic!("{l}: whole packet")
+        };
         assert_eq!(used, bytes.len(), "{l}");
         checked += 1;
     }
@@ -65,7 +74,9 @@ fn feed(stream: &[u8], cuts: &[usize], version: ProtocolVersion) -> Vec<String> 
         at = b;
         loop {
             match decoder.decode(&mut buf) {
-                Ok(Some(frame)) => out.push(json::to_json(&frame.packet().expect("frame re-reads"), version).to_string()),
+                Ok(Some(frame)) => out.push(
+                    json::to_json(&frame.packet().expect("frame re-reads"), version).to_string(),
+                ),
                 Ok(None) => break,
                 Err(e) => {
                     out.push(format!("error: {e}"));
@@ -82,10 +93,14 @@ fn stream_strategy(version: &'static str) -> impl Strategy<Value = (Vec<u8>, Vec
     let packets = plain_valid(version);
     assert!(!packets.is_empty(), "no vectors for {version}");
     let n = packets.len();
-    (prop::collection::vec(0..n, 1..12), prop::collection::vec(any::<usize>(), 0..24)).prop_map(move |(picks, cuts)| {
-        let stream: Vec<u8> = picks.iter().flat_map(|&i| packets[i].clone()).collect();
-        (stream, cuts)
-    })
+    (
+        prop::collection::vec(0..n, 1..12),
+        prop::collection::vec(any::<usize>(), 0..24),
+    )
+        .prop_map(move |(picks, cuts)| {
+            let stream: Vec<u8> = picks.iter().flat_map(|&i| packets[i].clone()).collect();
+            (stream, cuts)
+        })
 }
 
 proptest! {
@@ -113,7 +128,8 @@ proptest! {
 /// A 256 MB Remaining Length is refused from the five header bytes, without reserving memory.
 #[test]
 fn huge_remaining_length_is_refused_before_buffering() {
-    let mut decoder = FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V5)).max_packet_size(131_072));
+    let mut decoder =
+        FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V5)).max_packet_size(131_072));
     let mut buf = BytesMut::from(&[0x30u8, 0xFF, 0xFF, 0xFF, 0x7F][..]);
     let err = decoder.decode(&mut buf).expect_err("too large");
     assert_eq!(err.reason_code().0, 0x95);

@@ -31,7 +31,7 @@ fn decode_all<'a>(
             Ok(Status::Partial { needed }) => {
                 panic!("complete vector reported partial ({needed:?} more)")
             }
-            Err(e) => return Err(e.clone()),
+            Err(e) => return Err(e),
         }
     }
     Ok(out)

@@ -62,6 +62,9 @@ pub(crate) struct Ctx {
 
 /// An MQTT control packet, borrowing its strings, binary fields and payload from the bytes it was
 /// decoded from (or from the caller's values when built for encoding).
+// CONNECT is the largest variant (two property blocks). Boxing it would allocate on every decode
+// and rule out `no_std` without `alloc`, which is what this type exists to avoid.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Packet<'a> {
@@ -200,7 +203,7 @@ pub(crate) fn decode_body<'a>(
     };
     let err_version = Some(version);
     match parsed {
-        Ok((rest, p)) if rest.is_empty() => Ok(p),
+        Ok(([], p)) => Ok(p),
         Ok((rest, _)) => Err(DecodeError::new(
             ErrorKind::TrailingBytes { packet: ty },
             offset_of(rest),
