@@ -1,1 +1,397 @@
-fn main() {}
+//! `conformance`: judge an MQTT broker against the OASIS specifications and its vendor's
+//! documentation. Run `conformance --help`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mqtt_conformance::broker_cmd::BrokerProcess;
+use mqtt_conformance::checks;
+use mqtt_conformance::coverage;
+use mqtt_conformance::decode_cmd;
+use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::expected::ExpectedResults;
+use mqtt_conformance::profile::Profile;
+use mqtt_conformance::report::{self, RunInfo};
+use mqtt_conformance::runner::{self, Progress};
+use mqtt_conformance::script::Version;
+use mqtt_conformance::transport::Target;
+use mqtt_conformance::verdict::Verdict;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ABOUT: &str = "Judge an MQTT broker against the OASIS MQTT 3.1.1 and 5.0 specifications and its vendor's documented values.";
+
+const AFTER: &str = "\
+EXAMPLES:
+  conformance --target 127.0.0.1:1883                 run every check, both versions
+  conformance --target broker:1883 --protocol 5 --only 'v5/3.3*'
+  conformance --only 'MQTT-3.1.2-*' --format junit --output report.xml
+  conformance --broker-cmd 'mosquitto -p {port}'      start a broker on a free port, test it, stop it
+  conformance --profile apsaramq --topic-root parent --client-id-prefix 'GID_test@@@'
+  conformance --list                                  list checks with what they cite
+  conformance --coverage                              which normative statements have a check
+  conformance decode --version 5 '10 0d 00 04 4d 51 54 54 05 03 00 3c 00 00 00'
+
+VERDICTS: pass; non-strict (a SHOULD not met); FAIL (a MUST or documented value broken);
+skipped (the broker's CONNACK or the profile says the feature is not offered); error (could not
+decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
+
+EXIT STATUS: 0 nothing failed; 1 a check failed (or differs from --expected); 2 the broker could
+not be reached or the arguments are wrong.";
+
+#[derive(Parser)]
+#[command(name = "conformance", version, about = ABOUT, after_help = AFTER)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode packets given as hex (arguments or stdin) and print them in the JSON form, or the
+    /// error with its byte offset, spec id and reason code.
+    Decode(DecodeArgs),
+}
+
+#[derive(Args)]
+struct DecodeArgs {
+    /// Protocol version: 3.1, 3.1.1, 5, or detect (from a leading CONNECT).
+    #[arg(long, default_value = "detect")]
+    version: String,
+    /// Who sent the bytes: client-to-server, server-to-client, or any.
+    #[arg(long, default_value = "any")]
+    direction: String,
+    /// Read JSON lines {"id", "version", "hex"} from stdin and write one JSON result per line.
+    #[arg(long)]
+    batch: bool,
+    /// Hex bytes (spaces and | allowed). Read from stdin when absent.
+    hex: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Protocol {
+    #[value(name = "3.1.1")]
+    V311,
+    #[value(name = "5")]
+    V5,
+    All,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Broker address: host:port, host (port 1883), or mqtt://host:port.
+    #[arg(long, default_value = "127.0.0.1:1883", env = "MQTT_TARGET")]
+    target: String,
+    /// Protocol versions to test.
+    #[arg(long, value_enum, default_value = "all")]
+    protocol: Protocol,
+    /// Vendor profile: a built-in name (oasis, apsaramq, aliyun-iot) or a JSON file.
+    #[arg(long, default_value = "oasis")]
+    profile: String,
+    /// Load more checks from JSON script files in this directory (repeatable).
+    #[arg(long = "checks", value_name = "DIR")]
+    checks_dirs: Vec<std::path::PathBuf>,
+    /// Run only the built-in checks from --checks, not the built-in ones.
+    #[arg(long)]
+    no_builtin: bool,
+    /// Run only checks whose id or cited statement matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+    /// Skip checks whose id or cited statement matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    skip: Vec<String>,
+    /// Checks run at the same time.
+    #[arg(long, default_value_t = 16)]
+    jobs: usize,
+    /// Seconds each step waits for the broker.
+    #[arg(long, default_value_t = 3.0)]
+    timeout: f64,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
+    /// Show passing checks too (text format).
+    #[arg(long, short)]
+    verbose: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Prefix of every topic the checks use (some brokers need a pre-created parent topic).
+    #[arg(long, default_value = "conformance")]
+    topic_root: String,
+    /// Prefix of every client id (e.g. "GID_test@@@" for ApsaraMQ).
+    #[arg(long, default_value = "")]
+    client_id_prefix: String,
+    /// User name for CONNECT.
+    #[arg(long, env = "MQTT_USERNAME")]
+    username: Option<String>,
+    /// Password for CONNECT; prefer the MQTT_PASSWORD variable to keep it out of shell history.
+    #[arg(long, env = "MQTT_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Start the broker under test: a shell command with {port} for a free loopback port.
+    #[arg(long, value_name = "CMD")]
+    broker_cmd: Option<String>,
+    /// Compare verdicts with an expected-results file; differences exit 1.
+    #[arg(long, value_name = "FILE")]
+    expected: Option<String>,
+    /// Write the verdicts as an expected-results file (keeps explanations of unchanged verdicts).
+    #[arg(long, value_name = "FILE")]
+    write_expected: Option<String>,
+    /// Broker description for --write-expected.
+    #[arg(long, default_value = "unnamed broker")]
+    broker_name: String,
+    /// List the selected checks and exit.
+    #[arg(long)]
+    list: bool,
+    /// Print which broker-observable normative statements have a check, and exit.
+    #[arg(long)]
+    coverage: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Decode(args)) = cli.command {
+        return decode(args);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(run(cli.run))
+}
+
+fn decode(args: DecodeArgs) -> ExitCode {
+    let (version, direction) = match (
+        decode_cmd::parse_version(&args.version),
+        decode_cmd::parse_direction(&args.direction),
+    ) {
+        (Ok(v), Ok(d)) => (v, d),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdin = String::new();
+    if args.batch || args.hex.is_empty() {
+        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
+            eprintln!("error: reading stdin: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if args.batch {
+        for line in decode_cmd::batch(&stdin, version, direction) {
+            println!("{line}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let hex = if args.hex.is_empty() {
+        stdin
+    } else {
+        args.hex.join(" ")
+    };
+    let result = decode_cmd::inspect(&hex, version, direction);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&result).unwrap_or_default()
+    );
+    if result["ok"] == true {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let corpus = match mqtt_vectors::Corpus::embedded() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("vector corpus: {e}")),
+    };
+    let mut all = if args.no_builtin {
+        Vec::new()
+    } else {
+        checks::builtin(&profile, &corpus)
+    };
+    for dir in &args.checks_dirs {
+        match checks::load_dir(dir) {
+            Ok(c) => all.extend(c),
+            Err(e) => return fail(e),
+        }
+    }
+    let problems = checks::lint(&all);
+    if !problems.is_empty() {
+        return fail(format!("invalid checks:\n  {}", problems.join("\n  ")));
+    }
+    let versions: Vec<Version> = match args.protocol {
+        Protocol::V311 => vec![Version::V311],
+        Protocol::V5 => vec![Version::V5],
+        Protocol::All => vec![Version::V311, Version::V5],
+    };
+    let selected: Vec<_> = all
+        .into_iter()
+        .filter(|c| versions.contains(&c.version) && runner::selected(c, &args.only, &args.skip))
+        .collect();
+    if args.coverage {
+        for v in &versions {
+            print!("{}", coverage::text(&coverage::coverage(&selected, *v)));
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.list {
+        for c in &selected {
+            println!("{}  {}  [{}]", c.id, c.title, c.cites.join(" "));
+        }
+        eprintln!("{} checks", selected.len());
+        return ExitCode::SUCCESS;
+    }
+    if selected.is_empty() {
+        return fail("no check matches the selection (see --list)");
+    }
+    let broker = match &args.broker_cmd {
+        Some(cmd) => match BrokerProcess::start(cmd, Duration::from_secs(15)) {
+            Ok(b) => Some(b),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let target = match &broker {
+        Some(b) => Target {
+            host: "127.0.0.1".into(),
+            port: b.port,
+        },
+        None => match Target::parse(&args.target) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("--target {}: {e}", args.target)),
+        },
+    };
+    let code = run_suite(&args, profile, corpus, target, selected, &versions).await;
+    if let Some(b) = broker {
+        b.stop();
+    }
+    code
+}
+
+async fn run_suite(
+    args: &RunArgs,
+    profile: Profile,
+    corpus: mqtt_vectors::Corpus,
+    target: Target,
+    selected: Vec<mqtt_conformance::script::Check>,
+    versions: &[Version],
+) -> ExitCode {
+    let started = Instant::now();
+    let run_id = mqtt_conformance::exec::tag(
+        &format!("{:?}{}", std::time::SystemTime::now(), std::process::id()),
+        5,
+    );
+    let ctx = Arc::new(RunContext {
+        target: target.clone(),
+        timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        topic_root: args.topic_root.clone(),
+        client_id_prefix: args.client_id_prefix.clone(),
+        username: args.username.clone(),
+        password: args.password.clone(),
+        profile: Arc::new(profile),
+        run_id,
+        vectors: Arc::new(corpus),
+    });
+    let mut caps = Vec::new();
+    for v in versions {
+        match runner::probe(&ctx, *v).await {
+            Ok(c) => caps.push(c),
+            Err(e) => return fail(format!("the broker could not be reached: {e}")),
+        }
+    }
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    let progress = Arc::new(Progress::new(selected.len(), !args.quiet, color));
+    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
+    let info = RunInfo {
+        target: target.to_string(),
+        profile: ctx.profile.name.clone(),
+        versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        tool: format!("conformance {}", env!("CARGO_PKG_VERSION")),
+    };
+    let out_color = args.output.is_none()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::stdout().is_terminal();
+    let text = match args.format {
+        Format::Text => report::text(&results, &info, out_color, args.verbose),
+        Format::Json => report::json_report(&results, &info),
+        Format::Junit => report::junit(&results, &info),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                return fail(format!("{}: {e}", path.display()));
+            }
+            if !args.quiet {
+                let c = report::counts(&results);
+                eprintln!("{} checks: {} passed, {} failed, {} non-strict, {} skipped, {} errors; report in {}",
+                    results.len(), c["pass"], c["fail"], c["non-strict"], c["skipped"], c["error"], path.display());
+            }
+        }
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+    }
+    let mut failed = results.iter().any(|r| r.verdict == Verdict::Fail);
+    if let Some(path) = &args.write_expected {
+        let previous = ExpectedResults::load(path).ok();
+        let file = ExpectedResults::from_results(&args.broker_name, &results, previous.as_ref());
+        if let Err(e) = std::fs::write(
+            path,
+            serde_json::to_string_pretty(&file).unwrap_or_default() + "\n",
+        ) {
+            return fail(format!("{path}: {e}"));
+        }
+    }
+    if let Some(path) = &args.expected {
+        let expected = match ExpectedResults::load(path) {
+            Ok(e) => e,
+            Err(e) => return fail(e),
+        };
+        let diffs = expected.compare(&results);
+        if diffs.is_empty() {
+            eprintln!("verdicts match {path} ({} checks)", results.len());
+            // Known, explained failures are not a regression.
+            failed = false;
+        } else {
+            eprintln!("verdicts differ from {path}:");
+            for d in &diffs {
+                eprintln!("  {d}");
+            }
+            return ExitCode::from(1);
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

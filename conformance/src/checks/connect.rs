@@ -1,0 +1,138 @@
+//! §3.1 CONNECT and §3.2 CONNACK: connection establishment, both versions.
+
+use super::common::refused;
+use crate::profile::Profile;
+use crate::script::{check, s, Check, Level, Version};
+use serde_json::json;
+
+/// The checks.
+pub fn checks(_p: &Profile) -> Vec<Check> {
+    let mut out = Vec::new();
+    for v in [Version::V311, Version::V5] {
+        let ok = if v == Version::V5 {
+            json!({"type": "CONNACK", "reason_code": 0})
+        } else {
+            json!({"type": "CONNACK", "return_code": 0})
+        };
+        out.push(
+            check(
+                v,
+                "3.2.0",
+                "connack-first",
+                "The broker answers CONNECT with CONNACK",
+            )
+            .cites(&["MQTT-3.2.0-1"])
+            .expect("the first packet the broker sends is CONNACK")
+            .steps(vec![s::connect("a"), s::expect_open("a")]),
+        );
+        out.push(
+            check(v, "3.1.0", "second-connect", "A second CONNECT on one connection is a protocol violation")
+                .cites(&["MQTT-3.1.0-2"])
+                .expect("the broker closes the connection (5.0: DISCONNECT 0x82 first)")
+                .steps(vec![
+                    s::connect("a"),
+                    s::send("a", json!({"type": "CONNECT", "client_identifier": "${client_id:a}", "clean_start": true, "keep_alive": 60})),
+                    s::expect_any("a", refused(v, false, 0x82)),
+                ]),
+        );
+        out.push(
+            check(
+                v,
+                "3.1.0",
+                "first-packet-not-connect",
+                "A first packet other than CONNECT is refused",
+            )
+            .cites(&["MQTT-3.1.0-1"])
+            .expect("the broker closes the connection without CONNACK")
+            .steps(vec![
+                s::open("a"),
+                s::send("a", json!({"type": "PINGREQ"})),
+                s::expect_any(
+                    "a",
+                    vec![
+                        s::closed(),
+                        s::should(
+                            s::packet_then_close(
+                                json!({"type": "DISCONNECT", "reason_code": {"$min": 128}}),
+                            ),
+                            "sent DISCONNECT before closing, though no CONNECT was accepted",
+                        ),
+                    ],
+                ),
+            ]),
+        );
+        // Session Present 0 with a clean session.
+        let sp0 = if v == Version::V5 {
+            json!({"type": "CONNACK", "reason_code": 0, "session_present": false})
+        } else {
+            json!({"type": "CONNACK", "return_code": 0, "session_present": false})
+        };
+        out.push(
+            check(
+                v,
+                "3.2.2",
+                "clean-session-present-0",
+                "Clean start gives Session Present 0",
+            )
+            .cites(if v == Version::V5 {
+                &["MQTT-3.2.2-2"]
+            } else {
+                &["MQTT-3.2.2-1"]
+            })
+            .expect("CONNACK Session Present is 0 after a clean start")
+            .steps(vec![s::connect_expect(
+                "a",
+                json!({"clean_start": true}),
+                sp0,
+            )]),
+        );
+        let _ = ok;
+    }
+    // 3.1.1: unsupported protocol level -> return code 0x01 then close.
+    out.push(
+        check(
+            Version::V311,
+            "3.1.2",
+            "unsupported-level",
+            "CONNECT with Protocol Level 6 gets return code 1",
+        )
+        .cites(&["MQTT-3.1.2-2"])
+        .expect("CONNACK return code 0x01 (unacceptable protocol version), then close")
+        .steps(vec![
+            s::open("a"),
+            s::send_raw("a", "10 0c | 00 04 4d 51 54 54 06 02 00 3c | 00 00"),
+            s::expect_any(
+                "a",
+                vec![
+                    s::packet_then_close(json!({"type": "CONNACK", "return_code": 1})),
+                    s::should(s::closed(), "closed without CONNACK 0x01"),
+                ],
+            ),
+        ]),
+    );
+    out.push(
+        check(
+            Version::V5,
+            "3.1.2",
+            "unsupported-level",
+            "CONNECT with Protocol Level 6 is refused",
+        )
+        .cites(&["MQTT-3.1.2-2"])
+        .level(Level::Must)
+        .expect("CONNACK 0x84 (MAY) then close (MUST)")
+        .steps(vec![
+            s::open("a"),
+            s::send_raw("a", "10 0d | 00 04 4d 51 54 54 06 02 00 3c 00 | 00 00"),
+            s::expect_any(
+                "a",
+                vec![
+                    s::packet_then_close(json!({"type": "CONNACK", "reason_code": 0x84})),
+                    s::closed(),
+                    // The level is not 5, so a 3.1.1-style "unacceptable protocol version" is fair.
+                    s::bytes_then_close("20 02 00 01"),
+                ],
+            ),
+        ]),
+    );
+    out
+}

@@ -1,0 +1,128 @@
+//! One check per invalid vector a client could send: the broker must refuse the bytes (close the
+//! connection; in 5.0 with the vector's reason code in CONNACK or DISCONNECT first).
+
+use super::common::refused;
+use crate::script::{check, s, Check, Level, Version};
+use mqtt_vectors::{Corpus, Verdict};
+
+/// Packet types a client sends, by first-byte nibble.
+fn client_sends(first: u8) -> bool {
+    matches!(first >> 4, 1 | 3 | 4 | 5 | 6 | 7 | 8 | 10 | 12 | 14 | 15)
+}
+
+/// The section a vector's check belongs to: the data-type and fixed-header files by topic, the
+/// rest by the packet's type.
+fn section(path: &str, version: Version, first: u8) -> String {
+    let file = path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".json");
+    match file {
+        "primitives" => "1.5".into(),
+        "fixed_header" if version == Version::V5 => "2.1".into(),
+        "fixed_header" => "2.2".into(),
+        "properties" => "2.2".into(),
+        _ => format!("3.{}", first >> 4),
+    }
+}
+
+/// Statements that oblige the receiving broker itself to refuse the packet (close the
+/// connection). Other packet-format rules bind the sender; the broker's duty to close then applies
+/// when it detects the error (5.0 §4.13.1, 3.1.1 §4.8), so a broker that does not check them is
+/// graded non-strict rather than failed.
+const RECEIVER_MUST_REFUSE_V311: &[&str] = &[
+    "MQTT-1.5.3-1",
+    "MQTT-1.5.3-2",
+    "MQTT-2.2.2-2",
+    "MQTT-3.1.2-3",
+    "MQTT-3.3.1-4",
+    "MQTT-3.6.1-1",
+    "MQTT-3.8.1-1",
+    "MQTT-3.8.3-4",
+    "MQTT-3.10.1-1",
+    "MQTT-3.14.1-1",
+];
+const RECEIVER_MUST_REFUSE_V5: &[&str] = &[
+    "MQTT-1.5.4-1",
+    "MQTT-3.1.2-3",
+    "MQTT-3.6.1-1",
+    "MQTT-3.8.1-1",
+    "MQTT-3.8.3-5",
+    "MQTT-3.10.1-1",
+    "MQTT-3.14.1-1",
+    "MQTT-3.15.1-1",
+];
+
+/// The checks.
+pub fn checks(corpus: &Corpus) -> Vec<Check> {
+    let mut out = Vec::new();
+    for l in corpus.vectors() {
+        let v = l.vector;
+        let version = match l.version {
+            "5.0" => Version::V5,
+            "3.1.1" => Version::V311,
+            _ => continue,
+        };
+        if v.result != Verdict::Invalid
+            || v.direction.as_deref() == Some("server-to-client")
+            || v.max_packet_size.is_some()
+            || v.topic_alias_maximum.is_some()
+            || v.stream
+        {
+            continue;
+        }
+        let Ok(bytes) = v.bytes() else { continue };
+        let Some(&first) = bytes.first() else {
+            continue;
+        };
+        if !client_sends(first) || bytes.len() > 70_000 {
+            continue;
+        }
+        let code = v.reason_code_value().unwrap_or(0x81);
+        let is_connect = first >> 4 == 1;
+        let mut steps = Vec::new();
+        if is_connect {
+            steps.push(s::open("a"));
+        } else {
+            steps.push(s::connect("a"));
+        }
+        steps.push(s::send_vector("a", &v.id));
+        steps.push(s::expect_any("a", refused(version, is_connect, code)));
+        let slug = v.id.trim_start_matches("v5-").trim_start_matches("v311-");
+        let cites: Vec<&str> = v.cites.iter().map(String::as_str).collect();
+        let must = if version == Version::V5 {
+            RECEIVER_MUST_REFUSE_V5
+        } else {
+            RECEIVER_MUST_REFUSE_V311
+        };
+        let level = if cites.iter().any(|c| must.contains(c)) {
+            Level::Must
+        } else {
+            Level::Should
+        };
+        out.push(
+            check(
+                version,
+                &section(l.path, version, first),
+                &format!("refuse-{slug}"),
+                &format!("Refuses: {}", v.comment),
+            )
+            .cites(&cites)
+            .level(level)
+            .expect(&format!(
+                "the broker closes the connection{}",
+                if version == Version::V5 {
+                    format!(
+                        " (after {} {code:#04x})",
+                        if is_connect { "CONNACK" } else { "DISCONNECT" }
+                    )
+                } else {
+                    String::new()
+                }
+            ))
+            .steps(steps),
+        );
+    }
+    out
+}

@@ -1,0 +1,911 @@
+//! Runs one check's script against a broker: connections, packet trace, expectations, verdict.
+
+use crate::pattern;
+use crate::profile::Profile;
+use crate::script::{Check, Level, Outcome, Step};
+use crate::transport::{self, Io, Target};
+use crate::verdict::{CheckResult, Direction, TraceEntry, Verdict};
+use bytes::BytesMut;
+use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Everything a check run needs besides its script.
+#[derive(Clone)]
+pub struct RunContext {
+    /// Where the broker is.
+    pub target: Target,
+    /// Default deadline of each waiting step.
+    pub timeout: Duration,
+    /// Prefix of every topic the checks use.
+    pub topic_root: String,
+    /// Prefix of every client id.
+    pub client_id_prefix: String,
+    /// Credentials for CONNECT.
+    pub username: Option<String>,
+    /// Credentials for CONNECT (never written to reports).
+    pub password: Option<String>,
+    /// The vendor profile.
+    pub profile: Arc<Profile>,
+    /// A short id unique to this run, so concurrent runs do not meet.
+    pub run_id: String,
+    /// The vector corpus, for `send_vector`.
+    pub vectors: Arc<mqtt_vectors::Corpus>,
+}
+
+/// A failed or undecidable step.
+#[derive(Debug)]
+enum Stop {
+    /// The broker did something else than expected.
+    Deviation {
+        expected: String,
+        observed: String,
+        level: Level,
+    },
+    /// The runner could not decide (network, bad script).
+    Error(String),
+}
+
+/// What a connection produced next.
+#[derive(Debug, Clone)]
+enum Event {
+    /// A packet (JSON form) and its bytes (hex).
+    Packet(Value, String),
+    Closed(String),
+    /// Why, and the bytes (hex) that could not be decoded.
+    Malformed(String, String),
+    Timeout,
+}
+
+impl Event {
+    fn describe(&self) -> String {
+        match self {
+            Event::Packet(p, _) => p.to_string(),
+            Event::Closed(why) => format!("connection closed ({why})"),
+            Event::Malformed(e, _) => format!("malformed packet from the broker: {e}"),
+            Event::Timeout => "nothing".to_string(),
+        }
+    }
+}
+
+struct Conn {
+    io: Option<Box<dyn Io>>,
+    buf: BytesMut,
+    decoder: FrameDecoder,
+    version: ProtocolVersion,
+    auto_ack: bool,
+    queued: VecDeque<Event>,
+    closed: Option<String>,
+}
+
+/// Trace shared by all connections of a check.
+struct Tracer {
+    start: Instant,
+    entries: Vec<TraceEntry>,
+    secrets: Vec<String>,
+}
+
+impl Tracer {
+    fn add(
+        &mut self,
+        client: &str,
+        direction: Direction,
+        bytes: Option<&[u8]>,
+        packet: Option<Value>,
+        note: Option<String>,
+    ) {
+        let mut packet = packet;
+        if let Some(p) = packet.as_mut() {
+            redact(p, &self.secrets);
+        }
+        self.entries.push(TraceEntry {
+            t_ms: self.start.elapsed().as_millis() as u64,
+            client: client.to_string(),
+            direction,
+            hex: bytes.map(|b| {
+                if packet_has_password(&packet) {
+                    "(redacted: carries credentials)".into()
+                } else {
+                    json::hex(b)
+                }
+            }),
+            packet,
+            note,
+        });
+    }
+}
+
+fn packet_has_password(p: &Option<Value>) -> bool {
+    p.as_ref().is_some_and(|p| p.get("password").is_some())
+}
+
+/// Replaces credentials in a traced packet.
+fn redact(p: &mut Value, secrets: &[String]) {
+    if let Some(m) = p.as_object_mut() {
+        if m.contains_key("password") {
+            m.insert("password".into(), "(redacted)".into());
+        }
+    }
+    if secrets.is_empty() {
+        return;
+    }
+    match p {
+        Value::String(s) => {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "(redacted)");
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| redact(v, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|v| redact(v, secrets)),
+        _ => {}
+    }
+}
+
+/// Runs `check` and returns its result (never panics, never waits unbounded).
+pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
+    let started = Instant::now();
+    let mut runner = Runner {
+        check,
+        ctx,
+        conns: HashMap::new(),
+        vars: HashMap::new(),
+        tracer: Tracer {
+            start: started,
+            entries: Vec::new(),
+            secrets: ctx.password.iter().cloned().collect(),
+        },
+        notes: Vec::new(),
+        worst: Verdict::Pass,
+    };
+    let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
+    let outcome = tokio::time::timeout(limit, runner.run()).await;
+    let (verdict, expected, observed) = match outcome {
+        Err(_) => (
+            Verdict::Error,
+            None,
+            Some(format!(
+                "check did not finish within {} ms",
+                limit.as_millis()
+            )),
+        ),
+        Ok(Ok(())) => (runner.worst, None, None),
+        Ok(Err(Stop::Deviation {
+            expected,
+            observed,
+            level,
+        })) => {
+            let v = match level {
+                Level::Must => Verdict::Fail,
+                Level::Should => Verdict::NonStrict,
+                Level::May => Verdict::Pass,
+            };
+            if level == Level::May {
+                runner.notes.push(format!(
+                    "MAY not taken: expected {expected}, observed {observed}"
+                ));
+            }
+            (v.max(runner.worst), Some(expected), Some(observed))
+        }
+        Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(e)),
+    };
+    for conn in runner.conns.values_mut() {
+        if let Some(mut io) = conn.io.take() {
+            let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
+        }
+    }
+    CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        version: check.version,
+        cites: check.cites.clone(),
+        level: check.level,
+        verdict,
+        expected: expected.or_else(|| (verdict != Verdict::Pass).then(|| check.expect.clone())),
+        observed,
+        notes: std::mem::take(&mut runner.notes),
+        trace: std::mem::take(&mut runner.tracer.entries),
+        duration_ms: started.elapsed().as_millis() as u64,
+        skip_reason: None,
+    }
+}
+
+struct Runner<'c> {
+    check: &'c Check,
+    ctx: &'c RunContext,
+    conns: HashMap<String, Conn>,
+    vars: HashMap<String, Value>,
+    tracer: Tracer,
+    notes: Vec<String>,
+    worst: Verdict,
+}
+
+/// A short alphanumeric tag for `s` (client ids must stay within 23 characters for 3.1.1 brokers).
+pub fn tag(s: &str, len: usize) -> String {
+    // FNV-1a, then base 36.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = String::new();
+    while out.len() < len {
+        let d = (h % 36) as u32;
+        out.push(char::from_digit(d, 36).unwrap_or('0'));
+        h /= 36;
+        if h == 0 {
+            h = 0x9e37_79b9_7f4a_7c15 ^ out.len() as u64;
+        }
+    }
+    out
+}
+
+impl Runner<'_> {
+    fn timeout(&self, ms: Option<u64>) -> Duration {
+        ms.map_or(self.ctx.timeout, Duration::from_millis)
+    }
+
+    /// This check's private topic root.
+    fn topic_root(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.ctx.topic_root.trim_end_matches('/'),
+            self.ctx.run_id,
+            tag(&self.check.id, 6)
+        )
+    }
+
+    fn client_id(&self, client: &str) -> String {
+        format!(
+            "{}{}",
+            self.ctx.client_id_prefix,
+            tag(
+                &format!("{}|{}|{}", self.ctx.run_id, self.check.id, client),
+                12
+            )
+        )
+    }
+
+    /// Expands `${...}` variables.
+    fn subst(&self, v: &Value) -> Result<Value, Stop> {
+        Ok(match v {
+            Value::String(s) => {
+                if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                    if !name.contains("${") && !name.contains('}') {
+                        return self.var(name);
+                    }
+                }
+                let mut out = String::new();
+                let mut rest = s.as_str();
+                while let Some(at) = rest.find("${") {
+                    out.push_str(&rest[..at]);
+                    let Some(end) = rest[at..].find('}') else {
+                        return Err(Stop::Error(format!("unterminated variable in {s:?}")));
+                    };
+                    let name = &rest[at + 2..at + end];
+                    match self.var(name)? {
+                        Value::String(x) => out.push_str(&x),
+                        other => out.push_str(&other.to_string()),
+                    }
+                    rest = &rest[at + end + 1..];
+                }
+                out.push_str(rest);
+                Value::String(out)
+            }
+            Value::Array(a) => {
+                Value::Array(a.iter().map(|x| self.subst(x)).collect::<Result<_, _>>()?)
+            }
+            Value::Object(m) => {
+                let mut o = Map::new();
+                for (k, x) in m {
+                    o.insert(k.clone(), self.subst(x)?);
+                }
+                Value::Object(o)
+            }
+            other => other.clone(),
+        })
+    }
+
+    fn var(&self, name: &str) -> Result<Value, Stop> {
+        if name == "t" {
+            return Ok(self.topic_root().into());
+        }
+        if let Some(client) = name.strip_prefix("client_id:") {
+            return Ok(self.client_id(client).into());
+        }
+        if let Some(key) = name.strip_prefix("profile.") {
+            return self
+                .ctx
+                .profile
+                .value(key)
+                .ok_or_else(|| Stop::Error(format!("profile has no value {key}")));
+        }
+        self.vars
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Stop::Error(format!("variable ${{{name}}} is not set")))
+    }
+
+    fn save(
+        &mut self,
+        packet: &Value,
+        save: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), Stop> {
+        for (name, pointer) in save {
+            let v = packet
+                .pointer(pointer)
+                .ok_or_else(|| Stop::Deviation {
+                    expected: format!("a value at {pointer} to save as {name}"),
+                    observed: packet.to_string(),
+                    level: Level::Must,
+                })?
+                .clone();
+            self.vars.insert(name.clone(), v);
+        }
+        Ok(())
+    }
+
+    async fn run(&mut self) -> Result<(), Stop> {
+        for (n, step) in self.check.steps.iter().enumerate() {
+            self.step(step).await.map_err(|e| match e {
+                Stop::Error(m) => Stop::Error(format!("step {} ({}): {m}", n + 1, step_name(step))),
+                d => d,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn conn(&mut self, client: &str) -> Result<&mut Conn, Stop> {
+        self.conns
+            .get_mut(client)
+            .ok_or_else(|| Stop::Error(format!("client {client} is not open")))
+    }
+
+    async fn open(&mut self, client: &str) -> Result<(), Stop> {
+        let io = transport::connect(&self.ctx.target, self.ctx.timeout)
+            .await
+            .map_err(|e| Stop::Error(format!("cannot connect to {}: {e}", self.ctx.target)))?;
+        let version = self.check.version.protocol();
+        self.tracer.add(
+            client,
+            Direction::Event,
+            None,
+            None,
+            Some(format!("connected to {}", self.ctx.target)),
+        );
+        self.conns.insert(
+            client.to_string(),
+            Conn {
+                io: Some(io),
+                buf: BytesMut::with_capacity(4096),
+                decoder: FrameDecoder::new(DecoderConfig::client(version)),
+                version,
+                auto_ack: true,
+                queued: VecDeque::new(),
+                closed: None,
+            },
+        );
+        Ok(())
+    }
+
+    async fn send_bytes(
+        &mut self,
+        client: &str,
+        bytes: &[u8],
+        packet: Option<Value>,
+    ) -> Result<(), Stop> {
+        self.tracer
+            .add(client, Direction::Sent, Some(bytes), packet, None);
+        let conn = self.conn(client)?;
+        let Some(io) = conn.io.as_mut() else {
+            // Sending on a closed connection: the close is what the next expectation will see.
+            return Ok(());
+        };
+        let r = tokio::time::timeout(Duration::from_secs(5), io.write_all(bytes)).await;
+        if !matches!(r, Ok(Ok(()))) {
+            let why = match r {
+                Ok(Err(e)) => format!("write failed: {e}"),
+                _ => "write timed out".to_string(),
+            };
+            conn.closed.get_or_insert(why.clone());
+            conn.io = None;
+            self.tracer
+                .add(client, Direction::Event, None, None, Some(why));
+        }
+        Ok(())
+    }
+
+    async fn send_json(&mut self, client: &str, packet: &Value) -> Result<(), Stop> {
+        let packet = self.subst(packet)?;
+        let version = self.conn(client)?.version;
+        let bytes = json::encode(&packet, version)
+            .map_err(|e| Stop::Error(format!("packet {packet}: {e}")))?;
+        self.send_bytes(client, &bytes, Some(packet)).await
+    }
+
+    /// The next event on `client`, answering acknowledgements automatically when asked to.
+    async fn next_event(&mut self, client: &str, wait: Duration) -> Result<Event, Stop> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let conn = self.conn(client)?;
+            if let Some(e) = conn.queued.pop_front() {
+                return Ok(e);
+            }
+            // A whole packet in the buffer?
+            match conn.decoder.decode(&mut conn.buf) {
+                Ok(Some(frame)) => {
+                    let version = conn.version;
+                    let bytes = frame.bytes().to_vec();
+                    let packet = match frame.packet() {
+                        Ok(p) => json::to_json(&p, version),
+                        Err(e) => return Ok(Event::Malformed(e.to_string(), json::hex(&bytes))),
+                    };
+                    self.tracer.add(
+                        client,
+                        Direction::Received,
+                        Some(&bytes),
+                        Some(packet.clone()),
+                        None,
+                    );
+                    if self.auto_ack(client, &packet).await? {
+                        continue;
+                    }
+                    return Ok(Event::Packet(packet, json::hex(&bytes)));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let hex = json::hex(&conn.buf[..conn.buf.len().min(64)]);
+                    // Keep watching for the close: an outcome may accept these bytes.
+                    conn.buf.clear();
+                    let msg = format!("{e} (bytes {hex})");
+                    self.tracer.add(
+                        client,
+                        Direction::Event,
+                        None,
+                        None,
+                        Some(format!("malformed packet from the broker: {msg}")),
+                    );
+                    return Ok(Event::Malformed(msg, hex));
+                }
+            }
+            let conn = self.conn(client)?;
+            if let Some(why) = &conn.closed {
+                return Ok(Event::Closed(why.clone()));
+            }
+            let Some(io) = conn.io.as_mut() else {
+                return Ok(Event::Closed("closed".into()));
+            };
+            let mut chunk = [0u8; 8192];
+            let read = tokio::time::timeout_at(deadline, io.read(&mut chunk)).await;
+            match read {
+                Err(_) => return Ok(Event::Timeout),
+                Ok(Ok(0)) => {
+                    conn.closed = Some("closed by the broker".into());
+                    conn.io = None;
+                    self.tracer.add(
+                        client,
+                        Direction::Event,
+                        None,
+                        None,
+                        Some("connection closed by the broker".into()),
+                    );
+                }
+                Ok(Ok(n)) => conn.buf.extend_from_slice(&chunk[..n]),
+                Ok(Err(e)) => {
+                    let why = format!("connection reset: {e}");
+                    conn.closed = Some(why.clone());
+                    conn.io = None;
+                    self.tracer
+                        .add(client, Direction::Event, None, None, Some(why));
+                }
+            }
+        }
+    }
+
+    /// Answers QoS handshakes for clients in auto-ack mode. Returns true when the packet was
+    /// consumed (PUBREL answered with PUBCOMP).
+    async fn auto_ack(&mut self, client: &str, packet: &Value) -> Result<bool, Stop> {
+        if !self.conn(client)?.auto_ack {
+            return Ok(false);
+        }
+        let ty = packet["type"].as_str().unwrap_or_default();
+        let id = packet["packet_id"].clone();
+        match (ty, packet["qos"].as_u64()) {
+            ("PUBLISH", Some(1)) => {
+                self.send_json(client, &json!({"type": "PUBACK", "packet_id": id}))
+                    .await?
+            }
+            ("PUBLISH", Some(2)) => {
+                self.send_json(client, &json!({"type": "PUBREC", "packet_id": id}))
+                    .await?
+            }
+            ("PUBREC", _) if packet["reason_code"].as_u64().unwrap_or(0) < 0x80 => {
+                self.send_json(client, &json!({"type": "PUBREL", "packet_id": id}))
+                    .await?
+            }
+            ("PUBREL", _) => {
+                self.send_json(client, &json!({"type": "PUBCOMP", "packet_id": id}))
+                    .await?;
+                return Ok(true);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    fn deviation(&self, expected: String, observed: &Event, level: Level) -> Stop {
+        Stop::Deviation {
+            expected,
+            observed: observed.describe(),
+            level,
+        }
+    }
+
+    async fn expect(
+        &mut self,
+        client: &str,
+        pattern: &Value,
+        ms: Option<u64>,
+        level: Level,
+    ) -> Result<Value, Stop> {
+        let pattern = self.subst(pattern)?;
+        let wait = self.timeout(ms);
+        let event = self.next_event(client, wait).await?;
+        match &event {
+            Event::Packet(p, _) => match pattern::matches(&pattern, p) {
+                Ok(()) => Ok(p.clone()),
+                Err((path, why)) => Err(Stop::Deviation {
+                    expected: pattern.to_string(),
+                    observed: format!("{p} ({path} {why})"),
+                    level,
+                }),
+            },
+            Event::Timeout => Err(Stop::Deviation {
+                expected: pattern.to_string(),
+                observed: format!("nothing within {} ms", wait.as_millis()),
+                level,
+            }),
+            other => Err(self.deviation(pattern.to_string(), other, level)),
+        }
+    }
+
+    /// After a packet matched, checks the connection closes next.
+    async fn expect_closed_now(
+        &mut self,
+        client: &str,
+        ms: Option<u64>,
+    ) -> Result<Option<Event>, Stop> {
+        let wait = self.timeout(ms);
+        let e = self.next_event(client, wait).await?;
+        Ok(match e {
+            Event::Closed(_) => None,
+            other => Some(other),
+        })
+    }
+
+    fn note_level(&mut self, level: Level, note: Option<&String>) {
+        let v = match level {
+            Level::Must => Verdict::Pass,
+            Level::Should => Verdict::NonStrict,
+            Level::May => Verdict::Pass,
+        };
+        self.worst = self.worst.max(v);
+        if level != Level::Must {
+            if let Some(n) = note {
+                self.notes.push(n.clone());
+            }
+        }
+    }
+
+    async fn expect_any(
+        &mut self,
+        client: &str,
+        outcomes: &[Outcome],
+        ms: Option<u64>,
+    ) -> Result<(), Stop> {
+        let wait = self.timeout(ms);
+        let event = self.next_event(client, wait).await?;
+        let describe = |o: &Outcome| match (&o.packet, &o.bytes, o.close) {
+            (Some(p), _, true) => format!("{p} then close"),
+            (Some(p), _, false) => p.to_string(),
+            (None, Some(b), true) => format!("bytes {b} then close"),
+            (None, Some(b), false) => format!("bytes {b}"),
+            (None, None, _) => "connection closed".to_string(),
+        };
+        let mut expected = Vec::new();
+        for o in outcomes {
+            let o = Outcome {
+                packet: o.packet.as_ref().map(|p| self.subst(p)).transpose()?,
+                ..o.clone()
+            };
+            expected.push(describe(&o));
+            let raw_match = match (&o.bytes, &event) {
+                (Some(b), Event::Packet(_, hex) | Event::Malformed(_, hex)) => {
+                    let want: String = b
+                        .chars()
+                        .filter(char::is_ascii_hexdigit)
+                        .collect::<String>()
+                        .to_lowercase();
+                    !want.is_empty() && hex.starts_with(&want)
+                }
+                _ => false,
+            };
+            let packet_match = match (&o.packet, &event) {
+                (Some(p), Event::Packet(actual, _)) if pattern::matches(p, actual).is_ok() => {
+                    Some(actual.clone())
+                }
+                _ => None,
+            };
+            if raw_match || packet_match.is_some() {
+                if let Some(actual) = &packet_match {
+                    self.save(actual, &o.save)?;
+                }
+                if o.close {
+                    if let Some(other) = self.expect_closed_now(client, ms).await? {
+                        return Err(self.deviation(
+                            format!("{} then close", describe(&o)),
+                            &other,
+                            self.check.level,
+                        ));
+                    }
+                }
+                self.note_level(o.level, o.note.as_ref());
+                return Ok(());
+            }
+            if o.packet.is_none()
+                && o.bytes.is_none()
+                && o.close
+                && matches!(event, Event::Closed(_))
+            {
+                self.note_level(o.level, o.note.as_ref());
+                return Ok(());
+            }
+        }
+        let observed = match &event {
+            Event::Timeout => format!("nothing within {} ms", wait.as_millis()),
+            e => e.describe(),
+        };
+        Err(Stop::Deviation {
+            expected: format!("one of: {}", expected.join(" | ")),
+            observed,
+            level: self.check.level,
+        })
+    }
+
+    async fn barrier(&mut self, client: &str, level: Level) -> Result<(), Stop> {
+        self.send_json(client, &json!({"type": "PINGREQ"})).await?;
+        let wait = self.ctx.timeout;
+        let event = self.next_event(client, wait).await?;
+        match &event {
+            Event::Packet(p, _) if p["type"] == "PINGRESP" => Ok(()),
+            Event::Timeout => Err(Stop::Deviation {
+                expected: "PINGRESP to the barrier PINGREQ".into(),
+                observed: format!("nothing within {} ms", wait.as_millis()),
+                level,
+            }),
+            other => Err(self.deviation(
+                "nothing before the PINGRESP of the barrier".into(),
+                other,
+                level,
+            )),
+        }
+    }
+
+    fn connect_packet(&self, client: &str, overrides: Option<&Value>) -> Result<Value, Stop> {
+        let version = self.check.version.protocol();
+        let clean_key = if version.is_v5() {
+            "clean_start"
+        } else {
+            "clean_session"
+        };
+        let mut packet = json!({
+            "type": "CONNECT",
+            "protocol_version": version.level(),
+            clean_key: true,
+            "keep_alive": 60,
+            "client_identifier": self.client_id(client),
+        });
+        if let Some(u) = &self.ctx.username {
+            packet["username"] = u.clone().into();
+        }
+        if let Some(p) = &self.ctx.password {
+            packet["password"] = json::hex(p.as_bytes()).into();
+        }
+        if let Some(Value::Object(o)) = overrides.map(|o| self.subst(o)).transpose()? {
+            for (k, v) in o {
+                let k = if k == "clean_start" || k == "clean_session" {
+                    clean_key.to_string()
+                } else {
+                    k
+                };
+                if v.is_null() {
+                    packet.as_object_mut().map(|m| m.remove(&k));
+                } else {
+                    packet[k] = v;
+                }
+            }
+        }
+        Ok(packet)
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<(), Stop> {
+        match step {
+            Step::Open { client } => self.open(client).await,
+            Step::Connect {
+                client,
+                connect,
+                expect,
+                auto_ack,
+                save,
+                timeout_ms,
+            } => {
+                let packet = self.connect_packet(client, connect.as_ref())?;
+                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
+                    self.open(client).await?;
+                }
+                // The limits this client announces bind what the broker may send it.
+                let conn = self.conn(client)?;
+                conn.auto_ack = *auto_ack;
+                let props = &packet["properties"];
+                let mut cfg = DecoderConfig::client(conn.version)
+                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
+                if let Some(m) = props["maximum_packet_size"].as_u64() {
+                    cfg = cfg.max_packet_size(m as u32);
+                }
+                conn.decoder.set_config(cfg);
+                self.send_json(client, &packet).await?;
+                let pattern = expect.clone().unwrap_or_else(|| {
+                    if self.check.version.protocol().is_v5() {
+                        json!({"type": "CONNACK", "reason_code": 0})
+                    } else {
+                        json!({"type": "CONNACK", "return_code": 0})
+                    }
+                });
+                let connack = self
+                    .expect(client, &pattern, *timeout_ms, self.check.level)
+                    .await?;
+                self.save(&connack, save)
+            }
+            Step::Send { client, packet } => self.send_json(client, packet).await,
+            Step::SendRaw { client, hex } => {
+                let hex = match self.subst(&Value::String(hex.clone()))? {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                let bytes = json::unhex(&hex).map_err(|e| Stop::Error(format!("bad hex: {e}")))?;
+                self.send_bytes(client, &bytes, None).await
+            }
+            Step::SendVector { client, vector } => {
+                let v = self
+                    .ctx
+                    .vectors
+                    .get(vector)
+                    .ok_or_else(|| Stop::Error(format!("no vector {vector}")))?;
+                let bytes = v.vector.bytes().map_err(Stop::Error)?;
+                let note = Value::String(format!("vector {vector}: {}", v.vector.comment));
+                self.send_bytes(client, &bytes, Some(json!({"raw": note})))
+                    .await
+            }
+            Step::Expect {
+                client,
+                packet,
+                save,
+                timeout_ms,
+                level,
+            } => {
+                let got = self.expect(client, packet, *timeout_ms, *level).await?;
+                self.save(&got, save)
+            }
+            Step::ExpectAny {
+                client,
+                outcomes,
+                timeout_ms,
+            } => self.expect_any(client, outcomes, *timeout_ms).await,
+            Step::ExpectClose {
+                client,
+                disconnect,
+                timeout_ms,
+                level,
+            } => {
+                let wait = self.timeout(*timeout_ms);
+                let first = self.next_event(client, wait).await?;
+                let first = match &first {
+                    Event::Packet(p, _) if p["type"] == "DISCONNECT" => {
+                        if let Some(pat) = disconnect {
+                            let pat = self.subst(pat)?;
+                            if let Err((path, why)) = pattern::matches(&pat, p) {
+                                return Err(Stop::Deviation {
+                                    expected: format!("{pat} then close"),
+                                    observed: format!("{p} ({path} {why})"),
+                                    level: *level,
+                                });
+                            }
+                        }
+                        self.next_event(client, wait).await?
+                    }
+                    _ => first,
+                };
+                match first {
+                    Event::Closed(_) => Ok(()),
+                    Event::Timeout => Err(Stop::Deviation {
+                        expected: "the broker closes the connection".into(),
+                        observed: format!("still open after {} ms", wait.as_millis()),
+                        level: *level,
+                    }),
+                    other => Err(self.deviation(
+                        "the broker closes the connection".into(),
+                        &other,
+                        *level,
+                    )),
+                }
+            }
+            Step::ExpectNothing {
+                client,
+                wait_ms,
+                level,
+            } => {
+                if let Some(ms) = wait_ms {
+                    tokio::time::sleep(Duration::from_millis(*ms)).await;
+                }
+                self.barrier(client, *level).await
+            }
+            Step::ExpectOpen { client, level } => self.barrier(client, *level).await,
+            Step::Wait { ms } => {
+                tokio::time::sleep(Duration::from_millis(*ms)).await;
+                Ok(())
+            }
+            Step::Close { client } => {
+                let conn = self.conn(client)?;
+                if let Some(mut io) = conn.io.take() {
+                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+                }
+                conn.closed = Some("closed by the test client".into());
+                self.tracer.add(
+                    client,
+                    Direction::Event,
+                    None,
+                    None,
+                    Some("closed the connection without DISCONNECT".into()),
+                );
+                Ok(())
+            }
+            Step::Disconnect { client, packet } => {
+                let mut p = json!({"type": "DISCONNECT"});
+                if let Some(Value::Object(o)) = packet {
+                    for (k, v) in o {
+                        p[k] = v.clone();
+                    }
+                }
+                self.send_json(client, &p).await?;
+                let conn = self.conn(client)?;
+                if let Some(mut io) = conn.io.take() {
+                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+                }
+                conn.closed = Some("closed by the test client".into());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn step_name(step: &Step) -> &'static str {
+    match step {
+        Step::Open { .. } => "open",
+        Step::Connect { .. } => "connect",
+        Step::Send { .. } => "send",
+        Step::SendRaw { .. } => "send_raw",
+        Step::SendVector { .. } => "send_vector",
+        Step::Expect { .. } => "expect",
+        Step::ExpectAny { .. } => "expect_any",
+        Step::ExpectClose { .. } => "expect_close",
+        Step::ExpectNothing { .. } => "expect_nothing",
+        Step::ExpectOpen { .. } => "expect_open",
+        Step::Wait { .. } => "wait",
+        Step::Close { .. } => "close",
+        Step::Disconnect { .. } => "disconnect",
+    }
+}

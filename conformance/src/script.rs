@@ -1,0 +1,616 @@
+//! Checks as scripts of steps. Built-in checks build these in Rust; QA teams write the same
+//! structure as JSON files and load them with `--checks DIR` (format in `conformance/README.md`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How much a broker's deviation weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A MUST (or a value the vendor documents): deviating fails.
+    #[default]
+    Must,
+    /// A SHOULD: deviating is "non-strict".
+    Should,
+    /// A MAY: taking either branch passes; recorded for information.
+    May,
+}
+
+/// A protocol version a check applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Version {
+    /// MQTT 3.1.1.
+    #[serde(rename = "3.1.1")]
+    V311,
+    /// MQTT 5.0.
+    #[serde(rename = "5.0")]
+    V5,
+}
+
+impl Version {
+    /// The codec's version.
+    pub fn protocol(self) -> mqtt_codec::ProtocolVersion {
+        match self {
+            Version::V311 => mqtt_codec::ProtocolVersion::V3_1_1,
+            Version::V5 => mqtt_codec::ProtocolVersion::V5,
+        }
+    }
+
+    /// "3.1.1" or "5.0".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V311 => "3.1.1",
+            Version::V5 => "5.0",
+        }
+    }
+
+    /// The check-id prefix: "v311" or "v5".
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Version::V311 => "v311",
+            Version::V5 => "v5",
+        }
+    }
+}
+
+/// Something a check needs from the broker; missing ones make the check "skipped" with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Retained messages (CONNACK Retain Available not 0; profile).
+    Retain,
+    /// QoS 1 delivery (Maximum QoS ≥ 1).
+    Qos1,
+    /// QoS 2 delivery (Maximum QoS 2).
+    Qos2,
+    /// Wildcard subscriptions.
+    WildcardSubscriptions,
+    /// Subscription Identifiers.
+    SubscriptionIdentifiers,
+    /// Shared subscriptions.
+    SharedSubscriptions,
+    /// Topic aliases from the client (Topic Alias Maximum > 0).
+    TopicAliases,
+    /// The profile documents a value under this key (see `Profile`).
+    Profile(String),
+    /// The runner may use a broker that is allowed to take several seconds (long timers).
+    Slow,
+}
+
+/// One possible reaction of the broker in [`Step::ExpectAny`].
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// A packet pattern the next packet must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<Value>,
+    /// The next packet's exact bytes (hex; a prefix is enough), for answers the version's decoder
+    /// would refuse (e.g. a 3.1.1-style CONNACK to an unsupported 5.0 CONNECT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<String>,
+    /// The connection must then be closed (or, with no packet, be closed as the next event).
+    #[serde(default)]
+    pub close: bool,
+    /// The weight of this outcome: `should` makes the verdict "non-strict" when it is the one seen.
+    #[serde(default)]
+    pub level: Level,
+    /// Shown when this outcome is the one seen and it is not `must`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Variables to save from the packet (name -> JSON pointer such as `/packet_id`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub save: BTreeMap<String, String>,
+}
+
+/// One step of a script. Every waiting step has a deadline (`timeout_ms`, else the run's
+/// `--timeout`).
+///
+/// Strings in packets and patterns may contain variables: `${t}` (this check's private topic
+/// root), `${client_id:NAME}` (the client id of client NAME), `${profile.KEY}` (a profile value) and
+/// any name saved by an earlier step. A string that is exactly one variable takes the variable's
+/// JSON type (so `"${pid}"` can stand for a number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Open a network connection named `client` (no CONNECT yet).
+    Open {
+        /// Client name.
+        client: String,
+    },
+    /// Open a connection, send CONNECT (defaults merged with `connect`), and expect CONNACK
+    /// matching `expect` (default: success).
+    Connect {
+        /// Client name.
+        client: String,
+        /// CONNECT fields overriding the defaults (JSON form; `null` removes a default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect: Option<Value>,
+        /// CONNACK pattern; default `{"reason_code": 0}` (5.0) / `{"return_code": 0}` (3.1.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect: Option<Value>,
+        /// Acknowledge incoming QoS 1/2 PUBLISH packets automatically (default true).
+        #[serde(default = "yes")]
+        auto_ack: bool,
+        /// Variables to save from the CONNACK.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        save: BTreeMap<String, String>,
+        /// Deadline for the CONNACK.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// Send a packet given in the JSON form.
+    Send {
+        /// Client name.
+        client: String,
+        /// The packet.
+        packet: Value,
+    },
+    /// Send raw bytes (hex; spaces and `|` ignored), e.g. a malformed packet or a vector.
+    SendRaw {
+        /// Client name.
+        client: String,
+        /// The bytes.
+        hex: String,
+    },
+    /// Send the bytes of a vector from `vectors/` by id.
+    SendVector {
+        /// Client name.
+        client: String,
+        /// Vector id.
+        vector: String,
+    },
+    /// The next packet must match `packet`.
+    Expect {
+        /// Client name.
+        client: String,
+        /// Pattern.
+        packet: Value,
+        /// Variables to save (name -> JSON pointer).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        save: BTreeMap<String, String>,
+        /// Deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+        /// Weight of a mismatch.
+        #[serde(default)]
+        level: Level,
+    },
+    /// The next event must be one of several legal reactions.
+    ExpectAny {
+        /// Client name.
+        client: String,
+        /// The legal reactions.
+        outcomes: Vec<Outcome>,
+        /// Deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// The broker must close the connection (a DISCONNECT matching `disconnect` may come first;
+    /// without `disconnect`, any DISCONNECT is allowed).
+    ExpectClose {
+        /// Client name.
+        client: String,
+        /// Pattern for an optional DISCONNECT before the close.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disconnect: Option<Value>,
+        /// Deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+        /// Weight of the broker keeping the connection open.
+        #[serde(default)]
+        level: Level,
+    },
+    /// Nothing may arrive before a PINGREQ/PINGRESP round trip: proves a "must not send".
+    ExpectNothing {
+        /// Client name.
+        client: String,
+        /// Wait this long before the barrier (for things sent later, such as a delayed Will).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wait_ms: Option<u64>,
+        /// Weight of something arriving.
+        #[serde(default)]
+        level: Level,
+    },
+    /// The connection must still be open: a PINGREQ is answered.
+    ExpectOpen {
+        /// Client name.
+        client: String,
+        /// Weight of the connection having been closed.
+        #[serde(default)]
+        level: Level,
+    },
+    /// Pause.
+    Wait {
+        /// Milliseconds.
+        ms: u64,
+    },
+    /// Close the network connection without DISCONNECT.
+    Close {
+        /// Client name.
+        client: String,
+    },
+    /// Send DISCONNECT (reason code, properties) and close.
+    Disconnect {
+        /// Client name.
+        client: String,
+        /// DISCONNECT fields (JSON form).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packet: Option<Value>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A check: a stable id, what it verifies, and its script.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Stable id, `<version>/<section>/<slug>`, e.g. `v5/3.1.2/reserved-flag`.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Normative statement ids verified (in the numbering of `version`).
+    #[serde(default)]
+    pub cites: Vec<String>,
+    /// The protocol version the script speaks.
+    pub version: Version,
+    /// Weight of the check's expectations unless a step says otherwise.
+    #[serde(default)]
+    pub level: Level,
+    /// What the broker must offer; otherwise skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<Requirement>,
+    /// What a conforming broker does, in one line (shown with failures).
+    #[serde(default)]
+    pub expect: String,
+    /// Run alone, not concurrently with other checks (e.g. it subscribes to `#`).
+    #[serde(default)]
+    pub exclusive: bool,
+    /// Deadline for the whole check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+impl Check {
+    /// The spec section in the id (`3.1.2` in `v5/3.1.2/reserved-flag`).
+    pub fn section(&self) -> &str {
+        self.id.split('/').nth(1).unwrap_or("")
+    }
+}
+
+// Builders for checks written in Rust. They keep built-in checks short and make them read like
+// the JSON scripts.
+
+/// A step builder namespace: `s::connect("a")`, `s::send("a", json!(...))`, ...
+pub mod s {
+    use super::*;
+
+    /// [`Step::Open`].
+    pub fn open(client: &str) -> Step {
+        Step::Open {
+            client: client.into(),
+        }
+    }
+
+    /// [`Step::Connect`] with defaults, expecting success.
+    pub fn connect(client: &str) -> Step {
+        connect_with(client, Value::Null)
+    }
+
+    /// [`Step::Connect`] overriding CONNECT fields.
+    pub fn connect_with(client: &str, fields: Value) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: None,
+            auto_ack: true,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::Connect`] with a CONNACK pattern.
+    pub fn connect_expect(client: &str, fields: Value, connack: Value) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: Some(connack),
+            auto_ack: true,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::Connect`] without automatic acknowledgements.
+    pub fn connect_manual(client: &str, fields: Value) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: None,
+            auto_ack: false,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::Send`].
+    pub fn send(client: &str, packet: Value) -> Step {
+        Step::Send {
+            client: client.into(),
+            packet,
+        }
+    }
+
+    /// [`Step::SendRaw`].
+    pub fn send_raw(client: &str, hex: &str) -> Step {
+        Step::SendRaw {
+            client: client.into(),
+            hex: hex.into(),
+        }
+    }
+
+    /// [`Step::SendVector`].
+    pub fn send_vector(client: &str, id: &str) -> Step {
+        Step::SendVector {
+            client: client.into(),
+            vector: id.into(),
+        }
+    }
+
+    /// [`Step::Expect`].
+    pub fn expect(client: &str, packet: Value) -> Step {
+        Step::Expect {
+            client: client.into(),
+            packet,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::Expect`] at a given level.
+    pub fn expect_level(client: &str, packet: Value, level: Level) -> Step {
+        Step::Expect {
+            client: client.into(),
+            packet,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+            level,
+        }
+    }
+
+    /// [`Step::Expect`] saving variables.
+    pub fn expect_save(client: &str, packet: Value, save: &[(&str, &str)]) -> Step {
+        Step::Expect {
+            client: client.into(),
+            packet,
+            save: save
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            timeout_ms: None,
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::Expect`] with its own deadline.
+    pub fn expect_within(client: &str, packet: Value, ms: u64) -> Step {
+        Step::Expect {
+            client: client.into(),
+            packet,
+            save: BTreeMap::new(),
+            timeout_ms: Some(ms),
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::ExpectAny`].
+    pub fn expect_any(client: &str, outcomes: Vec<Outcome>) -> Step {
+        Step::ExpectAny {
+            client: client.into(),
+            outcomes,
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::ExpectAny`] with its own deadline.
+    pub fn expect_any_within(client: &str, outcomes: Vec<Outcome>, ms: u64) -> Step {
+        Step::ExpectAny {
+            client: client.into(),
+            outcomes,
+            timeout_ms: Some(ms),
+        }
+    }
+
+    /// [`Step::ExpectClose`] allowing any DISCONNECT first.
+    pub fn expect_close(client: &str) -> Step {
+        Step::ExpectClose {
+            client: client.into(),
+            disconnect: None,
+            timeout_ms: None,
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::ExpectClose`] within a deadline.
+    pub fn expect_close_within(client: &str, ms: u64) -> Step {
+        Step::ExpectClose {
+            client: client.into(),
+            disconnect: None,
+            timeout_ms: Some(ms),
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::ExpectNothing`].
+    pub fn expect_nothing(client: &str) -> Step {
+        Step::ExpectNothing {
+            client: client.into(),
+            wait_ms: None,
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::ExpectNothing`] after waiting.
+    pub fn expect_nothing_after(client: &str, ms: u64) -> Step {
+        Step::ExpectNothing {
+            client: client.into(),
+            wait_ms: Some(ms),
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::ExpectOpen`].
+    pub fn expect_open(client: &str) -> Step {
+        Step::ExpectOpen {
+            client: client.into(),
+            level: Level::Must,
+        }
+    }
+
+    /// [`Step::Wait`].
+    pub fn wait(ms: u64) -> Step {
+        Step::Wait { ms }
+    }
+
+    /// [`Step::Close`].
+    pub fn close(client: &str) -> Step {
+        Step::Close {
+            client: client.into(),
+        }
+    }
+
+    /// [`Step::Disconnect`] (normal).
+    pub fn disconnect(client: &str) -> Step {
+        Step::Disconnect {
+            client: client.into(),
+            packet: None,
+        }
+    }
+
+    /// [`Step::Disconnect`] with fields.
+    pub fn disconnect_with(client: &str, packet: Value) -> Step {
+        Step::Disconnect {
+            client: client.into(),
+            packet: Some(packet),
+        }
+    }
+
+    /// An [`Outcome`]: this packet.
+    pub fn packet(p: Value) -> Outcome {
+        Outcome {
+            packet: Some(p),
+            ..Outcome::default()
+        }
+    }
+
+    /// An [`Outcome`]: this packet, then the connection closes.
+    pub fn packet_then_close(p: Value) -> Outcome {
+        Outcome {
+            packet: Some(p),
+            close: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// An [`Outcome`]: these exact bytes (hex prefix), then the connection closes.
+    pub fn bytes_then_close(hex: &str) -> Outcome {
+        Outcome {
+            bytes: Some(hex.into()),
+            close: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// An [`Outcome`]: the connection closes.
+    pub fn closed() -> Outcome {
+        Outcome {
+            close: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// Marks an outcome as only meeting a SHOULD.
+    pub fn should(mut o: Outcome, note: &str) -> Outcome {
+        o.level = Level::Should;
+        o.note = Some(note.into());
+        o
+    }
+
+    /// Marks an outcome as a MAY branch.
+    pub fn may(mut o: Outcome, note: &str) -> Outcome {
+        o.level = Level::May;
+        o.note = Some(note.into());
+        o
+    }
+}
+
+/// Builds a [`Check`].
+#[derive(Debug, Clone)]
+pub struct CheckBuilder(Check);
+
+/// Starts a check with `id` (`v5/3.1.2/slug`), `title` and steps.
+pub fn check(version: Version, section: &str, slug: &str, title: &str) -> CheckBuilder {
+    CheckBuilder(Check {
+        id: format!("{}/{section}/{slug}", version.prefix()),
+        title: title.into(),
+        cites: Vec::new(),
+        version,
+        level: Level::Must,
+        requires: Vec::new(),
+        expect: String::new(),
+        exclusive: false,
+        timeout_ms: None,
+        steps: Vec::new(),
+    })
+}
+
+impl CheckBuilder {
+    /// Normative statements verified.
+    pub fn cites(mut self, ids: &[&str]) -> Self {
+        self.0.cites = ids.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// The default weight of expectations.
+    pub fn level(mut self, level: Level) -> Self {
+        self.0.level = level;
+        self
+    }
+
+    /// Requirements.
+    pub fn requires(mut self, r: Requirement) -> Self {
+        self.0.requires.push(r);
+        self
+    }
+
+    /// What a conforming broker does.
+    pub fn expect(mut self, text: &str) -> Self {
+        self.0.expect = text.into();
+        self
+    }
+
+    /// Run alone.
+    pub fn exclusive(mut self) -> Self {
+        self.0.exclusive = true;
+        self
+    }
+
+    /// Overall deadline.
+    pub fn timeout_ms(mut self, ms: u64) -> Self {
+        self.0.timeout_ms = Some(ms);
+        self
+    }
+
+    /// The steps.
+    pub fn steps(mut self, steps: Vec<Step>) -> Check {
+        self.0.steps = steps;
+        self.0
+    }
+}
