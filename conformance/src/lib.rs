@@ -17,5 +17,6 @@ pub mod report;
 pub mod runner;
 pub mod script;
 pub mod spec;
+pub mod testing;
 pub mod transport;
 pub mod verdict;

@@ -22,6 +22,9 @@ pub struct Capabilities {
     pub connack: Option<Value>,
     /// Why the probe failed, if it did.
     pub refused: Option<String>,
+    /// The broker explicitly refused the version (a CONNACK failure code), rather than not
+    /// answering: only then are the version's checks skipped.
+    pub explicit: bool,
 }
 
 impl Capabilities {
@@ -139,12 +142,14 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                     version,
                     connack: Some(connack),
                     refused: None,
+                    explicit: false,
                 }
             } else {
                 Capabilities {
                     version,
                     connack: None,
                     refused: Some(format!("CONNACK {connack}")),
+                    explicit: true,
                 }
             });
         }
@@ -155,6 +160,7 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                     version,
                     connack: None,
                     refused: Some("closed without CONNACK".into()),
+                    explicit: false,
                 })
             }
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
@@ -163,6 +169,7 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                     version,
                     connack: None,
                     refused: Some(e.to_string()),
+                    explicit: false,
                 })
             }
             Err(_) => {
@@ -170,6 +177,7 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                     version,
                     connack: None,
                     refused: Some("no CONNACK".into()),
+                    explicit: false,
                 })
             }
         }
@@ -249,7 +257,7 @@ pub async fn run_all(
             ))
         } else {
             match cap {
-                Some(c) if c.connack.is_none() => Some(format!(
+                Some(c) if c.connack.is_none() && c.explicit => Some(format!(
                     "the broker refused MQTT {}: {}",
                     check.version.as_str(),
                     c.refused.as_deref().unwrap_or("")
@@ -310,15 +318,6 @@ fn skipped(check: &Check, why: String) -> CheckResult {
         trace: Vec::new(),
         duration_ms: 0,
         skip_reason: Some(why),
-    }
-}
-
-/// A probe-less capability set for tests against the fake broker.
-pub fn assume(version: Version, connack: Value) -> Capabilities {
-    Capabilities {
-        version,
-        connack: Some(connack),
-        refused: None,
     }
 }
 

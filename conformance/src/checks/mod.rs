@@ -6,9 +6,23 @@
 use crate::profile::Profile;
 use crate::script::Check;
 
+mod auth;
 pub mod common;
 mod connect;
+mod keepalive;
+mod options;
+mod profile;
+mod properties;
+mod publish;
+mod qos;
+mod reasons;
+mod retained;
+mod session;
+mod shared;
+mod subscribe;
 mod vectors;
+mod wildcards;
+mod will;
 
 /// Every built-in check for `profile`.
 pub fn builtin(profile: &Profile, corpus: &mqtt_vectors::Corpus) -> Vec<Check> {
@@ -23,7 +37,23 @@ pub fn builtin(profile: &Profile, corpus: &mqtt_vectors::Corpus) -> Vec<Check> {
 type Module = fn(&Profile) -> Vec<Check>;
 
 /// One line per module.
-const MODULES: &[Module] = &[connect::checks];
+const MODULES: &[Module] = &[
+    connect::checks,
+    session::checks,
+    will::checks,
+    keepalive::checks,
+    auth::checks,
+    publish::checks,
+    qos::checks,
+    retained::checks,
+    properties::checks,
+    subscribe::checks,
+    wildcards::checks,
+    shared::checks,
+    options::checks,
+    reasons::checks,
+    profile::checks,
+];
 
 /// Loads user checks: every `*.json` file in `dir` (recursively) holding one check or an array.
 ///

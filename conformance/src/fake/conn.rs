@@ -562,6 +562,8 @@ impl Conn {
             c.client_identifier.to_owned()
         };
         let mut wills_now = Vec::new();
+        // A session with expiry 0 ends when its connection is taken over (§3.1.4).
+        let mut ended = false;
         if let Some(s) = st.sessions.get_mut(&client_id) {
             if s.conn.is_some() && cfg.has(&Deviation::NoTakeover) {
                 drop(st);
@@ -570,6 +572,7 @@ impl Conn {
             if let Some(old) = s.conn.take() {
                 // [MQTT-3.1.4-3] the existing connection is closed (5.0: DISCONNECT 0x8E first).
                 let _ = old.tx.send(Out::Close(CloseKind::TakenOver));
+                ended = s.expiry == 0 && !cfg.has(&Deviation::SessionNeverExpires);
                 if let Some(w) = s.will.take() {
                     if clean || s.expiry == 0 || !w.is_delayed(cfg) {
                         wills_now.push(w);
@@ -585,9 +588,9 @@ impl Conn {
             }
         }
         let existing = st.sessions.remove(&client_id);
-        let resumed = !clean && existing.is_some();
+        let resumed = !clean && !ended && existing.is_some();
         let mut session = match existing {
-            Some(s) if !clean => s,
+            Some(s) if resumed => s,
             _ => Session::default(),
         };
         session.epoch += 1;

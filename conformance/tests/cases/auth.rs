@@ -1,0 +1,7 @@
+//! Deviation cases for the auth checks.
+
+use super::Case;
+
+pub fn cases() -> Vec<Case> {
+    Vec::new()
+}

@@ -1,0 +1,7 @@
+//! Deviation cases for the subscribe checks.
+
+use super::Case;
+
+pub fn cases() -> Vec<Case> {
+    Vec::new()
+}

@@ -1,0 +1,38 @@
+//! Every built-in check passes against the conforming fake broker (or is skipped because a
+//! profile value or broker feature it needs is absent). A check that fails here is wrong.
+
+use mqtt_conformance::fake::FakeConfig;
+use mqtt_conformance::testing::{builtin, run_against_fake};
+use mqtt_conformance::verdict::Verdict;
+use std::time::Duration;
+
+async fn all_pass(profile: &str, config: FakeConfig) {
+    let checks = builtin(profile);
+    let n = checks.len();
+    let results = run_against_fake(config, checks, profile, Duration::from_millis(2000)).await;
+    assert_eq!(results.len(), n);
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
+        .map(|r| {
+            format!(
+                "{} {}: expected {:?}, observed {:?}",
+                r.verdict.as_str(),
+                r.id,
+                r.expected,
+                r.observed
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} of {n} checks did not pass against the conforming fake broker:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_builtin_check_passes_against_a_conforming_broker() {
+    all_pass("oasis", FakeConfig::default()).await;
+}

@@ -1,0 +1,83 @@
+//! Every built-in check is shown to fail (or to be non-strict) against a fake broker that deviates
+//! the way real brokers do. The cases live in `tests/cases/<area>.rs`; this file runs them
+//! and refuses any built-in check that no case makes fail.
+
+mod cases;
+
+use cases::{Case, Outcome};
+use mqtt_conformance::testing::{builtin, run_against_fake};
+use mqtt_conformance::verdict::Verdict;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn all_cases() -> Vec<Case> {
+    cases::all()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_case_makes_its_checks_deviate() {
+    let mut failures = Vec::new();
+    for case in all_cases() {
+        let checks: Vec<_> = builtin(case.profile)
+            .into_iter()
+            .filter(|c| case.selects(&c.id))
+            .collect();
+        if checks.is_empty() {
+            failures.push(format!("case {:?} selects no check", case.checks));
+            continue;
+        }
+        let results = run_against_fake(
+            case.config.clone(),
+            checks,
+            case.profile,
+            Duration::from_millis(case.timeout_ms),
+        )
+        .await;
+        for r in results {
+            let ok = match case.outcome {
+                Outcome::Fail => r.verdict == Verdict::Fail,
+                Outcome::NonStrict => r.verdict == Verdict::NonStrict,
+                Outcome::NotPass => matches!(r.verdict, Verdict::Fail | Verdict::NonStrict),
+                Outcome::Skipped => r.verdict == Verdict::Skipped,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} under {}: {} (expected {:?})",
+                    r.id,
+                    case.name,
+                    r.verdict.as_str(),
+                    case.outcome
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} deviations not detected:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_builtin_check_has_a_deviating_broker() {
+    let cases = all_cases();
+    let mut uncovered = BTreeSet::new();
+    for profile in ["oasis", "apsaramq", "aliyun-iot"] {
+        for c in builtin(profile) {
+            let covered = cases.iter().any(|case| {
+                case.profile == profile
+                    && !matches!(case.outcome, Outcome::Skipped)
+                    && case.selects(&c.id)
+            });
+            if !covered && (profile == "oasis" || c.id.contains("/profile")) {
+                uncovered.insert(format!("{profile}: {}", c.id));
+            }
+        }
+    }
+    assert!(
+        uncovered.is_empty(),
+        "checks no deviating broker makes fail:\n{}",
+        uncovered.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
