@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this). Installs what it needs from the
+# OS packages (mosquitto, Node.js for the independent decoder) when missing. Stages:
+#   format, lints, no_std build, every cargo test (codec vectors, property tests, allocation test,
+#   fuzz replays, conformance against the fake broker, transports), benches in test mode, the
+#   vector generator's own check, independent decoders, short fuzz runs when cargo-fuzz exists,
+#   and the conformance suite against real mosquitto compared with the expected-results files.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+passed=0
+failed=0
+failures=()
+stage() { # stage NAME COMMAND...
+    local name=$1; shift
+    echo
+    echo "==> $name"
+    local start=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "==> $name: ok ($((SECONDS - start)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "==> $name: FAILED ($((SECONDS - start)) s)"
+    fi
+}
+
+need_pkg mosquitto mosquitto mosquitto-clients || true
+need_pkg node nodejs npm || true
+need_pkg tshark tshark || true
+
+stage "cargo fmt" cargo fmt --all -- --check
+stage "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
+stage "codec builds no_std (no alloc)" cargo build -q -p mqtt-codec --no-default-features
+stage "codec builds no_std (alloc)" cargo build -q -p mqtt-codec --no-default-features --features alloc
+stage "cargo test" cargo test --workspace --all-features
+if [ -d benches ]; then
+    stage "benches in test mode" cargo bench -p mqtt-codec-benches -- --test
+fi
+stage "vector generator is up to date" python3 vectors/gen/generate.py --check
+stage "vectors agree with the generator's reference decoder" python3 vectors/gen/check.py
+stage "independent decoders agree with every valid vector" vectors/crosscheck/run.sh
+if [ -x fuzz/run.sh ]; then
+    stage "fuzz targets (short runs when cargo-fuzz is installed)" fuzz/run.sh 15
+fi
+stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
+conf=target/release/conformance
+stage "conformance vs mosquitto (default configuration)" \
+    "$conf" --quiet --broker-cmd 'conformance/brokers/mosquitto.sh {port} default' \
+    --expected conformance/expected/mosquitto-default.json --output /tmp/conformance-mosquitto-default.txt
+stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
+    "$conf" --quiet --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
+    --expected conformance/expected/mosquitto-apsaramq.json --output /tmp/conformance-mosquitto-apsaramq.txt
+for extra in conformance/expected/*.run; do
+    # Further configured runs (transports, restricted brokers): each .run file is a bash snippet.
+    [ -e "$extra" ] || continue
+    stage "conformance: $(basename "$extra" .run)" bash "$extra"
+done
+
+echo
+if [ "$failed" -gt 0 ]; then
+    printf 'failed stage: %s\n' "${failures[@]}"
+fi
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
