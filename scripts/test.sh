@@ -41,6 +41,7 @@ if [ -d benches ]; then
 fi
 stage "vector generator is up to date" python3 vectors/gen/generate.py --check
 stage "vectors agree with the generator's reference decoder" python3 vectors/gen/check.py
+stage "every codec statement has a vector" python3 vectors/gen/coverage.py --strict
 stage "independent decoders agree with every valid vector" vectors/crosscheck/run.sh
 if [ -x fuzz/run.sh ]; then
     stage "fuzz targets (short runs when cargo-fuzz is installed)" fuzz/run.sh 15

@@ -59,6 +59,8 @@ def main():
     ap.add_argument("--all-classes", action="store_true",
                     help="also list cited/uncited statements of the other classes")
     ap.add_argument("--quiet", action="store_true", help="only the summary lines")
+    ap.add_argument("--strict", action="store_true",
+                    help="exit 1 when a codec statement has no vector")
     args = ap.parse_args()
     d = index_dir()
     index = {}
@@ -77,6 +79,7 @@ def main():
                 if c not in index[ver]:
                     unknown.append(f"{rel}: {v['id']} cites {c} (not in the {ver} index)")
                 cited[ver][c] = cited[ver].get(c, 0) + 1
+    uncited_codec = 0
     print(f"{nvec} vectors in {nfiles} files")
     for ver in ("5.0", "3.1.1"):
         classes = sorted({e["class"] for e in index[ver].values()}) if args.all_classes \
@@ -84,6 +87,8 @@ def main():
         for cls in classes:
             ids = [i for i, e in index[ver].items() if e["class"] == cls]
             missing = [i for i in ids if i not in cited[ver]]
+            if cls == "codec":
+                uncited_codec += len(missing)
             print(f"v{ver} {cls}: {len(ids) - len(missing)}/{len(ids)} statements cited, "
                   f"{len(missing)} uncited")
             if not args.quiet:
@@ -96,6 +101,9 @@ def main():
                 print(f"    only {n} vector cites {i}")
     for u in unknown:
         print("ERROR " + u)
+    if args.strict and uncited_codec:
+        print(f"ERROR {uncited_codec} codec statements have no vector")
+        return 1
     return 1 if unknown else 0
 
 
