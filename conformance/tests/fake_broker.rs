@@ -963,6 +963,12 @@ async fn deviation_no_close_on_error_and_silent_close_and_ignore_malformed() {
     assert_eq!(code(&c.recv().await), 0x81);
     c.send(json!({"type": "PINGREQ"})).await;
     assert_eq!(c.recv().await["type"], "PINGRESP");
+    // A Remaining Length of five bytes: nothing to skip to, the buffer is dropped.
+    c.send_raw(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]).await;
+    assert_eq!(code(&c.recv().await), 0x81);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    c.send(json!({"type": "PINGREQ"})).await;
+    assert_eq!(c.recv().await["type"], "PINGRESP");
     b.stop().await;
 
     let b = broker_with(vec![Deviation::SilentClose]).await;

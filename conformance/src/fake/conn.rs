@@ -25,6 +25,8 @@ use tokio::time::Instant;
 use super::{TEST_AUTH_CHALLENGE as CHALLENGE, TEST_AUTH_METHOD, TEST_AUTH_RESPONSE as RESPONSE};
 /// How long a connection may take to complete CONNECT (and AUTH).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a closing connection keeps reading (see the end of `Conn::run`).
+const LINGER: Duration = Duration::from_millis(100);
 
 /// Serves one accepted TCP connection until it closes.
 pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream) {
@@ -170,8 +172,18 @@ impl Conn {
             }
         }
         let _ = self.wr.shutdown().await;
-        drop(rd);
         super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+        // Read what the client still sends for a moment, so that closing with unread input does
+        // not turn into a reset that could destroy the last packet before the client reads it.
+        let mut scratch = [0u8; 1024];
+        let _ = tokio::time::timeout(LINGER, async {
+            while let Ok(n) = rd.read(&mut scratch).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 
     /// When the connection must be closed for silence.
@@ -296,9 +308,8 @@ impl Conn {
                 };
             }
         }
-        if let (Some(n), true) = (len, self.has(&Deviation::IgnoreMalformed)) {
-            self.skip = n;
-            self.last_rx = Instant::now();
+        if self.has(&Deviation::IgnoreMalformed) {
+            self.skip_bad(len, buf);
             return ErrFlow::Progress;
         }
         let flow = if self.connected() {
@@ -306,24 +317,24 @@ impl Conn {
         } else {
             self.connect_error(e, buf)
         };
-        match (flow, len) {
-            (Flow::Close(kind), _) => ErrFlow::Close(kind),
-            (Flow::Continue, Some(n)) => {
-                self.skip = n;
-                self.last_rx = Instant::now();
+        match flow {
+            Flow::Close(kind) => ErrFlow::Close(kind),
+            Flow::Continue => {
+                self.skip_bad(len, buf);
                 ErrFlow::Progress
             }
-            // The Remaining Length itself is broken: there is no way to find the next packet.
-            (Flow::Continue, None) => ErrFlow::Close(self.fatal_kind()),
         }
     }
 
-    fn fatal_kind(&self) -> CloseKind {
-        if self.connected() {
-            CloseKind::Abnormal
-        } else {
-            CloseKind::Refused
+    /// Carries on after a bad packet (deviations only): skips its `len` bytes, or, when its
+    /// Remaining Length is itself broken, drops everything buffered and resynchronises on the
+    /// next bytes that arrive.
+    fn skip_bad(&mut self, len: Option<usize>, buf: &mut BytesMut) {
+        match len {
+            Some(n) => self.skip = n,
+            None => buf.clear(),
         }
+        self.last_rx = Instant::now();
     }
 
     /// A decode error before the connection is accepted.

@@ -189,12 +189,13 @@ pub enum Deviation {
         packet: PacketType,
     },
     /// Keep the connection open and carry on after a malformed packet or protocol error (the
-    /// CONNACK / DISCONNECT reason code is still sent; the offending packet is skipped).
+    /// CONNACK / DISCONNECT reason code is still sent; the offending packet is skipped, or all
+    /// buffered bytes if its Remaining Length is itself malformed).
     NoCloseOnError,
     /// Close on errors but never send the DISCONNECT / CONNACK reason code first.
     SilentClose,
-    /// Accept packets the codec refuses: an undecodable packet is skipped silently, the connection
-    /// stays open.
+    /// Accept packets the codec refuses: an undecodable packet is skipped silently (all buffered
+    /// bytes if its Remaining Length is malformed), the connection stays open.
     IgnoreMalformed,
     /// Never close a connection for Keep Alive expiry.
     NoKeepAliveEnforcement,
