@@ -94,8 +94,13 @@ impl Frame {
     }
 }
 
+/// Most bytes [`FrameDecoder::decode`] reserves beyond what the buffer holds (fuzz finding: it
+/// used to reserve the whole announced packet, so five bytes could allocate 256 MiB).
+pub(crate) const RESERVE_AHEAD_MAX: usize = 64 * 1024;
+
 /// Splits a byte stream into [`Frame`]s, enforcing the Maximum Packet Size from the fixed header
-/// and reserving buffer space once the packet's size is known.
+/// and reserving buffer space once the packet's size is known (at most 64 KiB ahead of what has
+/// arrived).
 #[derive(Debug, Clone)]
 pub struct FrameDecoder {
     cfg: DecoderConfig,
@@ -129,7 +134,9 @@ impl FrameDecoder {
         };
         let total = header.packet_len();
         if buf.len() < total {
-            buf.reserve(total - buf.len());
+            // Reserve for the rest of the packet, but never more than RESERVE_AHEAD_MAX ahead of
+            // what has arrived: a 5-byte header announcing 256 MiB must not allocate 256 MiB.
+            buf.reserve((total - buf.len()).min(RESERVE_AHEAD_MAX));
             return Ok(None);
         }
         let packet = decode_body(&buf[..total], header, &self.cfg)?;

@@ -72,9 +72,15 @@ pub mod topic;
 
 #[cfg(feature = "alloc")]
 pub mod alias;
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod flow;
 #[cfg(feature = "alloc")]
 mod frame;
+// The fuzz crate enables `arbitrary`, so `cfg(fuzzing)` alone is not needed (and would need a
+// check-cfg entry).
+#[cfg(feature = "arbitrary")]
+pub mod fuzzing;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "tokio")]

@@ -28,6 +28,9 @@ pub struct RunContext {
     pub username: Option<String>,
     /// Credentials for CONNECT (never written to reports).
     pub password: Option<String>,
+    /// Signed or per-client credentials (`--auth`); when set, CONNECT takes its client id, user
+    /// name and password from here instead of `username` and `password` (see [`RunContext::login`]).
+    pub auth: Option<Arc<crate::auth::Credentials>>,
     /// The vendor profile.
     pub profile: Arc<Profile>,
     /// A short id unique to this run, so concurrent runs do not meet.
@@ -157,7 +160,7 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         tracer: Tracer {
             start: started,
             entries: Vec::new(),
-            secrets: ctx.password.iter().cloned().collect(),
+            secrets: ctx.secrets(),
         },
         notes: Vec::new(),
         worst: Verdict::Pass,
@@ -315,6 +318,20 @@ impl Runner<'_> {
             return Ok(self.topic_root().into());
         }
         if let Some(client) = name.strip_prefix("client_id:") {
+            // `${client_id:NAME:LEN}`: a client id for NAME of exactly LEN characters, prefix kept.
+            if let Some((c, len)) = client.rsplit_once(':') {
+                if let Ok(len) = len.parse::<usize>() {
+                    let prefix = &self.ctx.client_id_prefix;
+                    if len <= prefix.chars().count() {
+                        return Err(Stop::Error(format!(
+                            "a client id of {len} characters cannot hold the prefix {prefix:?}"
+                        )));
+                    }
+                    let seed = format!("{}|{}|{c}|{len}", self.ctx.run_id, self.check.id);
+                    let id = tag(&seed, len - prefix.chars().count());
+                    return Ok(format!("{prefix}{id}").into());
+                }
+            }
             return Ok(self.client_id(client).into());
         }
         if let Some(key) = name.strip_prefix("profile.") {
@@ -606,7 +623,7 @@ impl Runner<'_> {
         client: &str,
         outcomes: &[Outcome],
         ms: Option<u64>,
-    ) -> Result<(), Stop> {
+    ) -> Result<Vec<Step>, Stop> {
         let wait = self.timeout(ms);
         let event = self.next_event(client, wait).await?;
         let describe = |o: &Outcome| match (&o.packet, &o.bytes, o.close) {
@@ -654,7 +671,7 @@ impl Runner<'_> {
                     }
                 }
                 self.note_level(o.level, o.note.as_ref());
-                return Ok(());
+                return Ok(o.then);
             }
             if o.packet.is_none()
                 && o.bytes.is_none()
@@ -662,7 +679,7 @@ impl Runner<'_> {
                 && matches!(event, Event::Closed(_))
             {
                 self.note_level(o.level, o.note.as_ref());
-                return Ok(());
+                return Ok(o.then);
             }
         }
         let observed = match &event {
@@ -695,7 +712,7 @@ impl Runner<'_> {
         }
     }
 
-    fn connect_packet(&self, client: &str, overrides: Option<&Value>) -> Result<Value, Stop> {
+    fn connect_packet(&mut self, client: &str, overrides: Option<&Value>) -> Result<Value, Stop> {
         let version = self.check.version.protocol();
         let clean_key = if version.is_v5() {
             "clean_start"
@@ -709,13 +726,10 @@ impl Runner<'_> {
             "keep_alive": 60,
             "client_identifier": self.client_id(client),
         });
-        if let Some(u) = &self.ctx.username {
-            packet["username"] = u.clone().into();
-        }
-        if let Some(p) = &self.ctx.password {
-            packet["password"] = json::hex(p.as_bytes()).into();
-        }
-        if let Some(Value::Object(o)) = overrides.map(|o| self.subst(o)).transpose()? {
+        let overrides = overrides.map(|o| self.subst(o)).transpose()?;
+        let set_by_check = |k: &str| matches!(&overrides, Some(Value::Object(o)) if o.contains_key(k));
+        let (own_username, own_password) = (set_by_check("username"), set_by_check("password"));
+        if let Some(Value::Object(o)) = overrides {
             for (k, v) in o {
                 let k = if k == "clean_start" || k == "clean_session" {
                     clean_key.to_string()
@@ -727,6 +741,23 @@ impl Runner<'_> {
                 } else {
                     packet[k] = v;
                 }
+            }
+        }
+        // Credentials for the client id actually sent (signed modes sign it, the IoT Platform
+        // mode rewrites it), unless the check sets its own user name or password.
+        let id = packet["client_identifier"].as_str().map(str::to_string);
+        let login = self.ctx.login(id.as_deref().unwrap_or(""));
+        if id.is_some() {
+            packet["client_identifier"] = login.client_id.into();
+        }
+        if let (Some(u), false) = (login.username, own_username) {
+            packet["username"] = u.into();
+        }
+        if let (Some(p), false) = (login.password, own_password) {
+            packet["password"] = json::hex(&p).into();
+            let p = String::from_utf8_lossy(&p).into_owned();
+            if !self.tracer.secrets.contains(&p) {
+                self.tracer.secrets.push(p);
             }
         }
         Ok(packet)
@@ -770,6 +801,31 @@ impl Runner<'_> {
                     .await?;
                 self.save(&connack, save)
             }
+            Step::ConnectAny {
+                client,
+                connect,
+                outcomes,
+                timeout_ms,
+            } => {
+                let packet = self.connect_packet(client, connect.as_ref())?;
+                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
+                    self.open(client).await?;
+                }
+                let conn = self.conn(client)?;
+                let props = &packet["properties"];
+                let mut cfg = DecoderConfig::client(conn.version)
+                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
+                if let Some(m) = props["maximum_packet_size"].as_u64() {
+                    cfg = cfg.max_packet_size(m as u32);
+                }
+                conn.decoder.set_config(cfg);
+                self.send_json(client, &packet).await?;
+                let then = self.expect_any(client, outcomes, *timeout_ms).await?;
+                for step in &then {
+                    Box::pin(self.step(step)).await?;
+                }
+                Ok(())
+            }
             Step::Send { client, packet } => self.send_json(client, packet).await,
             Step::SendRaw { client, hex } => {
                 let hex = match self.subst(&Value::String(hex.clone()))? {
@@ -804,7 +860,14 @@ impl Runner<'_> {
                 client,
                 outcomes,
                 timeout_ms,
-            } => self.expect_any(client, outcomes, *timeout_ms).await,
+            } => {
+                // The matched outcome's own steps (its branch of the script) run next.
+                let then = self.expect_any(client, outcomes, *timeout_ms).await?;
+                for step in &then {
+                    Box::pin(self.step(step)).await?;
+                }
+                Ok(())
+            }
             Step::ExpectClose {
                 client,
                 disconnect,
@@ -896,6 +959,7 @@ fn step_name(step: &Step) -> &'static str {
     match step {
         Step::Open { .. } => "open",
         Step::Connect { .. } => "connect",
+        Step::ConnectAny { .. } => "connect_any",
         Step::Send { .. } => "send",
         Step::SendRaw { .. } => "send_raw",
         Step::SendVector { .. } => "send_vector",

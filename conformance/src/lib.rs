@@ -4,6 +4,7 @@
 //! The binary is `conformance`; this library holds its parts so tests (and other tools) can run
 //! checks programmatically, e.g. against the in-process [`fake`] broker.
 
+pub mod auth;
 pub mod broker_cmd;
 pub mod checks;
 pub mod coverage;

@@ -12,7 +12,8 @@ use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{self, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
 use mqtt_conformance::script::Version;
-use mqtt_conformance::transport::Target;
+use mqtt_conformance::auth;
+use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -28,6 +29,10 @@ EXAMPLES:
   conformance --only 'MQTT-3.1.2-*' --format junit --output report.xml
   conformance --broker-cmd 'mosquitto -p {port}'      start a broker on a free port, test it, stop it
   conformance --profile apsaramq --topic-root parent --client-id-prefix 'GID_test@@@'
+  conformance --target mqtts://broker:8883 --cafile ca.pem --cert client.pem --key client.key
+  conformance --target wss://broker/mqtt --transport-checks     TLS + WebSocket, plus transport checks
+  MQTT_SK_ENV=... conformance --target mqtts://INSTANCE.mqtt.aliyuncs.com --auth apsaramq-signature \\
+      --access-key-id AK --instance-id INSTANCE --profile apsaramq --client-id-prefix 'GID_x@@@'
   conformance --list                                  list checks with what they cite
   conformance --coverage                              which normative statements have a check
   conformance decode --version 5 '10 0d 00 04 4d 51 54 54 05 03 00 3c 00 00 00'
@@ -88,7 +93,8 @@ enum Protocol {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Broker address: host:port, host (port 1883), or mqtt://host:port.
+    /// Broker address: host:port, host (port 1883), or a URL: mqtt://host[:1883],
+    /// mqtts://host[:8883] (TLS), ws://host[:80][/path], wss://host[:443][/path] (WebSocket).
     #[arg(long, default_value = "127.0.0.1:1883", env = "MQTT_TARGET")]
     target: String,
     /// Protocol versions to test.
@@ -139,6 +145,45 @@ struct RunArgs {
     /// Password for CONNECT; prefer the MQTT_PASSWORD variable to keep it out of shell history.
     #[arg(long, env = "MQTT_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// How CONNECT authenticates: plain (--username, --password), apsaramq-signature (secret in
+    /// MQTT_SK_ENV), apsaramq-token (tokens R|..|W|.. in MQTT_PASSWORD), aliyun-iot (DeviceSecret
+    /// in MQTT_DEVICE_SECRET).
+    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(mqtt_conformance::auth::MODES))]
+    auth: String,
+    /// ApsaraMQ instance id (apsaramq-signature, apsaramq-token).
+    #[arg(long)]
+    instance_id: Option<String>,
+    /// ApsaraMQ AccessKey ID (apsaramq-signature, apsaramq-token).
+    #[arg(long, env = "MQTT_AK_ENV", hide_env_values = true)]
+    access_key_id: Option<String>,
+    /// IoT Platform ProductKey (aliyun-iot).
+    #[arg(long)]
+    product_key: Option<String>,
+    /// IoT Platform DeviceName (aliyun-iot).
+    #[arg(long)]
+    device_name: Option<String>,
+    /// TLS: PEM file of the CA certificates to trust (default: the system roots).
+    #[arg(long, value_name = "FILE")]
+    cafile: Option<std::path::PathBuf>,
+    /// TLS: PEM client certificate (chain) for mutual authentication.
+    #[arg(long, value_name = "FILE")]
+    cert: Option<std::path::PathBuf>,
+    /// TLS: PEM private key of --cert.
+    #[arg(long, value_name = "FILE")]
+    key: Option<std::path::PathBuf>,
+    /// TLS: server name for SNI and certificate verification (default: the target host).
+    #[arg(long, value_name = "NAME")]
+    servername: Option<String>,
+    /// TLS: do not verify the broker's certificate (the report carries a loud warning).
+    #[arg(long)]
+    insecure: bool,
+    /// WebSocket request path (default: the URL's, else /mqtt, /ws, / in turn).
+    #[arg(long, value_name = "PATH")]
+    ws_path: Option<String>,
+    /// Also run the transport-level checks for the target's transport (mutual TLS refuses
+    /// missing or unknown client certificates; WebSocket subprotocol, frame types, framing).
+    #[arg(long)]
+    transport_checks: bool,
     /// Start the broker under test: a shell command with {port} for a free loopback port.
     #[arg(long, value_name = "CMD")]
     broker_cmd: Option<String>,
@@ -269,8 +314,42 @@ async fn run(args: RunArgs) -> ExitCode {
         eprintln!("{} checks", selected.len());
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() {
+    if selected.is_empty() && !args.transport_checks {
         return fail("no check matches the selection (see --list)");
+    }
+    // The transport and credentials, checked before any broker is started.
+    let mut configured = match Target::parse(&args.target) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("--target {}: {e}", args.target)),
+    };
+    configured.tls = TlsSettings {
+        cafile: args.cafile.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        servername: args.servername.clone(),
+        insecure: args.insecure,
+    };
+    if let Some(p) = &args.ws_path {
+        configured.path = Some(if p.starts_with('/') { p.clone() } else { format!("/{p}") });
+    }
+    if let Err(e) = configured.validate() {
+        return fail(e);
+    }
+    let auth_options = auth::AuthOptions {
+        username: args.username.clone(),
+        password: args.password.clone().map(auth::Secret::new),
+        instance_id: args.instance_id.clone(),
+        access_key_id: args.access_key_id.clone(),
+        product_key: args.product_key.clone(),
+        device_name: args.device_name.clone(),
+        tls: configured.scheme.is_tls(),
+    };
+    let credentials = match auth::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok()) {
+        Ok(c) => c.map(Arc::new),
+        Err(e) => return fail(e),
+    };
+    for w in configured.warnings() {
+        eprintln!("WARNING: {w}");
     }
     let broker = match &args.broker_cmd {
         Some(cmd) => match BrokerProcess::start(cmd, Duration::from_secs(15)) {
@@ -283,13 +362,11 @@ async fn run(args: RunArgs) -> ExitCode {
         Some(b) => Target {
             host: "127.0.0.1".into(),
             port: b.port,
+            ..configured
         },
-        None => match Target::parse(&args.target) {
-            Ok(t) => t,
-            Err(e) => return fail(format!("--target {}: {e}", args.target)),
-        },
+        None => configured,
     };
-    let code = run_suite(&args, profile, corpus, target, selected, &versions).await;
+    let code = run_suite(&args, profile, corpus, target, credentials, selected, &versions).await;
     if let Some(b) = broker {
         b.stop();
     }
@@ -301,6 +378,7 @@ async fn run_suite(
     profile: Profile,
     corpus: mqtt_vectors::Corpus,
     target: Target,
+    credentials: Option<Arc<auth::Credentials>>,
     selected: Vec<mqtt_conformance::script::Check>,
     versions: &[Version],
 ) -> ExitCode {
@@ -316,6 +394,7 @@ async fn run_suite(
         client_id_prefix: args.client_id_prefix.clone(),
         username: args.username.clone(),
         password: args.password.clone(),
+        auth: credentials,
         profile: Arc::new(profile),
         run_id,
         vectors: Arc::new(corpus),
@@ -329,13 +408,26 @@ async fn run_suite(
     }
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let progress = Arc::new(Progress::new(selected.len(), !args.quiet, color));
-    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
+    let mut results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
+    if args.transport_checks {
+        let keep = |id: &str, cites: &[&str]| {
+            let hit = |g: &String| runner::glob(g, id) || cites.iter().any(|c| runner::glob(g, c));
+            (args.only.is_empty() || args.only.iter().any(hit)) && !args.skip.iter().any(hit)
+        };
+        let extra = transport::checks::run(&ctx, versions, keep).await;
+        if extra.is_empty() && !args.quiet {
+            eprintln!("no transport-level check applies to {target} (they cover mutual TLS and WebSocket)");
+        }
+        results.extend(extra);
+        results.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     let info = RunInfo {
         target: target.to_string(),
         profile: ctx.profile.name.clone(),
         versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
         duration_ms: started.elapsed().as_millis() as u64,
         tool: format!("conformance {}", env!("CARGO_PKG_VERSION")),
+        warnings: target.warnings(),
     };
     let out_color = args.output.is_none()
         && std::env::var_os("NO_COLOR").is_none()

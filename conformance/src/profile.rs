@@ -65,6 +65,34 @@ pub struct Profile {
     /// The broker closes an idle connection within this factor of the Keep Alive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_alive_factor: Option<f64>,
+    /// Largest packet accepted from a client, whole packet, bytes (a limit 3.1.1 cannot announce);
+    /// a larger PUBLISH is dropped or the connection closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_packet_bytes: Option<usize>,
+    /// The broker refuses a CONNECT without User Name (5.0 CONNACK 0x87, 3.1.1 return code 5) and
+    /// one with a wrong password (0x86 or 0x87 / 4 or 5): run with the `--username` and
+    /// `--password` of a valid user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_required: Option<bool>,
+    /// A Client Identifier the broker is configured to refuse (5.0 CONNACK 0x85, 3.1.1 return
+    /// code 2), e.g. `""` when zero-length ids are not allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_client_id: Option<String>,
+    /// Topics `PREFIX/...` the test user may subscribe to but not publish to: a QoS 1 PUBLISH gets
+    /// PUBACK 0x87 or 0x90 (3.1.1: PUBACK or a close) and is not delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_publish_prefix: Option<String>,
+    /// Topic filters `PREFIX/...` the test user may not subscribe to: SUBACK 0x87 or 0x8F (3.1.1:
+    /// 0x80).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_subscribe_prefix: Option<String>,
+    /// CONNACK Receive Maximum, exactly (a small value): one more unacknowledged QoS 2 PUBLISH
+    /// than this gets DISCONNECT 0x93.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive_maximum: Option<u16>,
+    /// Most subscriptions one session may hold; one more filter gets SUBACK 0x97 (3.1.1: 0x80).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_subscriptions: Option<usize>,
     /// Any other documented value, for `${profile.KEY}` in user scripts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, Value>,

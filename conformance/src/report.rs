@@ -19,6 +19,10 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Tool version.
     pub tool: String,
+    /// Loud warnings about the run itself (e.g. `--insecure`: the TLS certificate was not
+    /// verified), shown first in every report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The verdict word, coloured when asked.
@@ -65,6 +69,13 @@ fn section_key(r: &CheckResult) -> (Version, String) {
 /// The human report.
 pub fn text(results: &[CheckResult], info: &RunInfo, color: bool, verbose: bool) -> String {
     let mut out = String::new();
+    for w in &info.warnings {
+        let line = format!("!!! WARNING: {w} !!!");
+        let _ = writeln!(out, "{}", if color { format!("\x1b[31;1m{line}\x1b[0m") } else { line });
+    }
+    if !info.warnings.is_empty() {
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "MQTT conformance: {} (profile {}, MQTT {})",
@@ -202,6 +213,9 @@ pub fn junit(results: &[CheckResult], info: &RunInfo) -> String {
     }
     let c = counts(results);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    for w in &info.warnings {
+        let _ = writeln!(out, "<!-- WARNING: {} -->", xml(w).replace("--", "- -"));
+    }
     let _ = writeln!(
         out,
         "<testsuites name=\"mqtt-conformance {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",

@@ -109,13 +109,18 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
     } else {
         "clean_session"
     };
+    let login = ctx.login(&format!(
+        "{}{}",
+        ctx.client_id_prefix,
+        crate::exec::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12)
+    ));
     let mut connect = json!({"type": "CONNECT", "protocol_version": v.level(), clean: true, "keep_alive": 30,
-        "client_identifier": format!("{}{}", ctx.client_id_prefix, crate::exec::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12))});
-    if let Some(u) = &ctx.username {
-        connect["username"] = u.clone().into();
+        "client_identifier": login.client_id});
+    if let Some(u) = login.username {
+        connect["username"] = u.into();
     }
-    if let Some(p) = &ctx.password {
-        connect["password"] = json::hex(p.as_bytes()).into();
+    if let Some(p) = &login.password {
+        connect["password"] = json::hex(p).into();
     }
     let bytes = json::encode(&connect, v).map_err(|e| e.to_string())?;
     io.write_all(&bytes)

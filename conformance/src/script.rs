@@ -102,6 +102,10 @@ pub struct Outcome {
     /// Variables to save from the packet (name -> JSON pointer such as `/packet_id`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub save: BTreeMap<String, String>,
+    /// Steps run only when this outcome is the one seen (the script's branch for this reaction);
+    /// the script then goes on after the `expect_any`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<Step>,
 }
 
 /// One step of a script. Every waiting step has a deadline (`timeout_ms`, else the run's
@@ -137,6 +141,21 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         save: BTreeMap<String, String>,
         /// Deadline for the CONNACK.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// Like `connect` (same CONNECT, credentials included), but the answer is one of several
+    /// legal reactions, as in `expect_any`: e.g. a refusal that may be a CONNACK 0x85 then a
+    /// close, or a close alone.
+    ConnectAny {
+        /// Client name.
+        client: String,
+        /// CONNECT fields overriding the defaults (JSON form; `null` removes a default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect: Option<Value>,
+        /// The legal reactions.
+        outcomes: Vec<Outcome>,
+        /// Deadline.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_ms: Option<u64>,
     },
@@ -323,6 +342,17 @@ pub mod s {
             expect: Some(connack),
             auto_ack: true,
             save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::ConnectAny`]: a CONNECT (with the run's credentials) whose answer is one of
+    /// several legal reactions, e.g. `common::refused(v, true, 0x85)`.
+    pub fn connect_any(client: &str, fields: Value, outcomes: Vec<Outcome>) -> Step {
+        Step::ConnectAny {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            outcomes,
             timeout_ms: None,
         }
     }
@@ -534,6 +564,12 @@ pub mod s {
             close: true,
             ..Outcome::default()
         }
+    }
+
+    /// Adds steps that run only when this outcome is the one seen.
+    pub fn then(mut o: Outcome, steps: Vec<Step>) -> Outcome {
+        o.then = steps;
+        o
     }
 
     /// Marks an outcome as only meeting a SHOULD.

@@ -29,15 +29,13 @@ pub async fn run_against_fake(
     let broker = FakeBroker::start(config).await.expect("fake broker starts");
     let addr = broker.addr();
     let ctx = Arc::new(RunContext {
-        target: Target {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-        },
+        target: Target::tcp(addr.ip().to_string(), addr.port()),
         timeout,
         topic_root: "t".into(),
         client_id_prefix: String::new(),
         username: None,
         password: None,
+        auth: None,
         profile: Arc::new(Profile::load(profile).expect("profile")),
         run_id: crate::exec::tag(&format!("{:?}", std::time::Instant::now()), 5),
         vectors: Arc::new(mqtt_vectors::Corpus::embedded().expect("vector corpus")),

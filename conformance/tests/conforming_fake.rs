@@ -36,3 +36,32 @@ async fn all_pass(profile: &str, config: FakeConfig) {
 async fn every_builtin_check_passes_against_a_conforming_broker() {
     all_pass("oasis", FakeConfig::default()).await;
 }
+
+/// The built-in vendor profiles against a fake broker configured to their documented values (the
+/// limits are those of tests/cases/profile.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_builtin_check_passes_against_brokers_configured_to_the_profiles() {
+    use mqtt_conformance::fake::FakeLimits;
+    let apsaramq = FakeLimits {
+        server_keep_alive: Some(480),
+        session_expiry_floor: Some(600),
+        maximum_packet_size: Some(131_072),
+        topic_alias_maximum: 30,
+        max_payload: Some(65_536),
+        max_client_id_len: Some(64),
+        ..FakeLimits::default()
+    };
+    let aliyun_iot = FakeLimits {
+        maximum_qos: Some(1),
+        maximum_packet_size: Some(262_144),
+        allowed_versions: vec![3, 4],
+        ..FakeLimits::default()
+    };
+    for (profile, limits) in [("apsaramq", apsaramq), ("aliyun-iot", aliyun_iot)] {
+        let config = FakeConfig {
+            limits,
+            ..FakeConfig::default()
+        };
+        all_pass(profile, config).await;
+    }
+}

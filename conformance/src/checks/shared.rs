@@ -1,9 +1,317 @@
-//! Built-in checks: shared (being written).
+//! 5.0 §4.8.2 Shared Subscriptions: one member of a group gets each message, every group and
+//! every ordinary subscriber get their own copy, the member's granted QoS, no retained messages
+//! at subscribe, an interrupted QoS 2 delivery finished with the same member, a refused message
+//! not passed on, leaving a group; and the refusal of a broker that lacks them.
+//!
+//! Which member a broker picks is its choice, so the scripts ask member `a1` with a PINGREQ
+//! whether the message came to it (PUBLISH first) or not (PINGRESP first) and branch on that.
 
+use super::subscribe::{
+    clear_retained, connect_manual_expect, feature_or_refusal, filter, message, message_with,
+    persistent, published, resumed, retain, saving, steps, subscribe_packet, subscribed,
+    unsubscribed,
+};
 use crate::profile::Profile;
-use crate::script::Check;
+use crate::script::{check, s, Check, Requirement, Step, Version};
+use serde_json::json;
+
+const V: Version = Version::V5;
+
+fn pingreq(client: &str) -> Step {
+    s::send(client, json!({"type": "PINGREQ"}))
+}
+
+fn pingresp(client: &str) -> Step {
+    s::expect(client, json!({"type": "PINGRESP"}))
+}
 
 /// The checks.
 pub fn checks(_p: &Profile) -> Vec<Check> {
-    Vec::new()
+    vec![
+        one_member_per_message(),
+        each_group_gets_a_copy(),
+        granted_qos(),
+        no_retained_at_subscribe(),
+        qos2_resumed_with_same_member(),
+        refused_not_redirected(),
+        unsubscribe_leaves_group(),
+        check(
+            V,
+            "3.2.2",
+            "shared-unavailable-refused",
+            "A shared SUBSCRIBE the broker does not support is refused with 0x9E",
+        )
+        .expect("SUBACK granting it, SUBACK 0x9E, or DISCONNECT 0x9E and close")
+        .steps(feature_or_refusal(
+            subscribe_packet(1, vec![filter("$share/g/${t}/s", 0)]),
+            0x9E,
+            "the shared subscription",
+        )),
+    ]
+}
+
+/// Two members, two messages: each message reaches exactly one of them.
+fn one_member_per_message() -> Check {
+    let mut body = vec![
+        s::connect("a1"),
+        s::connect("a2"),
+        s::connect("b"),
+    ];
+    body.extend(subscribed(V, "a1", "$share/g/${t}/s", 0));
+    body.extend(subscribed(V, "a2", "$share/g/${t}/s", 0));
+    for m in ["first", "second"] {
+        body.extend(published(V, "b", "${t}/s", 1, m));
+        body.push(pingreq("a1"));
+        body.push(s::expect_any(
+            "a1",
+            vec![
+                s::then(
+                    s::packet(message("${t}/s", m)),
+                    vec![pingresp("a1"), s::expect_nothing("a2")],
+                ),
+                s::then(
+                    s::packet(json!({"type": "PINGRESP"})),
+                    vec![s::expect("a2", message("${t}/s", m)), s::expect_nothing("a2")],
+                ),
+            ],
+        ));
+    }
+    check(
+        V,
+        "4.8.2",
+        "one-member-per-message",
+        "A message on a shared subscription goes to one member of the group only",
+    )
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos1)
+    .expect("each of two messages arrives at exactly one of the two members of '$share/g/<root>/s'")
+    .steps(body)
+}
+
+/// Two groups and an ordinary subscriber: three copies.
+fn each_group_gets_a_copy() -> Check {
+    check(
+        V,
+        "4.8.2",
+        "each-group-gets-a-copy",
+        "Every share group and every ordinary subscription gets its own copy",
+    )
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos1)
+    .expect("'$share/g1/<root>/s', '$share/g2/<root>/s' and '<root>/s' each receive the message once")
+    .steps(steps(vec![
+        vec![
+            s::connect("a1"),
+            s::connect("a2"),
+            s::connect("c"),
+            s::connect("b"),
+        ],
+        subscribed(V, "a1", "$share/g1/${t}/s", 0),
+        subscribed(V, "a2", "$share/g2/${t}/s", 0),
+        subscribed(V, "c", "${t}/s", 0),
+        published(V, "b", "${t}/s", 1, "everyone"),
+        vec![
+            s::expect("a1", message("${t}/s", "everyone")),
+            s::expect("a2", message("${t}/s", "everyone")),
+            s::expect("c", message("${t}/s", "everyone")),
+            s::expect_nothing("a1"),
+            s::expect_nothing("a2"),
+            s::expect_nothing("c"),
+        ],
+    ]))
+}
+
+/// [MQTT-4.8.2-3].
+fn granted_qos() -> Check {
+    check(
+        V,
+        "4.8.2",
+        "member-granted-qos",
+        "A shared subscription delivers at most at the member's granted QoS",
+    )
+    .cites(&["MQTT-4.8.2-3"])
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos1)
+    .expect("a QoS 1 message arrives at QoS 0 on a shared subscription granted QoS 0")
+    .steps(steps(vec![
+        vec![s::connect("a"), s::connect("b")],
+        subscribed(V, "a", "$share/g/${t}/q", 0),
+        published(V, "b", "${t}/q", 1, "down"),
+        vec![
+            s::expect("a", message_with("${t}/q", "down", json!({"qos": 0}))),
+            s::expect_nothing("a"),
+        ],
+    ]))
+}
+
+/// §4.8.2: "No Retained Messages are sent to the Session when it first subscribes".
+fn no_retained_at_subscribe() -> Check {
+    check(
+        V,
+        "4.8.2",
+        "no-retained-at-subscribe",
+        "A new shared subscription gets no retained messages",
+    )
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Retain)
+    .expect("no retained message after SUBACK; a message published afterwards is delivered")
+    .steps(steps(vec![
+        vec![s::connect("a"), s::connect("b")],
+        retain(V, "b", "${t}/r", "kept"),
+        subscribed(V, "a", "$share/g/${t}/r", 0),
+        vec![s::expect_nothing("a")],
+        published(V, "b", "${t}/r", 1, "live"),
+        vec![s::expect("a", message("${t}/r", "live"))],
+        clear_retained(V, "b", "${t}/r"),
+    ]))
+}
+
+/// [MQTT-4.8.2-4]: both members drop their connections while a QoS 2 message is unacknowledged;
+/// on reconnection the member that had it gets it again, the other one does not.
+fn qos2_resumed_with_same_member() -> Check {
+    let topic = "${t}/q";
+    let first = message_with(topic, "exactly once", json!({"qos": 2}));
+    let again = message_with(
+        topic,
+        "exactly once",
+        json!({"qos": 2, "dup": true, "packet_id": "${pid}"}),
+    );
+    let reconnect = |c: &str| connect_manual_expect(c, persistent(V), resumed(V));
+    let finish = |chosen: &str, other: &str| -> Vec<Step> {
+        vec![
+            s::close("a1"),
+            s::close("a2"),
+            reconnect(chosen),
+            s::expect(chosen, again.clone()),
+            reconnect(other),
+            s::expect_nothing(other),
+            s::expect_nothing(chosen),
+        ]
+    };
+    let mut a1_had_it = vec![pingresp("a1"), pingresp("a2")];
+    a1_had_it.extend(finish("a1", "a2"));
+    let mut a2_had_it = vec![
+        s::expect_save("a2", first.clone(), &[("pid", "/packet_id")]),
+        pingresp("a2"),
+    ];
+    a2_had_it.extend(finish("a2", "a1"));
+    check(
+        V,
+        "4.8.2",
+        "qos2-resumed-with-same-member",
+        "An interrupted QoS 2 shared delivery is completed with the same member",
+    )
+    .cites(&["MQTT-4.8.2-4"])
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos2)
+    .expect("after both members reconnect, the member that had the unacknowledged QoS 2 message gets it again (DUP 1), the other gets nothing")
+    .steps(steps(vec![
+        vec![
+            s::connect_manual("a1", persistent(V)),
+            s::connect_manual("a2", persistent(V)),
+            s::connect("b"),
+        ],
+        subscribed(V, "a1", "$share/g/${t}/q", 2),
+        subscribed(V, "a2", "$share/g/${t}/q", 2),
+        published(V, "b", topic, 2, "exactly once"),
+        vec![
+            pingreq("a1"),
+            pingreq("a2"),
+            s::expect_any(
+                "a1",
+                vec![
+                    s::then(saving(s::packet(first.clone()), &[("pid", "/packet_id")]), a1_had_it),
+                    s::then(s::packet(json!({"type": "PINGRESP"})), a2_had_it),
+                ],
+            ),
+        ],
+    ]))
+}
+
+/// [MQTT-4.8.2-6]: the member refuses the message with PUBACK 0x80; nobody gets it.
+fn refused_not_redirected() -> Check {
+    let topic = "${t}/n";
+    let msg = message_with(topic, "refused", json!({"qos": 1}));
+    let refuse = |c: &str| {
+        s::send(
+            c,
+            json!({"type": "PUBACK", "packet_id": "${pid}", "reason_code": 0x80}),
+        )
+    };
+    check(
+        V,
+        "4.8.2",
+        "refused-not-redirected",
+        "A message a member refuses with PUBACK 0x80 is not sent to another member",
+    )
+    .cites(&["MQTT-4.8.2-6"])
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos1)
+    .expect("after the chosen member answers PUBACK 0x80, neither member receives the message")
+    .steps(steps(vec![
+        vec![
+            s::connect_manual("a1", serde_json::Value::Null),
+            s::connect_manual("a2", serde_json::Value::Null),
+            s::connect("b"),
+        ],
+        subscribed(V, "a1", "$share/g/${t}/n", 1),
+        subscribed(V, "a2", "$share/g/${t}/n", 1),
+        published(V, "b", topic, 1, "refused"),
+        vec![
+            pingreq("a1"),
+            pingreq("a2"),
+            s::expect_any(
+                "a1",
+                vec![
+                    s::then(
+                        saving(s::packet(msg.clone()), &[("pid", "/packet_id")]),
+                        vec![
+                            pingresp("a1"),
+                            pingresp("a2"),
+                            refuse("a1"),
+                            s::expect_nothing("a1"),
+                            s::expect_nothing("a2"),
+                        ],
+                    ),
+                    s::then(
+                        s::packet(json!({"type": "PINGRESP"})),
+                        vec![
+                            s::expect_save("a2", msg, &[("pid", "/packet_id")]),
+                            pingresp("a2"),
+                            refuse("a2"),
+                            s::expect_nothing("a2"),
+                            s::expect_nothing("a1"),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    ]))
+}
+
+/// UNSUBSCRIBE with the full `$share/...` filter detaches the session from the group.
+fn unsubscribe_leaves_group() -> Check {
+    check(
+        V,
+        "4.8.2",
+        "unsubscribe-leaves-group",
+        "UNSUBSCRIBE of the shared filter takes the member out of the group",
+    )
+    .cites(&["MQTT-3.10.4-1", "MQTT-3.10.4-2"])
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos1)
+    .expect("after a1 unsubscribes '$share/g/<root>/s', both following messages go to a2")
+    .steps(steps(vec![
+        vec![s::connect("a1"), s::connect("a2"), s::connect("b")],
+        subscribed(V, "a1", "$share/g/${t}/s", 0),
+        subscribed(V, "a2", "$share/g/${t}/s", 0),
+        unsubscribed(V, "a1", &["$share/g/${t}/s"]),
+        published(V, "b", "${t}/s", 1, "one"),
+        published(V, "b", "${t}/s", 1, "two"),
+        vec![
+            s::expect("a2", message("${t}/s", "one")),
+            s::expect("a2", message("${t}/s", "two")),
+            s::expect_nothing("a1"),
+        ],
+    ]))
 }

@@ -193,7 +193,12 @@ impl Conn {
                 if self.keep_alive == 0 || self.has(&Deviation::NoKeepAliveEnforcement) {
                     None
                 } else {
-                    Some(self.last_rx + Duration::from_millis(u64::from(self.keep_alive) * 1500))
+                    let factor = if self.has(&Deviation::EarlyKeepAliveClose) {
+                        500
+                    } else {
+                        1500
+                    };
+                    Some(self.last_rx + Duration::from_millis(u64::from(self.keep_alive) * factor))
                 }
             }
             _ => Some(self.last_rx + CONNECT_TIMEOUT),
@@ -468,6 +473,15 @@ impl Conn {
         if c.client_identifier.is_empty() && v == ProtocolVersion::V3_1 {
             return self.refuse(id_refused);
         }
+        if let Some((user, password)) = &lim.credentials {
+            match c.username {
+                None => return self.refuse(ReasonCode(if v5 { 0x87 } else { 0x05 })),
+                Some(u) if u != user || c.password != Some(password.as_bytes()) => {
+                    return self.refuse(ReasonCode(if v5 { 0x86 } else { 0x04 }));
+                }
+                Some(_) => {}
+            }
+        }
         if v5 {
             if let Some(w) = &c.will {
                 if lim.maximum_qos.is_some_and(|max| w.qos as u8 > max) {
@@ -566,7 +580,11 @@ impl Conn {
         let mut st = shared.lock();
         let mut assigned = None;
         let client_id = if c.client_identifier.is_empty() {
-            let id = format!("fake-{}", st.next_id());
+            let id = if cfg.has(&Deviation::SameAssignedClientId) {
+                "fake-0".to_owned()
+            } else {
+                format!("fake-{}", st.next_id())
+            };
             assigned = Some(id.clone());
             id
         } else {
@@ -711,7 +729,8 @@ impl Conn {
                 Flow::Continue
             }
             Packet::PubRec(a) => {
-                let failed = !a.reason_code.is_success();
+                let failed =
+                    !a.reason_code.is_success() && !self.has(&Deviation::FailedPubrecNotFinal);
                 let mut answer = None;
                 self.with_session(|s, cfg| match s.on_pubrec(a.packet_id, failed) {
                     Some(true) => answer = Some(ReasonCode::SUCCESS),
@@ -839,6 +858,18 @@ impl Conn {
         if lim.max_payload.is_some_and(|max| payload.len() > max) {
             return self.protocol_error(ReasonCode::PACKET_TOO_LARGE);
         }
+        // The access list: a denied topic is not forwarded (5.0 says so in the acknowledgement).
+        let denied = under_prefix(&topic, lim.publish_denied_prefix.as_deref());
+        if let (true, true, Some(id)) = (denied, v5, p.packet_id) {
+            let ty = if p.qos == QoS::AtLeastOnce {
+                PacketType::PubAck
+            } else {
+                PacketType::PubRec
+            };
+            self.send_ack(ty, id, ReasonCode::NOT_AUTHORIZED.0);
+            return Flow::Continue;
+        }
+        let forward = forward && !denied;
         let msg = Message {
             topic,
             payload,
@@ -921,6 +952,17 @@ impl Conn {
                 _ => None,
             };
             let inner = share.as_ref().map_or(f.filter, |(_, i)| i.as_str());
+            if under_prefix(inner, lim.subscribe_denied_prefix.as_deref()) {
+                codes.push(if v5 { 0x87 } else { 0x80 });
+                continue;
+            }
+            if lim
+                .max_subscriptions
+                .is_some_and(|max| s.subs.len() >= max && !s.subs.contains_key(f.filter))
+            {
+                codes.push(if v5 { 0x97 } else { 0x80 });
+                continue;
+            }
             if share.is_some() && !lim.shared_subscription_available {
                 codes.push(if v5 { 0x9E } else { 0x80 });
                 continue;
@@ -930,7 +972,12 @@ impl Conn {
                 continue;
             }
             let granted = f.options.qos.min(max_qos);
+            if cfg.has(&Deviation::IgnoreResubscribe) && s.subs.contains_key(f.filter) {
+                codes.push(granted as u8);
+                continue;
+            }
             let is_shared = share.is_some();
+            let inner = inner.to_owned();
             let existed = s
                 .subs
                 .insert(
@@ -952,8 +999,8 @@ impl Conn {
                 RetainHandling::DoNotSend => false,
             } || cfg.has(&Deviation::IgnoreRetainHandling);
             // Retained messages are not sent for shared subscriptions.
-            if send && !is_shared {
-                retained.push((f.filter.to_owned(), granted));
+            if send && (!is_shared || cfg.has(&Deviation::RetainedToShared)) {
+                retained.push((inner, granted));
             }
         }
         self.send(Packet::SubAck(SubAck {
@@ -969,13 +1016,21 @@ impl Conn {
 
     fn on_unsubscribe(&mut self, u: &Unsubscribe<'_>) -> Flow {
         let mut codes = Vec::new();
-        self.with_session(|s, _| {
+        self.with_session(|s, cfg| {
             for f in u.filters.iter() {
-                codes.push(if s.subs.remove(f).is_some() {
-                    0x00
-                } else {
-                    0x11
-                });
+                if cfg.has(&Deviation::IgnoreUnsubscribe) {
+                    codes.push(0x00);
+                    continue;
+                }
+                let removed = s.subs.remove(f).is_some();
+                if cfg.has(&Deviation::UnsubscribeMatchesWildcards) {
+                    s.subs.retain(|k, _| !mqtt_codec::topic::matches(f, k));
+                }
+                if removed && cfg.has(&Deviation::UnsubscribeDropsInflight) {
+                    s.inflight
+                        .retain(|i| !mqtt_codec::topic::matches(f, &i.delivery.msg.topic));
+                }
+                codes.push(if removed { 0x00 } else { 0x11 });
             }
         });
         if !self.v5() {
@@ -1079,6 +1134,16 @@ fn sniff_version(buf: &[u8]) -> Option<ProtocolVersion> {
         (b"MQIsdp", ProtocolVersion::V3_1) => Some(ProtocolVersion::V3_1),
         _ => None,
     }
+}
+
+/// Whether `topic` is `prefix` or below it (`prefix/...`), for the access list.
+fn under_prefix(topic: &str, prefix: Option<&str>) -> bool {
+    prefix.is_some_and(|p| {
+        topic == p
+            || topic
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 #[cfg(test)]

@@ -133,6 +133,17 @@ pub struct FakeLimits {
     /// Protocol Levels accepted (default `[3, 4, 5]`); others get CONNACK 0x84 (5.0) / 0x01
     /// (3.1, 3.1.1), then the connection is closed.
     pub allowed_versions: Vec<u8>,
+    /// `Some((user name, password))`: the only credentials accepted. A CONNECT without User Name
+    /// gets CONNACK 0x87 (3.1, 3.1.1: 0x05), other credentials 0x86 (0x04).
+    pub credentials: Option<(String, String)>,
+    /// `Some(prefix)`: topics `prefix/...` are read-only: a PUBLISH to one is not forwarded (5.0
+    /// QoS 1/2: PUBACK / PUBREC 0x87; 3.1.1: acknowledged as usual); subscribing is allowed.
+    pub publish_denied_prefix: Option<String>,
+    /// `Some(prefix)`: a SUBSCRIBE to a filter `prefix/...` gets SUBACK 0x87 (3.1.1: 0x80).
+    pub subscribe_denied_prefix: Option<String>,
+    /// `Some(n)`: a session holds at most `n` subscriptions; a new filter beyond them gets SUBACK
+    /// 0x97 Quota exceeded (3.1.1: 0x80).
+    pub max_subscriptions: Option<usize>,
 }
 
 impl Default for FakeLimits {
@@ -151,12 +162,19 @@ impl Default for FakeLimits {
             max_client_id_len: None,
             max_payload: None,
             allowed_versions: vec![3, 4, 5],
+            credentials: None,
+            publish_denied_prefix: None,
+            subscribe_denied_prefix: None,
+            max_subscriptions: None,
         }
     }
 }
 
 /// The edit function of [`Deviation::RewriteOut`].
 pub type JsonEdit = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+
+/// The matcher of [`Deviation::MatchWith`]: (Topic Filter, Topic Name) -> whether they match.
+pub type MatchFn = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 /// One way the broker breaks the specification (each one seen in a real broker).
 #[derive(Clone)]
@@ -188,6 +206,29 @@ pub enum Deviation {
         /// Which packets.
         packet: PacketType,
     },
+    /// Match Topic Filters against Topic Names with this function instead of the §4.7 rules
+    /// (matching that ignores case, lets `#` skip the parent level, lets wildcards match `$`
+    /// topics...). Used for routing and for retained messages.
+    MatchWith {
+        /// The matcher.
+        matches: MatchFn,
+    },
+    /// A SUBSCRIBE for a Topic Filter the session already has is acknowledged but changes
+    /// nothing: the old subscription keeps its options and no retained messages are sent.
+    IgnoreResubscribe,
+    /// UNSUBSCRIBE is acknowledged (5.0: 0x00 Success) but removes no subscription.
+    IgnoreUnsubscribe,
+    /// UNSUBSCRIBE also removes every subscription whose filter the given filter matches as if
+    /// it were a Topic Name (wildcards expanded instead of a literal comparison).
+    UnsubscribeMatchesWildcards,
+    /// UNSUBSCRIBE abandons the QoS 1 / 2 deliveries in flight on the removed subscription.
+    UnsubscribeDropsInflight,
+    /// Shared subscriptions with the same inner filter form one group, whatever the ShareName.
+    ShareNameIgnored,
+    /// Retained messages are sent to a new shared subscription.
+    RetainedToShared,
+    /// Overlapping subscriptions: one copy at the lowest QoS of the matching subscriptions.
+    OverlapUsesLowestQos,
     /// Keep the connection open and carry on after a malformed packet or protocol error (the
     /// CONNACK / DISCONNECT reason code is still sent; the offending packet is skipped, or all
     /// buffered bytes if its Remaining Length is itself malformed).
@@ -207,6 +248,9 @@ pub enum Deviation {
     IgnoreWillDelay,
     /// Store nothing retained (but still say Retain Available).
     NoRetained,
+    /// Store a retained PUBLISH with an empty payload like any other (replacing the stored
+    /// message) instead of deleting the topic's retained message.
+    EmptyRetainedStored,
     /// Ignore Clean Start 0 / Clean Session 0: always a fresh session, Session Present 0, nothing
     /// kept after the connection closes.
     NoSessionState,
@@ -256,6 +300,9 @@ pub enum Deviation {
     AllowSessionExpiryFromZero,
     /// Answer PUBREL for an unknown Packet Identifier with PUBCOMP 0x00 instead of 0x92.
     PubcompSuccessForUnknown,
+    /// Treat a PUBREC with a failure reason code (0x80 or above) like a success: answer PUBREL
+    /// and keep the message in flight, instead of ending its QoS 2 flow.
+    FailedPubrecNotFinal,
     /// Forward a re-sent QoS 2 PUBLISH again (no duplicate detection before PUBREL).
     NoQos2Dedup,
     /// Accept PUBLISH above the announced Maximum QoS.
@@ -274,6 +321,11 @@ pub enum Deviation {
     DropUserProperties,
     /// Accept any Authentication Method: no AUTH exchange, CONNACK 0x00 without the method.
     IgnoreAuthMethod,
+    /// Close an idle connection after half its Keep Alive instead of one and a half times it.
+    EarlyKeepAliveClose,
+    /// Give every client that connects with an empty Client Identifier the same one (`fake-0`),
+    /// so such clients take each other over.
+    SameAssignedClientId,
 }
 
 impl fmt::Debug for Deviation {
@@ -299,6 +351,14 @@ impl Deviation {
             RawOut { .. } => "RawOut",
             DropOut { .. } => "DropOut",
             IgnoreIn { .. } => "IgnoreIn",
+            MatchWith { .. } => "MatchWith",
+            IgnoreResubscribe => "IgnoreResubscribe",
+            IgnoreUnsubscribe => "IgnoreUnsubscribe",
+            UnsubscribeMatchesWildcards => "UnsubscribeMatchesWildcards",
+            UnsubscribeDropsInflight => "UnsubscribeDropsInflight",
+            ShareNameIgnored => "ShareNameIgnored",
+            RetainedToShared => "RetainedToShared",
+            OverlapUsesLowestQos => "OverlapUsesLowestQos",
             NoCloseOnError => "NoCloseOnError",
             SilentClose => "SilentClose",
             IgnoreMalformed => "IgnoreMalformed",
@@ -307,6 +367,7 @@ impl Deviation {
             WillOnNormalDisconnect => "WillOnNormalDisconnect",
             IgnoreWillDelay => "IgnoreWillDelay",
             NoRetained => "NoRetained",
+            EmptyRetainedStored => "EmptyRetainedStored",
             NoSessionState => "NoSessionState",
             AlwaysSessionPresent => "AlwaysSessionPresent",
             NoTakeover => "NoTakeover",
@@ -330,6 +391,7 @@ impl Deviation {
             IgnoreDisconnectSessionExpiry => "IgnoreDisconnectSessionExpiry",
             AllowSessionExpiryFromZero => "AllowSessionExpiryFromZero",
             PubcompSuccessForUnknown => "PubcompSuccessForUnknown",
+            FailedPubrecNotFinal => "FailedPubrecNotFinal",
             NoQos2Dedup => "NoQos2Dedup",
             AcceptAboveMaximumQos => "AcceptAboveMaximumQos",
             AcceptRetainWhenUnavailable => "AcceptRetainWhenUnavailable",
@@ -339,6 +401,8 @@ impl Deviation {
             DropWillProperties => "DropWillProperties",
             DropUserProperties => "DropUserProperties",
             IgnoreAuthMethod => "IgnoreAuthMethod",
+            EarlyKeepAliveClose => "EarlyKeepAliveClose",
+            SameAssignedClientId => "SameAssignedClientId",
         }
     }
 }
@@ -350,6 +414,18 @@ impl FakeConfig {
         self.deviations
             .iter()
             .any(|x| std::mem::discriminant(x) == d)
+    }
+
+    /// Whether Topic Name `name` matches Topic Filter `filter` (through [`Deviation::MatchWith`]
+    /// if configured).
+    pub(crate) fn topic_matches(&self, filter: &str, name: &str) -> bool {
+        self.deviations
+            .iter()
+            .find_map(|d| match d {
+                Deviation::MatchWith { matches } => Some(matches(filter, name)),
+                _ => None,
+            })
+            .unwrap_or_else(|| mqtt_codec::topic::matches(filter, name))
     }
 
     pub(crate) fn drops_out(&self, ty: PacketType) -> bool {

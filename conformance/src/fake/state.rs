@@ -4,7 +4,6 @@
 use super::message::{publish_frame, Delivery, Message};
 use super::will::{CloseKind, WillMsg};
 use super::{Deviation, FakeConfig};
-use mqtt_codec::topic::matches;
 use mqtt_codec::{Ack, Frame, Packet, ProtocolVersion, QoS};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::num::NonZeroU16;
@@ -321,7 +320,7 @@ impl State {
     pub(crate) fn publish(&mut self, msg: Message, cfg: &FakeConfig) -> usize {
         let msg = Arc::new(msg);
         if msg.retain && !cfg.has(&Deviation::NoRetained) {
-            if msg.payload.is_empty() {
+            if msg.payload.is_empty() && !cfg.has(&Deviation::EmptyRetainedStored) {
                 self.retained.remove(&msg.topic);
             } else {
                 self.retained.insert(msg.topic.clone(), Arc::clone(&msg));
@@ -359,12 +358,17 @@ impl State {
                     Some((_, inner)) => (inner.as_str(), None),
                     None => (sub.filter.as_str(), None),
                 };
-                if !matches(filter, &msg.topic) {
+                if !cfg.topic_matches(filter, &msg.topic) {
                     continue;
                 }
                 if let Some(group) = shared {
+                    let group = if cfg.has(&Deviation::ShareNameIgnored) {
+                        String::new()
+                    } else {
+                        group.clone()
+                    };
                     groups
-                        .entry((group.clone(), filter.to_owned()))
+                        .entry((group, filter.to_owned()))
                         .or_default()
                         .push(Member {
                             client_id: client_id.clone(),
@@ -381,7 +385,11 @@ impl State {
                 {
                     continue;
                 }
-                best = best.max(Some(sub.qos));
+                best = if cfg.has(&Deviation::OverlapUsesLowestQos) {
+                    Some(best.map_or(sub.qos, |b| b.min(sub.qos)))
+                } else {
+                    best.max(Some(sub.qos))
+                };
                 rap |= sub.retain_as_published;
                 ids.extend(sub.sub_id);
             }
@@ -440,7 +448,7 @@ impl State {
         let mut expired = Vec::new();
         let mut out = Vec::new();
         for (topic, msg) in &self.retained {
-            if !matches(filter, topic) {
+            if !cfg.topic_matches(filter, topic) {
                 continue;
             }
             if msg.remaining_expiry(cfg).is_err() {

@@ -1,7 +1,73 @@
-//! Deviation cases for the shared checks.
+//! 5.0 §4.8.2 shared subscriptions.
 
-use super::Case;
+use super::subscribe::{map_codes, rewrite};
+use super::{deviating, Case, Outcome};
+use mqtt_codec::PacketType;
+use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+
+fn no_shared(deviations: Vec<Deviation>) -> FakeConfig {
+    FakeConfig {
+        limits: FakeLimits {
+            shared_subscription_available: false,
+            ..FakeLimits::default()
+        },
+        deviations,
+    }
+}
 
 pub fn cases() -> Vec<Case> {
-    Vec::new()
+    vec![
+        Case::new(
+            "every member of a group gets every message",
+            &[
+                "v5/4.8.2/one-member-per-message",
+                "v5/4.8.2/refused-not-redirected",
+                "v5/4.8.2/qos2-resumed-with-same-member",
+            ],
+            deviating(vec![Deviation::SharedDeliversToAll]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "groups with different ShareNames share their messages",
+            &["v5/4.8.2/each-group-gets-a-copy"],
+            deviating(vec![Deviation::ShareNameIgnored]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "shared delivery above the member's granted QoS",
+            &["v5/4.8.2/member-granted-qos"],
+            deviating(vec![Deviation::DowngradeQosIgnored]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "retained messages sent to a new shared subscription",
+            &["v5/4.8.2/no-retained-at-subscribe"],
+            deviating(vec![Deviation::RetainedToShared]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "no re-sending when the member reconnects",
+            &["v5/4.8.2/qos2-resumed-with-same-member"],
+            deviating(vec![Deviation::NoResendOnReconnect]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "UNSUBSCRIBE of a shared filter ignored",
+            &["v5/4.8.2/unsubscribe-leaves-group"],
+            deviating(vec![Deviation::IgnoreUnsubscribe]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "refuses an unsupported shared subscription with 0x80",
+            &["v5/3.2.2/shared-unavailable-refused"],
+            no_shared(vec![rewrite(PacketType::SubAck, |p| map_codes(p, |_| 0x80))]),
+            Outcome::NonStrict,
+        ),
+        Case::new(
+            "announces no shared subscriptions",
+            &["v5/4.8.2/*"],
+            no_shared(Vec::new()),
+            Outcome::Skipped,
+        ),
+    ]
 }
