@@ -187,9 +187,11 @@ struct RunArgs {
     /// Start the broker under test: a shell command with {port} for a free loopback port.
     #[arg(long, value_name = "CMD")]
     broker_cmd: Option<String>,
-    /// Compare verdicts with an expected-results file; differences exit 1.
+    /// Compare verdicts with an expected-results file; differences exit 1. Repeatable: later
+    /// files add to and override earlier ones (a broker's file, then a transport's). With --only
+    /// or --skip, entries for checks left out are ignored.
     #[arg(long, value_name = "FILE")]
-    expected: Option<String>,
+    expected: Vec<String>,
     /// Write the verdicts as an expected-results file (keeps explanations of unchanged verdicts).
     #[arg(long, value_name = "FILE")]
     write_expected: Option<String>,
@@ -463,11 +465,27 @@ async fn run_suite(
             return fail(format!("{path}: {e}"));
         }
     }
-    if let Some(path) = &args.expected {
-        let expected = match ExpectedResults::load(path) {
-            Ok(e) => e,
-            Err(e) => return fail(e),
+    if !args.expected.is_empty() {
+        let mut expected: Option<ExpectedResults> = None;
+        for path in &args.expected {
+            match (ExpectedResults::load(path), &mut expected) {
+                (Err(e), _) => return fail(e),
+                (Ok(e), Some(merged)) => merged.results.extend(e.results),
+                (Ok(e), None) => expected = Some(e),
+            }
+        }
+        let Some(mut expected) = expected else {
+            return fail("no expected-results file");
         };
+        if !args.only.is_empty() || !args.skip.is_empty() {
+            let hit = |id: &str, g: &String| runner::glob(g, id);
+            expected.results.retain(|id, _| {
+                results.iter().any(|r| &r.id == id)
+                    || ((args.only.is_empty() || args.only.iter().any(|g| hit(id, g)))
+                        && !args.skip.iter().any(|g| hit(id, g)))
+            });
+        }
+        let path = args.expected.join(" + ");
         let diffs = expected.compare(&results);
         if diffs.is_empty() {
             eprintln!("verdicts match {path} ({} checks)", results.len());

@@ -5,7 +5,7 @@
 use super::common::publish;
 use super::subscribe::{
     clear_retained, feature_or_refusal, filter, message, message_with, published, retain, steps,
-    subscribe_entry, subscribe_packet, suback, subscribed,
+    suback, subscribe_entry, subscribe_packet, subscribed,
 };
 use crate::profile::Profile;
 use crate::script::{check, s, Check, Requirement, Step, Version};

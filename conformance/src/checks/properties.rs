@@ -33,7 +33,14 @@ fn connect_saving(client: &str, connack: Value, save: &[(&str, &str)]) -> Step {
 }
 
 /// A check that publishes one message with `props` and expects the subscriber to see `want`.
-fn forwards(slug: &str, title: &str, cites: &[&str], expect: &str, props: Value, want: Value) -> Check {
+fn forwards(
+    slug: &str,
+    title: &str,
+    cites: &[&str],
+    expect: &str,
+    props: Value,
+    want: Value,
+) -> Check {
     let mut pattern = got("${t}/p", 0, "payload");
     pattern["properties"] = want;
     check(V, "3.3.2", slug, title)
@@ -194,7 +201,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     );
     out.push(
         check(V, "3.3.2", "topic-alias-above-maximum", "A Topic Alias above the broker's Topic Alias Maximum is refused")
-            .cites(&["MQTT-3.3.2-9"])
+            .cites(&["MQTT-3.3.2-9", "MQTT-3.2.2-17"])
             .expect("DISCONNECT 0x94 (Topic Alias invalid) and close, for alias 65535 when the broker announced less")
             .steps(vec![
                 s::connect_expect("pub", Value::Null, json!({"type": "CONNACK", "reason_code": 0,
@@ -223,14 +230,19 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             ].concat()),
     );
     out.push(
-        check(V, "3.3.2", "topic-alias-unknown", "An empty Topic Name with an alias never set is a Protocol Error")
-            .requires(Requirement::TopicAliases)
-            .expect("DISCONNECT 0x82 (Protocol Error) and close")
-            .steps(vec![
-                s::connect("pub"),
-                s::send("pub", alias("", 1.into(), "unknown")),
-                s::expect_any("pub", refused(V, false, 0x82)),
-            ]),
+        check(
+            V,
+            "3.3.2",
+            "topic-alias-unknown",
+            "An empty Topic Name with an alias never set is a Protocol Error",
+        )
+        .requires(Requirement::TopicAliases)
+        .expect("DISCONNECT 0x82 (Protocol Error) and close")
+        .steps(vec![
+            s::connect("pub"),
+            s::send("pub", alias("", 1.into(), "unknown")),
+            s::expect_any("pub", refused(V, false, 0x82)),
+        ]),
     );
     // Topic Aliases towards the client: the client's decoder refuses any alias above what this
     // client announced, so receiving a burst of repeated topics is the check.
@@ -238,7 +250,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         let mut steps = Vec::new();
         for round in 0..3 {
             for t in topics {
-                steps.push(s::send("pub", pubq(&format!("${{t}}/{t}"), 0, 0, &format!("{t}{round}"))));
+                steps.push(s::send(
+                    "pub",
+                    pubq(&format!("${{t}}/{t}"), 0, 0, &format!("{t}{round}")),
+                ));
             }
         }
         for round in 0..3 {
@@ -250,31 +265,57 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         steps
     };
     out.push(
-        check(V, "3.1.2", "no-topic-alias-to-client-without-maximum", "The broker sends no Topic Alias to a client that announced no Topic Alias Maximum")
-            .cites(&["MQTT-3.1.2-27", "MQTT-3.3.2-11"])
-            .requires(Requirement::WildcardSubscriptions)
-            .expect("repeated messages on two topics arrive with their Topic Name and without Topic Alias")
-            .steps([
+        check(
+            V,
+            "3.1.2",
+            "no-topic-alias-to-client-without-maximum",
+            "The broker sends no Topic Alias to a client that announced no Topic Alias Maximum",
+        )
+        .cites(&["MQTT-3.1.2-27", "MQTT-3.3.2-11"])
+        .requires(Requirement::WildcardSubscriptions)
+        .expect(
+            "repeated messages on two topics arrive with their Topic Name and without Topic Alias",
+        )
+        .steps(
+            [
                 vec![s::connect("sub"), s::connect("pub")],
                 subscribed(V, "sub", "${t}/ta/+", 0),
                 burst(&["ta/x", "ta/y"]),
                 vec![
                     s::send("pub", pubq("${t}/ta/x", 0, 0, "last")),
-                    s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/ta/x", "payload": hex("last"),
-                        "properties": {"topic_alias": {"$absent": true}}})),
+                    s::expect(
+                        "sub",
+                        json!({"type": "PUBLISH", "topic": "${t}/ta/x", "payload": hex("last"),
+                        "properties": {"topic_alias": {"$absent": true}}}),
+                    ),
                 ],
-            ].concat()),
+            ]
+            .concat(),
+        ),
     );
     out.push(
-        check(V, "3.1.2", "topic-alias-to-client-within-maximum", "The broker never sends a Topic Alias above the client's Topic Alias Maximum")
-            .cites(&["MQTT-3.1.2-26", "MQTT-3.3.2-11"])
-            .requires(Requirement::WildcardSubscriptions)
-            .expect("with Topic Alias Maximum 2, repeated messages on four topics carry no alias above 2")
-            .steps([
-                vec![s::connect_with("sub", json!({"properties": {"topic_alias_maximum": 2}})), s::connect("pub")],
+        check(
+            V,
+            "3.1.2",
+            "topic-alias-to-client-within-maximum",
+            "The broker never sends a Topic Alias above the client's Topic Alias Maximum",
+        )
+        .cites(&["MQTT-3.1.2-26", "MQTT-3.3.2-11"])
+        .requires(Requirement::WildcardSubscriptions)
+        .expect(
+            "with Topic Alias Maximum 2, repeated messages on four topics carry no alias above 2",
+        )
+        .steps(
+            [
+                vec![
+                    s::connect_with("sub", json!({"properties": {"topic_alias_maximum": 2}})),
+                    s::connect("pub"),
+                ],
                 subscribed(V, "sub", "${t}/ta/+", 0),
                 burst(&["ta/a", "ta/b", "ta/c", "ta/d"]),
-            ].concat()),
+            ]
+            .concat(),
+        ),
     );
     out.extend(announced_limits());
     // The client's Maximum Packet Size.
@@ -329,6 +370,21 @@ fn announced_limits() -> Vec<Check> {
                 unlimited("the broker offers retained messages"),
             ])]),
     );
+    out.push(
+        check(V, "3.2.2", "topic-alias-when-none-announced", "A Topic Alias sent to a broker that announced no Topic Alias Maximum is refused")
+            .cites(&["MQTT-3.2.2-18", "MQTT-4.13.1-1"])
+            .expect("with Topic Alias Maximum absent or 0 in CONNACK: a PUBLISH with Topic Alias 1 gets DISCONNECT 0x94 (Topic Alias invalid) and the connection is closed")
+            .steps(vec![s::connect_any("pub", Value::Null, vec![
+                s::then(
+                    s::packet(accepted(json!({"topic_alias_maximum": {"$one_of": [0, {"$absent": true}]}}))),
+                    vec![
+                        s::send("pub", with_props("${t}/alias-none", "refused", json!({"topic_alias": 1}))),
+                        s::expect_any("pub", refused(V, false, 0x94)),
+                    ],
+                ),
+                unlimited("the broker accepts Topic Aliases"),
+            ])]),
+    );
     let mut qos_outcomes: Vec<_> = [(0u8, 1u8), (1, 2)]
         .into_iter()
         .map(|(max, above)| {
@@ -355,11 +411,17 @@ fn announced_limits() -> Vec<Check> {
         let mut steps = vec![s::connect_manual("pub", Value::Null)];
         for id in 1..=n {
             steps.push(s::send("pub", pubq("${t}/rm-in", 2, id, &format!("m{id}"))));
-            steps.push(s::expect("pub", json!({"type": "PUBREC", "packet_id": id, "reason_code": {"$max": 127}})));
+            steps.push(s::expect(
+                "pub",
+                json!({"type": "PUBREC", "packet_id": id, "reason_code": {"$max": 127}}),
+            ));
         }
         steps.push(s::send("pub", pubq("${t}/rm-in", 2, n + 1, "one too many")));
         steps.push(s::expect_any("pub", refused(V, false, 0x93)));
-        rm_outcomes.push(s::then(s::packet(accepted(json!({"receive_maximum": n}))), steps));
+        rm_outcomes.push(s::then(
+            s::packet(accepted(json!({"receive_maximum": n}))),
+            steps,
+        ));
     }
     rm_outcomes.push(unlimited(&format!(
         "the broker's Receive Maximum is absent or above {RECEIVE_MAXIMUM_EXERCISED}"

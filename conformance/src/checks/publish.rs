@@ -106,54 +106,96 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 ].concat()),
         );
         out.push(
-            check(v, "3.3.3", "zero-length-payload", "A message with an empty payload is delivered")
-                .cites(&["MQTT-4.5.0-1"])
-                .expect("the subscriber gets the PUBLISH with a zero-length payload")
-                .steps([
+            check(
+                v,
+                "3.3.3",
+                "zero-length-payload",
+                "A message with an empty payload is delivered",
+            )
+            .cites(&["MQTT-4.5.0-1"])
+            .expect("the subscriber gets the PUBLISH with a zero-length payload")
+            .steps(
+                [
                     vec![s::connect("sub"), s::connect("pub")],
                     subscribed(v, "sub", "${t}/empty", 0),
                     vec![
                         s::send("pub", pubq("${t}/empty", 0, 0, "")),
-                        s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/empty", "payload": ""})),
+                        s::expect(
+                            "sub",
+                            json!({"type": "PUBLISH", "topic": "${t}/empty", "payload": ""}),
+                        ),
                     ],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         out.push(
-            check(v, "3.3.1", "forwarded-dup-not-copied", "The broker does not copy the publisher's DUP flag")
-                .cites(ids(v, &["MQTT-3.3.1-3", "MQTT-4.3.2-1"], &["MQTT-3.3.1-3", "MQTT-4.3.2-2"]))
-                .requires(Requirement::Qos1)
-                .expect("a QoS 1 PUBLISH sent with DUP 1 is forwarded on its first transmission with DUP 0")
-                .steps([
+            check(
+                v,
+                "3.3.1",
+                "forwarded-dup-not-copied",
+                "The broker does not copy the publisher's DUP flag",
+            )
+            .cites(ids(
+                v,
+                &["MQTT-3.3.1-3", "MQTT-4.3.2-1"],
+                &["MQTT-3.3.1-3", "MQTT-4.3.2-2"],
+            ))
+            .requires(Requirement::Qos1)
+            .expect(
+                "a QoS 1 PUBLISH sent with DUP 1 is forwarded on its first transmission with DUP 0",
+            )
+            .steps(
+                [
                     vec![s::connect("sub"), s::connect("pub")],
                     subscribed(v, "sub", "${t}/dup", 1),
                     vec![
-                        s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": true,
-                            "packet_id": 3, "payload": {"utf8": "retry"}})),
+                        s::send(
+                            "pub",
+                            json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": true,
+                            "packet_id": 3, "payload": {"utf8": "retry"}}),
+                        ),
                         s::expect("pub", json!({"type": "PUBACK", "packet_id": 3})),
-                        s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": false,
-                            "payload": hex("retry")})),
+                        s::expect(
+                            "sub",
+                            json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": false,
+                            "payload": hex("retry")}),
+                        ),
                     ],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         // §3.8.4: delivery QoS = min(published QoS, granted QoS); the subscribe checks cover the
         // downgrade, this one the other side.
         out.push(
-            check(v, "3.8.4", "delivery-qos-not-upgraded", "A message is never delivered above its published QoS")
-                .cites(ids(v, &["MQTT-3.8.4-6"], &["MQTT-3.8.4-8"]))
-                .requires(Requirement::Qos2)
-                .expect("QoS 0 and QoS 1 messages reach a QoS 2 subscription at QoS 0 and QoS 1")
-                .steps([
+            check(
+                v,
+                "3.8.4",
+                "delivery-qos-not-upgraded",
+                "A message is never delivered above its published QoS",
+            )
+            .cites(ids(v, &["MQTT-3.8.4-6"], &["MQTT-3.8.4-8"]))
+            .requires(Requirement::Qos2)
+            .expect("QoS 0 and QoS 1 messages reach a QoS 2 subscription at QoS 0 and QoS 1")
+            .steps(
+                [
                     vec![s::connect("sub"), s::connect("pub")],
                     subscribed(v, "sub", "${t}/up", 2),
                     vec![
                         s::send("pub", pubq("${t}/up", 0, 0, "zero")),
-                        s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/up", "qos": 0,
-                            "packet_id": {"$absent": true}, "payload": hex("zero")})),
+                        s::expect(
+                            "sub",
+                            json!({"type": "PUBLISH", "topic": "${t}/up", "qos": 0,
+                            "packet_id": {"$absent": true}, "payload": hex("zero")}),
+                        ),
                         s::send("pub", pubq("${t}/up", 1, 6, "one")),
                         s::expect("pub", json!({"type": "PUBACK", "packet_id": 6})),
                         s::expect("sub", got("${t}/up", 1, "one")),
                     ],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         // §4.6: ordered delivery per topic and QoS from one publisher.
         for qos in 0..=2u8 {
@@ -163,10 +205,19 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 let payload = format!("m{n}");
                 steps.push(s::send("pub", pubq("${t}/order", qos, 10 + n, &payload)));
                 match qos {
-                    1 => steps.push(s::expect("pub", json!({"type": "PUBACK", "packet_id": 10 + n}))),
+                    1 => steps.push(s::expect(
+                        "pub",
+                        json!({"type": "PUBACK", "packet_id": 10 + n}),
+                    )),
                     2 => {
-                        steps.push(s::expect("pub", json!({"type": "PUBREC", "packet_id": 10 + n})));
-                        steps.push(s::expect("pub", json!({"type": "PUBCOMP", "packet_id": 10 + n})));
+                        steps.push(s::expect(
+                            "pub",
+                            json!({"type": "PUBREC", "packet_id": 10 + n}),
+                        ));
+                        steps.push(s::expect(
+                            "pub",
+                            json!({"type": "PUBCOMP", "packet_id": 10 + n}),
+                        ));
                     }
                     _ => {}
                 }
@@ -174,9 +225,14 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             for n in 1..=4u16 {
                 steps.push(s::expect("sub", got("${t}/order", qos, &format!("m{n}"))));
             }
-            let mut c = check(v, "4.6.0", &format!("ordered-qos{qos}"), &format!("QoS {qos} messages of one topic from one publisher arrive in order"))
-                .cites(&["MQTT-4.6.0-5", "MQTT-4.6.0-6"])
-                .expect("the subscriber gets m1, m2, m3, m4 in the order they were published");
+            let mut c = check(
+                v,
+                "4.6.0",
+                &format!("ordered-qos{qos}"),
+                &format!("QoS {qos} messages of one topic from one publisher arrive in order"),
+            )
+            .cites(&["MQTT-4.6.0-5", "MQTT-4.6.0-6"])
+            .expect("the subscriber gets m1, m2, m3, m4 in the order they were published");
             if qos == 1 {
                 c = c.requires(Requirement::Qos1);
             }

@@ -36,17 +36,25 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         let v5 = v == Version::V5;
         // §3.3.4: the answer to each QoS.
         out.push(
-            check(v, "3.3.4", "qos1-puback", "A QoS 1 PUBLISH is answered by PUBACK with its Packet Identifier")
-                .cites(ids(v, &["MQTT-3.3.4-1", "MQTT-4.3.2-2", "MQTT-2.3.1-6"],
-                    &["MQTT-3.3.4-1", "MQTT-4.3.2-4", "MQTT-2.2.1-5"]))
-                .requires(Requirement::Qos1)
-                .expect("PUBACK carrying the PUBLISH's Packet Identifier (0x1234), success code")
-                .steps(vec![
-                    s::connect("pub"),
-                    s::send("pub", pubq("${t}/q1", 1, 0x1234, "one")),
-                    s::expect("pub", ok_ack(v, "PUBACK", 0x1234)),
-                    s::expect_nothing("pub"),
-                ]),
+            check(
+                v,
+                "3.3.4",
+                "qos1-puback",
+                "A QoS 1 PUBLISH is answered by PUBACK with its Packet Identifier",
+            )
+            .cites(ids(
+                v,
+                &["MQTT-3.3.4-1", "MQTT-4.3.2-2", "MQTT-2.3.1-6"],
+                &["MQTT-3.3.4-1", "MQTT-4.3.2-4", "MQTT-2.2.1-5"],
+            ))
+            .requires(Requirement::Qos1)
+            .expect("PUBACK carrying the PUBLISH's Packet Identifier (0x1234), success code")
+            .steps(vec![
+                s::connect("pub"),
+                s::send("pub", pubq("${t}/q1", 1, 0x1234, "one")),
+                s::expect("pub", ok_ack(v, "PUBACK", 0x1234)),
+                s::expect_nothing("pub"),
+            ]),
         );
         out.push(
             check(v, "3.3.4", "qos2-pubrec-pubcomp", "A QoS 2 PUBLISH is answered by PUBREC, and PUBREL by PUBCOMP, with its Packet Identifier")
@@ -154,11 +162,17 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 ].concat()),
         );
         out.push(
-            check(v, "4.3.3", "inbound-qos2-id-reused", "After PUBCOMP, the same Packet Identifier starts a new QoS 2 message")
-                .cites(ids(v, &["MQTT-4.3.3-2"], &["MQTT-4.3.3-12"]))
-                .requires(Requirement::Qos2)
-                .expect("both messages sent with Packet Identifier 9 are delivered")
-                .steps([
+            check(
+                v,
+                "4.3.3",
+                "inbound-qos2-id-reused",
+                "After PUBCOMP, the same Packet Identifier starts a new QoS 2 message",
+            )
+            .cites(ids(v, &["MQTT-4.3.3-2"], &["MQTT-4.3.3-12"]))
+            .requires(Requirement::Qos2)
+            .expect("both messages sent with Packet Identifier 9 are delivered")
+            .steps(
+                [
                     vec![s::connect("sub"), s::connect("pub")],
                     subscribed(v, "sub", "${t}/reuse2", 2),
                     vec![
@@ -171,7 +185,9 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                         s::expect("sub", got("${t}/reuse2", 2, "first")),
                         s::expect("sub", got("${t}/reuse2", 2, "second")),
                     ],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         out.push(
             check(v, "4.3.2", "inbound-qos1-id-reused", "After PUBACK, a PUBLISH reusing the Packet Identifier is a new message, even with DUP 1")
@@ -223,12 +239,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             save: Default::default(),
             timeout_ms: None,
         };
-        let again = |topic: &str, qos: u8, payload: &str| {
-            json!({"type": "PUBLISH", "topic": topic, "qos": qos, "dup": true, "packet_id": "${pid}", "payload": hex(payload)})
-        };
+        let again = |topic: &str, qos: u8, payload: &str| json!({"type": "PUBLISH", "topic": topic, "qos": qos, "dup": true, "packet_id": "${pid}", "payload": hex(payload)});
         out.push(
             check(v, "4.3.2", "qos1-held-until-puback", "The broker keeps a QoS 1 message until PUBACK, across reconnections, and not after")
-                .cites(ids(v, &["MQTT-4.3.2-1", "MQTT-4.4.0-1"], &["MQTT-4.3.2-3", "MQTT-4.4.0-1"]))
+                .cites(ids(v, &["MQTT-4.3.2-1", "MQTT-4.4.0-1", "MQTT-3.3.1-1"], &["MQTT-4.3.2-3", "MQTT-4.4.0-1", "MQTT-3.3.1-1"]))
                 .requires(Requirement::Qos1)
                 .expect("the unacknowledged PUBLISH is re-sent on each of two resumptions (DUP 1, same id); once PUBACKed, not on the third")
                 .steps([
@@ -255,7 +269,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         );
         out.push(
             check(v, "4.3.3", "qos2-held-until-pubcomp", "The broker keeps a QoS 2 PUBLISH until PUBREC and then the PUBREL until PUBCOMP, across reconnections")
-                .cites(ids(v, &["MQTT-4.3.3-1", "MQTT-4.4.0-1"], &["MQTT-4.3.3-3", "MQTT-4.3.3-5", "MQTT-4.3.3-6", "MQTT-4.4.0-1"]))
+                .cites(ids(v, &["MQTT-4.3.3-1", "MQTT-4.4.0-1", "MQTT-3.3.1-1"], &["MQTT-4.3.3-3", "MQTT-4.3.3-5", "MQTT-4.3.3-6", "MQTT-4.4.0-1", "MQTT-3.3.1-1"]))
                 .requires(Requirement::Qos2)
                 .expect("resumption re-sends the PUBLISH before PUBREC, only the PUBREL after it, and nothing after PUBCOMP")
                 .steps([
@@ -288,20 +302,63 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     // 5.0 only: QoS 2 completes after expiry, and flow control towards the client.
     let v = Version::V5;
     out.push(
-        check(v, "4.3.3", "inbound-qos2-completes-after-expiry", "The QoS 2 exchange completes even after the message expired")
-            .cites(&["MQTT-4.3.3-13"])
+        check(
+            v,
+            "4.3.3",
+            "inbound-qos2-completes-after-expiry",
+            "The QoS 2 exchange completes even after the message expired",
+        )
+        .cites(&["MQTT-4.3.3-13"])
+        .requires(Requirement::Qos2)
+        .timeout_ms(20_000)
+        .expect(
+            "PUBCOMP for a PUBREL sent after the message's 1 s Message Expiry Interval has passed",
+        )
+        .steps(vec![
+            s::connect_manual("pub", Value::Null),
+            s::send(
+                "pub",
+                json!({"type": "PUBLISH", "topic": "${t}/exp2", "qos": 2, "packet_id": 11,
+                    "properties": {"message_expiry_interval": 1}, "payload": {"utf8": "brief"}}),
+            ),
+            s::expect("pub", ok_ack(v, "PUBREC", 11)),
+            s::wait(1500),
+            s::send("pub", ack("PUBREL", 11.into())),
+            s::expect("pub", success(v, "PUBCOMP", 11.into())),
+        ]),
+    );
+    out.push(
+        check(v, "4.3.3", "sent-qos2-not-expired", "A QoS 2 message already sent is not expired: it is re-sent after its expiry")
+            .cites(&["MQTT-4.3.3-7", "MQTT-4.4.0-1"])
             .requires(Requirement::Qos2)
             .timeout_ms(20_000)
-            .expect("PUBCOMP for a PUBREL sent after the message's 1 s Message Expiry Interval has passed")
-            .steps(vec![
-                s::connect_manual("pub", Value::Null),
-                s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/exp2", "qos": 2, "packet_id": 11,
-                    "properties": {"message_expiry_interval": 1}, "payload": {"utf8": "brief"}})),
-                s::expect("pub", ok_ack(v, "PUBREC", 11)),
-                s::wait(1500),
-                s::send("pub", ack("PUBREL", 11.into())),
-                s::expect("pub", success(v, "PUBCOMP", 11.into())),
-            ]),
+            .expect("a QoS 2 PUBLISH with Message Expiry Interval 1, sent but not acknowledged, is re-sent (DUP 1) when the session resumes 2 s later")
+            .steps([
+                vec![s::connect_manual("sub", persistent(v)), s::connect("pub")],
+                subscribed(v, "sub", "${t}/inflight-exp", 2),
+                vec![
+                    s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/inflight-exp", "qos": 2, "packet_id": 1,
+                        "properties": {"message_expiry_interval": 1}, "payload": {"utf8": "in flight"}})),
+                    s::expect("pub", ack("PUBREC", 1.into())),
+                    s::expect("pub", ack("PUBCOMP", 1.into())),
+                    s::expect_save("sub", got("${t}/inflight-exp", 2, "in flight"), &[("pid", "/packet_id")]),
+                    s::close("sub"),
+                    s::wait(2100),
+                    Step::Connect {
+                        client: "sub".into(),
+                        connect: Some(persistent(v)),
+                        expect: Some(connack(v, true)),
+                        auto_ack: false,
+                        save: Default::default(),
+                        timeout_ms: None,
+                    },
+                    s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/inflight-exp", "qos": 2, "dup": true,
+                        "packet_id": "${pid}", "payload": hex("in flight")})),
+                    s::send("sub", ack("PUBREC", "${pid}".into())),
+                    s::expect("sub", ack("PUBREL", "${pid}".into())),
+                    s::send("sub", ack("PUBCOMP", "${pid}".into())),
+                ],
+            ].concat()),
     );
     out.push(
         check(v, "4.4.0", "failed-pubrec-ends-flow", "A PUBREC with a failure code ends the QoS 2 flow: no PUBREL, no re-send")

@@ -20,15 +20,20 @@ use serde_json::{json, Value};
 pub fn checks(p: &Profile) -> Vec<Check> {
     let mut out = vec![keep_alive_timeout()];
     for v in [Version::V311, Version::V5] {
+        if !p.supports(v) {
+            continue;
+        }
         client_id(p, v, &mut out);
         credentials(p, v, &mut out);
         access(p, v, &mut out);
         quota(p, v, &mut out);
         wildcards(p, v, &mut out);
     }
-    packet_too_large(p, &mut out);
-    receive_maximum(p, &mut out);
-    unsupported_features(p, &mut out);
+    if p.supports(Version::V5) {
+        packet_too_large(p, &mut out);
+        receive_maximum(p, &mut out);
+        unsupported_features(p, &mut out);
+    }
     out
 }
 

@@ -23,7 +23,10 @@ fn subscribe_gets(v: Version, client: &str, filter: &str, qos: u8, publish: Valu
         s::expect_any(
             client,
             vec![
-                s::then(s::packet(ack.clone()), vec![s::expect(client, publish.clone())]),
+                s::then(
+                    s::packet(ack.clone()),
+                    vec![s::expect(client, publish.clone())],
+                ),
                 s::then(s::packet(publish), vec![s::expect(client, ack)]),
             ],
         ),
@@ -40,11 +43,21 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     let mut out = Vec::new();
     for v in [Version::V311, Version::V5] {
         out.push(
-            check(v, "3.3.1", "retained-sent-to-new-subscriber", "A retained message is stored and sent to a later subscriber with RETAIN 1")
-                .cites(ids(v, &["MQTT-3.3.1-5", "MQTT-3.3.1-6", "MQTT-3.3.1-8"], &["MQTT-3.3.1-5", "MQTT-3.3.1-9"]))
-                .requires(Requirement::Retain)
-                .expect("a new subscription gets the retained message, RETAIN 1, same payload")
-                .steps([
+            check(
+                v,
+                "3.3.1",
+                "retained-sent-to-new-subscriber",
+                "A retained message is stored and sent to a later subscriber with RETAIN 1",
+            )
+            .cites(ids(
+                v,
+                &["MQTT-3.3.1-5", "MQTT-3.3.1-6", "MQTT-3.3.1-8"],
+                &["MQTT-3.3.1-5", "MQTT-3.3.1-9"],
+            ))
+            .requires(Requirement::Retain)
+            .expect("a new subscription gets the retained message, RETAIN 1, same payload")
+            .steps(
+                [
                     vec![
                         s::connect("pub"),
                         s::send("pub", retained("${t}/r", "kept")),
@@ -53,14 +66,22 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     ],
                     subscribe_gets(v, "sub", "${t}/r", 0, stored("${t}/r", 0, "kept")),
                     vec![s::expect_nothing("sub"), clear("pub", "${t}/r")],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         out.push(
-            check(v, "3.3.1", "retained-replaced", "A newer retained message replaces the stored one")
-                .cites(ids(v, &["MQTT-3.3.1-5", "MQTT-3.3.1-7"], &["MQTT-3.3.1-5"]))
-                .requires(Requirement::Retain)
-                .expect("after retaining r1 then r2 on one topic, a new subscription gets only r2")
-                .steps([
+            check(
+                v,
+                "3.3.1",
+                "retained-replaced",
+                "A newer retained message replaces the stored one",
+            )
+            .cites(ids(v, &["MQTT-3.3.1-5", "MQTT-3.3.1-7"], &["MQTT-3.3.1-5"]))
+            .requires(Requirement::Retain)
+            .expect("after retaining r1 then r2 on one topic, a new subscription gets only r2")
+            .steps(
+                [
                     vec![
                         s::connect("pub"),
                         s::send("pub", retained("${t}/r", "r1")),
@@ -70,7 +91,9 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     ],
                     subscribe_gets(v, "sub", "${t}/r", 0, stored("${t}/r", 0, "r2")),
                     vec![s::expect_nothing("sub"), clear("pub", "${t}/r")],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         out.push(
             check(v, "3.3.1", "retained-deleted-by-empty-payload", "A retained message with an empty payload is forwarded and deletes the stored message")
@@ -92,11 +115,19 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 ].concat()),
         );
         out.push(
-            check(v, "3.3.1", "non-retained-keeps-stored", "A message without RETAIN leaves the stored retained message alone")
-                .cites(ids(v, &["MQTT-3.3.1-12"], &["MQTT-3.3.1-8"]))
-                .requires(Requirement::Retain)
-                .expect("after retaining r1 and publishing r2 with RETAIN 0, a new subscription gets r1")
-                .steps([
+            check(
+                v,
+                "3.3.1",
+                "non-retained-keeps-stored",
+                "A message without RETAIN leaves the stored retained message alone",
+            )
+            .cites(ids(v, &["MQTT-3.3.1-12"], &["MQTT-3.3.1-8"]))
+            .requires(Requirement::Retain)
+            .expect(
+                "after retaining r1 and publishing r2 with RETAIN 0, a new subscription gets r1",
+            )
+            .steps(
+                [
                     vec![
                         s::connect("pub"),
                         s::send("pub", retained("${t}/r", "r1")),
@@ -106,7 +137,9 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     ],
                     subscribe_gets(v, "sub", "${t}/r", 0, stored("${t}/r", 0, "r1")),
                     vec![s::expect_nothing("sub"), clear("pub", "${t}/r")],
-                ].concat()),
+                ]
+                .concat(),
+            ),
         );
         let mut q1 = pubq("${t}/rq", 1, 1, "q1");
         q1["retain"] = true.into();
@@ -133,7 +166,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         let (cites, title) = if v == Version::V5 {
             (&["MQTT-3.3.1-12"][..], "A retained message reaches an existing subscription (Retain As Published 0) with RETAIN 0")
         } else {
-            (&["MQTT-3.3.1-9"][..], "A retained message reaches an existing subscription with RETAIN 0")
+            (
+                &["MQTT-3.3.1-9"][..],
+                "A retained message reaches an existing subscription with RETAIN 0",
+            )
         };
         out.push(
             check(v, "3.3.1", "forward-clears-retain", title)

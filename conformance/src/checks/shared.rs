@@ -52,11 +52,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
 
 /// Two members, two messages: each message reaches exactly one of them.
 fn one_member_per_message() -> Check {
-    let mut body = vec![
-        s::connect("a1"),
-        s::connect("a2"),
-        s::connect("b"),
-    ];
+    let mut body = vec![s::connect("a1"), s::connect("a2"), s::connect("b")];
     body.extend(subscribed(V, "a1", "$share/g/${t}/s", 0));
     body.extend(subscribed(V, "a2", "$share/g/${t}/s", 0));
     for m in ["first", "second"] {
@@ -71,7 +67,10 @@ fn one_member_per_message() -> Check {
                 ),
                 s::then(
                     s::packet(json!({"type": "PINGRESP"})),
-                    vec![s::expect("a2", message("${t}/s", m)), s::expect_nothing("a2")],
+                    vec![
+                        s::expect("a2", message("${t}/s", m)),
+                        s::expect_nothing("a2"),
+                    ],
                 ),
             ],
         ));
@@ -98,7 +97,9 @@ fn each_group_gets_a_copy() -> Check {
     )
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
-    .expect("'$share/g1/<root>/s', '$share/g2/<root>/s' and '<root>/s' each receive the message once")
+    .expect(
+        "'$share/g1/<root>/s', '$share/g2/<root>/s' and '<root>/s' each receive the message once",
+    )
     .steps(steps(vec![
         vec![
             s::connect("a1"),

@@ -100,7 +100,13 @@ fn ack(v: Version, packet: &str) -> Value {
 /// `client` publishes `payload` on `topic` at `qos` and waits until the broker has handled it
 /// (QoS 1 and 2: the flow is finished; QoS 0: a PINGREQ sent after it is answered), so the
 /// message has been routed before the next step.
-pub(super) fn published(v: Version, client: &str, topic: &str, qos: u8, payload: &str) -> Vec<Step> {
+pub(super) fn published(
+    v: Version,
+    client: &str,
+    topic: &str,
+    qos: u8,
+    payload: &str,
+) -> Vec<Step> {
     published_packet(v, client, publish(topic, qos, payload))
 }
 
@@ -198,7 +204,9 @@ pub(super) fn feature_or_refusal(packet: Value, code: u8, feature: &str) -> Vec<
                     &format!("SUBACK refused {feature} with another code than {code:#04x}"),
                 ),
                 s::should(
-                    s::packet_then_close(json!({"type": "DISCONNECT", "reason_code": {"$min": 128}})),
+                    s::packet_then_close(
+                        json!({"type": "DISCONNECT", "reason_code": {"$min": 128}}),
+                    ),
                     &format!("DISCONNECT refused {feature} with another code than {code:#04x}"),
                 ),
                 s::should(
@@ -243,15 +251,17 @@ fn suback_checks(v: Version) -> Vec<Check> {
         .cites(ids(
             v,
             &["MQTT-3.8.4-1", "MQTT-3.8.4-2", "MQTT-3.8.4-5"],
-            &["MQTT-3.8.4-1", "MQTT-3.8.4-2", "MQTT-2.2.1-6", "MQTT-3.8.4-6"],
+            &[
+                "MQTT-3.8.4-1",
+                "MQTT-3.8.4-2",
+                "MQTT-2.2.1-6",
+                "MQTT-3.8.4-6",
+            ],
         ))
         .expect("SUBACK with the SUBSCRIBE's Packet Identifier and one code per Topic Filter")
         .steps(vec![
             s::connect("a"),
-            s::send(
-                "a",
-                subscribe_packet(0x1234, vec![filter("${t}/a", 0)]),
-            ),
+            s::send("a", subscribe_packet(0x1234, vec![filter("${t}/a", 0)])),
             s::expect("a", suback(v, 0x1234, json!([0]))),
             s::send(
                 "a",
@@ -404,7 +414,12 @@ fn unsubscribe_checks(v: Version) -> Vec<Check> {
         .cites(ids(
             v,
             &["MQTT-3.10.4-4"],
-            &["MQTT-3.10.4-4", "MQTT-3.10.4-5", "MQTT-2.2.1-6", "MQTT-3.11.3-2"],
+            &[
+                "MQTT-3.10.4-4",
+                "MQTT-3.10.4-5",
+                "MQTT-2.2.1-6",
+                "MQTT-3.11.3-2",
+            ],
         ))
         .expect("UNSUBACK with the UNSUBSCRIBE's Packet Identifier (5.0: reason code 0x00)")
         .steps(steps(vec![
@@ -581,36 +596,36 @@ fn unsubscribe_literal(v: Version) -> Check {
         ));
     }
     check(
-            v,
-            "3.10.4",
-            "unsubscribe-compares-literally",
-            "UNSUBSCRIBE removes only the subscription with the identical filter",
-        )
-        .cites(&["MQTT-3.10.4-1"])
-        .requires(Requirement::WildcardSubscriptions)
-        .expect("UNSUBSCRIBE 'x/#' leaves 'x/+' and 'x/a' in place; UNSUBSCRIBE 'x/a' leaves 'x/+'")
-        .steps(steps(vec![
-            vec![s::connect("a"), s::connect("b")],
-            subscribed(v, "a", "${t}/l/+", 0),
-            subscribed(v, "a", "${t}/l/a", 0),
-            // Not a filter the client has, although it covers both: nothing is removed.
-            vec![
-                s::send("a", unsubscribe_packet(3, &["${t}/l/#"])),
-                s::expect_any("a", not_there),
-            ],
-            published(v, "b", "${t}/l/b", 0, "plus"),
-            vec![s::expect("a", message("${t}/l/b", "plus"))],
-            // Removes 'l/a' only: 'l/+' still delivers 'l/a', once.
-            unsubscribed(v, "a", &["${t}/l/a"]),
-            published(v, "b", "${t}/l/a", 0, "still"),
-            vec![
-                s::expect("a", message("${t}/l/a", "still")),
-                s::expect_nothing("a"),
-            ],
-            unsubscribed(v, "a", &["${t}/l/+"]),
-            published(v, "b", "${t}/l/a", 0, "gone"),
-            vec![s::expect_nothing("a")],
-        ]))
+        v,
+        "3.10.4",
+        "unsubscribe-compares-literally",
+        "UNSUBSCRIBE removes only the subscription with the identical filter",
+    )
+    .cites(&["MQTT-3.10.4-1"])
+    .requires(Requirement::WildcardSubscriptions)
+    .expect("UNSUBSCRIBE 'x/#' leaves 'x/+' and 'x/a' in place; UNSUBSCRIBE 'x/a' leaves 'x/+'")
+    .steps(steps(vec![
+        vec![s::connect("a"), s::connect("b")],
+        subscribed(v, "a", "${t}/l/+", 0),
+        subscribed(v, "a", "${t}/l/a", 0),
+        // Not a filter the client has, although it covers both: nothing is removed.
+        vec![
+            s::send("a", unsubscribe_packet(3, &["${t}/l/#"])),
+            s::expect_any("a", not_there),
+        ],
+        published(v, "b", "${t}/l/b", 0, "plus"),
+        vec![s::expect("a", message("${t}/l/b", "plus"))],
+        // Removes 'l/a' only: 'l/+' still delivers 'l/a', once.
+        unsubscribed(v, "a", &["${t}/l/a"]),
+        published(v, "b", "${t}/l/a", 0, "still"),
+        vec![
+            s::expect("a", message("${t}/l/a", "still")),
+            s::expect_nothing("a"),
+        ],
+        unsubscribed(v, "a", &["${t}/l/+"]),
+        published(v, "b", "${t}/l/a", 0, "gone"),
+        vec![s::expect_nothing("a")],
+    ]))
 }
 
 /// [MQTT-3.3.4-2] (5.0) / [MQTT-3.3.5-1] (3.1.1): overlapping subscriptions deliver at the

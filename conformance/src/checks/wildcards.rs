@@ -3,8 +3,8 @@
 //! and a broker's refusal of wildcard subscriptions.
 
 use super::subscribe::{
-    feature_or_refusal, filter, message, published, steps, subscribe_entry,
-    subscribe_packet, suback, subscribed, unsubscribed,
+    feature_or_refusal, filter, message, published, steps, suback, subscribe_entry,
+    subscribe_packet, subscribed, unsubscribed,
 };
 use crate::profile::Profile;
 use crate::script::{check, s, Check, Requirement, Version};

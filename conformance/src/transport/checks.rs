@@ -268,7 +268,11 @@ impl Probe<'_> {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
             direction: Direction::Sent,
-            hex: Some("(redacted: carries credentials)".into()),
+            hex: Some(if login.password.is_some() {
+                "(redacted: carries credentials)".into()
+            } else {
+                json::hex(&bytes)
+            }),
             packet: Some(shown),
             note: None,
         });

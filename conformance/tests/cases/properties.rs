@@ -17,7 +17,11 @@ pub fn cases() -> Vec<Case> {
     vec![
         Case::new(
             "forwards no properties",
-            &["v5/3.3.2/forward-*", "v5/4.10.0/request-response", "v5/3.3.2/message-expiry-reduced"],
+            &[
+                "v5/3.3.2/forward-*",
+                "v5/4.10.0/request-response",
+                "v5/3.3.2/message-expiry-reduced",
+            ],
             deviating(vec![rewrite_publish(|p| p["properties"] = json!({}))]),
             Outcome::Fail,
         ),
@@ -39,7 +43,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "alters the Correlation Data",
-            &["v5/3.3.2/forward-response-topic-correlation-data", "v5/4.10.0/request-response"],
+            &[
+                "v5/3.3.2/forward-response-topic-correlation-data",
+                "v5/4.10.0/request-response",
+            ],
             deviating(vec![rewrite_publish(|p| {
                 if p["properties"].get("correlation_data").is_some() {
                     p["properties"]["correlation_data"] = "ff".into();
@@ -49,7 +56,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "no Message Expiry",
-            &["v5/3.3.2/message-expiry-reduced", "v5/3.3.2/expired-message-not-delivered"],
+            &[
+                "v5/3.3.2/message-expiry-reduced",
+                "v5/3.3.2/expired-message-not-delivered",
+            ],
             deviating(vec![Deviation::NoMessageExpiry]),
             Outcome::Fail,
         ),
@@ -72,13 +82,17 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "sends Topic Alias 1 to a client that announced none",
             &["v5/3.1.2/no-topic-alias-to-client-without-maximum"],
-            deviating(vec![rewrite_publish(|p| p["properties"]["topic_alias"] = 1.into())]),
+            deviating(vec![rewrite_publish(|p| {
+                p["properties"]["topic_alias"] = 1.into()
+            })]),
             Outcome::Fail,
         ),
         Case::new(
             "sends Topic Alias 3 to a client that announced 2",
             &["v5/3.1.2/topic-alias-to-client-within-maximum"],
-            deviating(vec![rewrite_publish(|p| p["properties"]["topic_alias"] = 3.into())]),
+            deviating(vec![rewrite_publish(|p| {
+                p["properties"]["topic_alias"] = 3.into()
+            })]),
             Outcome::Fail,
         ),
         Case::new(
@@ -132,6 +146,18 @@ pub fn cases() -> Vec<Case> {
                     ..FakeLimits::default()
                 },
                 vec![Deviation::NoReceiveMaximumEnforcement],
+            ),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "accepts a Topic Alias although it announced none",
+            &["v5/3.2.2/topic-alias-when-none-announced"],
+            limited(
+                FakeLimits {
+                    topic_alias_maximum: 0,
+                    ..FakeLimits::default()
+                },
+                vec![Deviation::NoCloseOnError, Deviation::SilentClose],
             ),
             Outcome::Fail,
         ),

@@ -44,7 +44,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "never sends PUBREL",
-            &["*/4.3.3/outbound-qos2-flow", "v5/4.9.0/client-receive-maximum-qos2"],
+            &[
+                "*/4.3.3/outbound-qos2-flow",
+                "v5/4.9.0/client-receive-maximum-qos2",
+            ],
             deviating(vec![Deviation::DropOut {
                 packet: PacketType::PubRel,
             }]),
@@ -98,13 +101,20 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "does not re-send when a session resumes",
-            &["*/4.3.2/qos1-held-until-puback", "*/4.3.3/qos2-held-until-pubcomp"],
+            &[
+                "*/4.3.2/qos1-held-until-puback",
+                "*/4.3.3/qos2-held-until-pubcomp",
+                "v5/4.3.3/sent-qos2-not-expired",
+            ],
             deviating(vec![Deviation::NoResendOnReconnect]),
             Outcome::Fail,
         ),
         Case::new(
             "re-sends without DUP",
-            &["*/4.3.2/qos1-held-until-puback", "*/4.3.3/qos2-held-until-pubcomp"],
+            &[
+                "*/4.3.2/qos1-held-until-puback",
+                "*/4.3.3/qos2-held-until-pubcomp",
+            ],
             deviating(vec![Deviation::NoDupOnResend]),
             Outcome::Fail,
         ),

@@ -281,7 +281,7 @@ pub fn cases() -> Vec<Case> {
                 },
                 vec![],
             ),
-            Outcome::Fail,
+            Outcome::NonStrict,
         )
         .profile(INFLIGHT),
     ]

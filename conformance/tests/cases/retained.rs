@@ -19,7 +19,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "sends retained messages with RETAIN 0",
-            &["*/3.3.1/retained-sent-to-new-subscriber", "*/3.3.1/retained-replaced"],
+            &[
+                "*/3.3.1/retained-sent-to-new-subscriber",
+                "*/3.3.1/retained-replaced",
+            ],
             deviating(vec![rewrite_publish(|p| p["retain"] = false.into())]),
             Outcome::Fail,
         ),

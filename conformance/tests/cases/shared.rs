@@ -60,7 +60,9 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "refuses an unsupported shared subscription with 0x80",
             &["v5/3.2.2/shared-unavailable-refused"],
-            no_shared(vec![rewrite(PacketType::SubAck, |p| map_codes(p, |_| 0x80))]),
+            no_shared(vec![rewrite(PacketType::SubAck, |p| {
+                map_codes(p, |_| 0x80)
+            })]),
             Outcome::NonStrict,
         ),
         Case::new(

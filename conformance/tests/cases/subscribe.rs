@@ -37,7 +37,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "no SUBACK",
-            &["*/3.8.4/suback-same-packet-id", "*/3.9.3/suback-codes-in-filter-order"],
+            &[
+                "*/3.8.4/suback-same-packet-id",
+                "*/3.9.3/suback-codes-in-filter-order",
+            ],
             deviating(vec![Deviation::DropOut {
                 packet: PacketType::SubAck,
             }]),
@@ -67,7 +70,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "a repeated SUBSCRIBE changes nothing",
-            &["*/3.8.4/resubscribe-replaces", "v311/3.8.4/resubscribe-resends-retained"],
+            &[
+                "*/3.8.4/resubscribe-replaces",
+                "v311/3.8.4/resubscribe-resends-retained",
+            ],
             deviating(vec![Deviation::IgnoreResubscribe]),
             Outcome::Fail,
         ),
