@@ -133,6 +133,8 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/exp", "payload": hex("online"),
                         "properties": {"message_expiry_interval": {"$min": 1, "$max": 30}}})),
                     s::disconnect("sub"),
+                    // DISCONNECT has no answer: give the broker time to detach the session.
+                    s::wait(300),
                     s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/exp", "qos": 1, "packet_id": 2,
                         "properties": {"message_expiry_interval": 10}, "payload": {"utf8": "queued"}})),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 2})),
@@ -154,6 +156,8 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 subscribed(V, "sub", "${t}/gone", 1),
                 vec![
                     s::disconnect("sub"),
+                    // DISCONNECT has no answer: give the broker time to detach the session.
+                    s::wait(300),
                     s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/gone", "qos": 1, "packet_id": 1,
                         "properties": {"message_expiry_interval": 1}, "payload": {"utf8": "expired"}})),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 1})),
