@@ -12,7 +12,8 @@
 #   DIR         the certificates. When DIR/ca.pem is missing they are generated with openssl
 #               (P-256 keys, valid 2 days): ca.pem/ca.key, server.pem/server.key (for localhost
 #               and 127.0.0.1), client.pem/client.key (CN conformance-client). Tests may put
-#               their own there first (the transports test generates them with rcgen).
+#               their own there first (the transports test generates them with rcgen). The
+#               configuration is written there too, as mosquitto-PORT.conf.
 set -eu
 port=${1:?usage: mosquitto-tls.sh PORT tls|mtls DIR}
 mode=${2:?usage: mosquitto-tls.sh PORT tls|mtls DIR}
@@ -34,7 +35,7 @@ dir=$(cd "$dir" && pwd)
 if [ ! -e "$dir/ca.pem" ]; then
     "$(dirname "$0")/gen-certs.sh" "$dir"
 fi
-conf=$(mktemp "${TMPDIR:-/tmp}/conformance-mosquitto-tls.XXXXXX")
+conf="$dir/mosquitto-$port.conf"
 {
     echo "listener $port 127.0.0.1"
     echo "cafile $dir/ca.pem"

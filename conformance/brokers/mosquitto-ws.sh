@@ -98,6 +98,7 @@ broker=$!
 stop() {
     kill "$broker" 2>/dev/null || true
     wait "$broker" 2>/dev/null || true
+    rm -rf "$work"
 }
 trap stop EXIT INT TERM
 tries=0

@@ -85,4 +85,11 @@ fi
         ;;
     esac
 } > "$conf"
-exec mosquitto -c "$conf"
+# Not exec: the temporary directory (it may hold a password file) is removed when mosquitto stops.
+mosquitto -c "$conf" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' TERM INT
+wait "$pid"
+status=$?
+rm -rf "$dir"
+exit "$status"

@@ -117,8 +117,10 @@ pub fn apsaramq_username(mode: &str, access_key_id: &str, instance_id: &str) -> 
 
 /// ApsaraMQ signature-mode password: Base64(HMAC-SHA1(AccessKey secret, client id)).
 pub fn apsaramq_signature(access_key_secret: &str, client_id: &str) -> String {
-    base64::engine::general_purpose::STANDARD
-        .encode(hmac_sha1(access_key_secret.as_bytes(), client_id.as_bytes()))
+    base64::engine::general_purpose::STANDARD.encode(hmac_sha1(
+        access_key_secret.as_bytes(),
+        client_id.as_bytes(),
+    ))
 }
 
 /// Checks a token-mode password: one or more `{type}|{token}` pairs joined by `|`, type `R`,
@@ -143,7 +145,9 @@ pub fn check_token_password(password: &str) -> Result<(), String> {
             return Err(format!("the {kind} token is empty"));
         }
         if seen.contains(&kind) {
-            return Err(format!("token type {kind} appears twice (one token per type)"));
+            return Err(format!(
+                "token type {kind} appears twice (one token per type)"
+            ));
         }
         seen.push(kind);
     }
@@ -284,7 +288,12 @@ impl Credentials {
 }
 
 /// The `--auth` modes.
-pub const MODES: &[&str] = &["plain", "apsaramq-signature", "apsaramq-token", "aliyun-iot"];
+pub const MODES: &[&str] = &[
+    "plain",
+    "apsaramq-signature",
+    "apsaramq-token",
+    "aliyun-iot",
+];
 
 /// Environment variable holding the ApsaraMQ AccessKey ID (as in the vendor's samples).
 pub const ENV_ACCESS_KEY_ID: &str = "MQTT_AK_ENV";
@@ -332,9 +341,7 @@ pub fn from_options(
         env(var)
             .filter(|s| !s.is_empty())
             .map(Secret::new)
-            .ok_or_else(|| {
-                format!("--auth {mode} needs {what} in the environment variable {var}")
-            })
+            .ok_or_else(|| format!("--auth {mode} needs {what} in the environment variable {var}"))
     };
     let plain_given = o.username.is_some() || (o.password.is_some() && mode != "apsaramq-token");
     if mode != "plain" && plain_given {
@@ -450,7 +457,9 @@ mod tests {
             instance_id: Some("mqtt-x".into()),
             ..o
         };
-        let c = from_options("apsaramq-signature", &o, env).unwrap().unwrap();
+        let c = from_options("apsaramq-signature", &o, env)
+            .unwrap()
+            .unwrap();
         assert_eq!(c.secrets(), vec!["sk-value"]);
         let e = from_options("aliyun-iot", &AuthOptions::default(), |_| None).unwrap_err();
         assert!(e.contains("--product-key"), "{e}");
@@ -462,7 +471,9 @@ mod tests {
         };
         let e = from_options("aliyun-iot", &o, |_| None).unwrap_err();
         assert!(e.contains("MQTT_DEVICE_SECRET"), "{e}");
-        let c = from_options("aliyun-iot", &o, |_| Some("ds".into())).unwrap().unwrap();
+        let c = from_options("aliyun-iot", &o, |_| Some("ds".into()))
+            .unwrap()
+            .unwrap();
         assert!(c.credentials_at("c", 1).client_id.contains("securemode=2"));
         let o = AuthOptions {
             password: Some(Secret::new("R|tok")),

@@ -66,7 +66,7 @@ enum Event {
 impl Event {
     fn describe(&self) -> String {
         match self {
-            Event::Packet(p, _) => p.to_string(),
+            Event::Packet(p, _) => crate::verdict::brief(p),
             Event::Closed(why) => format!("connection closed ({why})"),
             Event::Malformed(e, _) => format!("malformed packet from the broker: {e}"),
             Event::Timeout => "nothing".to_string(),
@@ -577,7 +577,7 @@ impl Runner<'_> {
                 Ok(()) => Ok(p.clone()),
                 Err((path, why)) => Err(Stop::Deviation {
                     expected: pattern.to_string(),
-                    observed: format!("{p} ({path} {why})"),
+                    observed: format!("{} ({path} {why})", crate::verdict::brief(p)),
                     level,
                 }),
             },
@@ -727,7 +727,8 @@ impl Runner<'_> {
             "client_identifier": self.client_id(client),
         });
         let overrides = overrides.map(|o| self.subst(o)).transpose()?;
-        let set_by_check = |k: &str| matches!(&overrides, Some(Value::Object(o)) if o.contains_key(k));
+        let set_by_check =
+            |k: &str| matches!(&overrides, Some(Value::Object(o)) if o.contains_key(k));
         let (own_username, own_password) = (set_by_check("username"), set_by_check("password"));
         if let Some(Value::Object(o)) = overrides {
             for (k, v) in o {
@@ -883,7 +884,10 @@ impl Runner<'_> {
                             if let Err((path, why)) = pattern::matches(&pat, p) {
                                 return Err(Stop::Deviation {
                                     expected: format!("{pat} then close"),
-                                    observed: format!("{p} ({path} {why})"),
+                                    observed: format!(
+                                        "{} ({path} {why})",
+                                        crate::verdict::brief(p)
+                                    ),
                                     level: *level,
                                 });
                             }

@@ -2,6 +2,7 @@
 //! documentation. Run `conformance --help`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mqtt_conformance::auth;
 use mqtt_conformance::broker_cmd::BrokerProcess;
 use mqtt_conformance::checks;
 use mqtt_conformance::coverage;
@@ -12,7 +13,6 @@ use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{self, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
 use mqtt_conformance::script::Version;
-use mqtt_conformance::auth;
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
 use std::io::{IsTerminal, Read, Write};
@@ -332,7 +332,11 @@ async fn run(args: RunArgs) -> ExitCode {
         insecure: args.insecure,
     };
     if let Some(p) = &args.ws_path {
-        configured.path = Some(if p.starts_with('/') { p.clone() } else { format!("/{p}") });
+        configured.path = Some(if p.starts_with('/') {
+            p.clone()
+        } else {
+            format!("/{p}")
+        });
     }
     if let Err(e) = configured.validate() {
         return fail(e);
@@ -346,7 +350,8 @@ async fn run(args: RunArgs) -> ExitCode {
         device_name: args.device_name.clone(),
         tls: configured.scheme.is_tls(),
     };
-    let credentials = match auth::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok()) {
+    let credentials = match auth::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok())
+    {
         Ok(c) => c.map(Arc::new),
         Err(e) => return fail(e),
     };
@@ -368,7 +373,16 @@ async fn run(args: RunArgs) -> ExitCode {
         },
         None => configured,
     };
-    let code = run_suite(&args, profile, corpus, target, credentials, selected, &versions).await;
+    let code = run_suite(
+        &args,
+        profile,
+        corpus,
+        target,
+        credentials,
+        selected,
+        &versions,
+    )
+    .await;
     if let Some(b) = broker {
         b.stop();
     }

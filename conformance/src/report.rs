@@ -71,7 +71,15 @@ pub fn text(results: &[CheckResult], info: &RunInfo, color: bool, verbose: bool)
     let mut out = String::new();
     for w in &info.warnings {
         let line = format!("!!! WARNING: {w} !!!");
-        let _ = writeln!(out, "{}", if color { format!("\x1b[31;1m{line}\x1b[0m") } else { line });
+        let _ = writeln!(
+            out,
+            "{}",
+            if color {
+                format!("\x1b[31;1m{line}\x1b[0m")
+            } else {
+                line
+            }
+        );
     }
     if !info.warnings.is_empty() {
         let _ = writeln!(out);
@@ -126,7 +134,7 @@ pub fn text(results: &[CheckResult], info: &RunInfo, color: bool, verbose: bool)
                 let what = t
                     .packet
                     .as_ref()
-                    .map(|p| p.to_string())
+                    .map(crate::verdict::brief)
                     .or_else(|| t.note.clone())
                     .unwrap_or_default();
                 let _ = writeln!(

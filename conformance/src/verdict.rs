@@ -111,3 +111,25 @@ pub struct CheckResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
 }
+
+/// `v` as one line, with long strings (payloads, big hex) shortened, for messages people read.
+pub fn brief(v: &Value) -> String {
+    fn shorten(v: &Value) -> Value {
+        match v {
+            Value::String(s) if s.len() > 160 => {
+                let cut = s.char_indices().nth(96).map_or(s.len(), |(i, _)| i);
+                Value::String(format!(
+                    "{}... ({} characters)",
+                    &s[..cut],
+                    s.chars().count()
+                ))
+            }
+            Value::Array(a) => Value::Array(a.iter().map(shorten).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), shorten(x))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    shorten(v).to_string()
+}

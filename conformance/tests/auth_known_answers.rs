@@ -62,7 +62,10 @@ fn apsaramq_signature_credentials_sign_the_client_id_sent() {
     };
     let login = c.credentials_for("GID_Test@@@0001");
     assert_eq!(login.client_id, "GID_Test@@@0001");
-    assert_eq!(login.username.as_deref(), Some("Signature|YYYYY|mqtt-xxxxx"));
+    assert_eq!(
+        login.username.as_deref(),
+        Some("Signature|YYYYY|mqtt-xxxxx")
+    );
     assert_eq!(
         login.password.as_deref(),
         Some(&b"vI009IZJZVGRwBwZvnbwjfuXxVM="[..])

@@ -145,7 +145,8 @@ fn granted_qos() -> Check {
     ]))
 }
 
-/// §4.8.2: "No Retained Messages are sent to the Session when it first subscribes".
+/// §3.8.4 (a new or joined Shared Subscription: "No retained messages are sent") and §4.8.2;
+/// the text has no statement id.
 fn no_retained_at_subscribe() -> Check {
     check(
         V,

@@ -59,7 +59,8 @@ const WS_SUBPROTOCOL: Spec = Spec {
     title: "The WebSocket upgrade selects the subprotocol mqtt, and MQTT flows in binary frames",
     cites: &["MQTT-6.0.0-4", "MQTT-6.0.0-1"],
     level: Level::Must,
-    expect: "101 Switching Protocols with Sec-WebSocket-Protocol: mqtt, then CONNACK in binary frames",
+    expect:
+        "101 Switching Protocols with Sec-WebSocket-Protocol: mqtt, then CONNACK in binary frames",
 };
 const WS_OTHER_SUBPROTOCOL: Spec = Spec {
     slug: "6.0.0/ws-refuses-other-subprotocol",
@@ -318,7 +319,11 @@ impl Probe<'_> {
         Reply::Packets(got)
     }
 
-    async fn write<S: AsyncWrite + Unpin>(&mut self, io: &mut S, bytes: &[u8]) -> Result<(), String> {
+    async fn write<S: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut S,
+        bytes: &[u8],
+    ) -> Result<(), String> {
         tokio::time::timeout(self.ctx.timeout, async {
             io.write_all(bytes).await?;
             io.flush().await
@@ -340,7 +345,10 @@ impl Probe<'_> {
             Ok(Err(e)) => return Found::error(format!("cannot connect to {target}: {e}")),
             Err(_) => return Found::error(format!("cannot connect to {target}: timed out")),
         };
-        self.note(Direction::Event, format!("TCP connected to {}", target.authority()));
+        self.note(
+            Direction::Event,
+            format!("TCP connected to {}", target.authority()),
+        );
         let handshake =
             tokio::time::timeout(self.ctx.timeout, tls::handshake(tcp, target, config)).await;
         let mut stream = match handshake {
@@ -353,7 +361,10 @@ impl Probe<'_> {
         };
         // In TLS 1.3 the server judges the client certificate after the client has finished its
         // side of the handshake: the refusal shows on the first read.
-        self.note(Direction::Event, "TLS handshake finished on the client side");
+        self.note(
+            Direction::Event,
+            "TLS handshake finished on the client side",
+        );
         let bytes = match self.connect_bytes() {
             Ok(b) => b,
             Err(e) => return Found::error(e),
@@ -440,10 +451,9 @@ impl Probe<'_> {
         let reply = self.read_packets(&mut io, 1).await;
         let _ = io.shutdown().await;
         match (selected.as_deref(), &reply) {
-            (Some("mqtt"), Reply::Packets(p)) => Found::pass(format!(
-                "Sec-WebSocket-Protocol: mqtt; {}",
-                p[0]
-            )),
+            (Some("mqtt"), Reply::Packets(p)) => {
+                Found::pass(format!("Sec-WebSocket-Protocol: mqtt; {}", p[0]))
+            }
             (Some("mqtt"), other) => Found::error(format!(
                 "subprotocol mqtt selected, but no CONNACK: {}",
                 other.describe()
@@ -455,9 +465,7 @@ impl Probe<'_> {
                     reply.describe()
                 ),
             ),
-            (Some(other), _) => {
-                Found::deviation(level, format!("Sec-WebSocket-Protocol: {other}"))
-            }
+            (Some(other), _) => Found::deviation(level, format!("Sec-WebSocket-Protocol: {other}")),
         }
     }
 
@@ -513,8 +521,8 @@ impl Probe<'_> {
             return Found::error("this CONNECT is not valid UTF-8, so no text frame can carry it");
         };
         self.note(Direction::Sent, "the CONNECT above, as a text frame");
-        let sent = tokio::time::timeout(self.ctx.timeout, io.get_mut().send(Message::text(text)))
-            .await;
+        let sent =
+            tokio::time::timeout(self.ctx.timeout, io.get_mut().send(Message::text(text))).await;
         if !matches!(sent, Ok(Ok(()))) {
             return Found::pass("the connection was closed before the text frame could be sent");
         }
@@ -545,7 +553,10 @@ impl Probe<'_> {
         };
         self.note(
             Direction::Sent,
-            format!("the CONNECT above, one byte per binary message ({} messages)", bytes.len()),
+            format!(
+                "the CONNECT above, one byte per binary message ({} messages)",
+                bytes.len()
+            ),
         );
         let sent = tokio::time::timeout(self.ctx.timeout, async {
             for b in &bytes {
@@ -561,10 +572,7 @@ impl Probe<'_> {
         }
         let reply = self.read_packets(&mut io, 1).await;
         if !matches!(&reply, Reply::Packets(p) if accepted(&p[0])) {
-            return Found::deviation(
-                level,
-                format!("to the split CONNECT: {}", reply.describe()),
-            );
+            return Found::deviation(level, format!("to the split CONNECT: {}", reply.describe()));
         }
         self.packet(Direction::Sent, json!({"type": "PINGREQ"}), &[0xC0, 0x00]);
         self.note(
@@ -600,7 +608,10 @@ impl Probe<'_> {
             }
             other => Found::deviation(
                 level,
-                format!("CONNACK, then to the fragmented PINGREQ: {}", other.describe()),
+                format!(
+                    "CONNACK, then to the fragmented PINGREQ: {}",
+                    other.describe()
+                ),
             ),
         }
     }
@@ -647,7 +658,9 @@ async fn run_one(ctx: &Arc<RunContext>, version: Version, spec: Spec, id: String
     let limit = ctx.timeout * 4 + Duration::from_secs(5);
     let work = async {
         match spec.slug {
-            s if s == MTLS_NO_CERT.slug => probe.mtls_refuses(Identity::Anonymous, spec.level).await,
+            s if s == MTLS_NO_CERT.slug => {
+                probe.mtls_refuses(Identity::Anonymous, spec.level).await
+            }
             s if s == MTLS_WRONG_CERT.slug => match tls::stranger_identity() {
                 Ok((chain, key)) => {
                     probe
@@ -664,9 +677,12 @@ async fn run_one(ctx: &Arc<RunContext>, version: Version, spec: Spec, id: String
             other => Found::error(format!("no transport check {other}")),
         }
     };
-    let found = tokio::time::timeout(limit, work)
-        .await
-        .unwrap_or_else(|_| Found::error(format!("check did not finish within {} ms", limit.as_millis())));
+    let found = tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Found::error(format!(
+            "check did not finish within {} ms",
+            limit.as_millis()
+        ))
+    });
     let mut trace = std::mem::take(&mut probe.trace);
     let secrets = ctx.secrets();
     for t in &mut trace {

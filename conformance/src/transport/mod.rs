@@ -301,9 +301,9 @@ pub async fn connect(target: &Target, timeout: Duration) -> std::io::Result<Box<
             open_stream(target).await
         }
     };
-    tokio::time::timeout(timeout, work).await.map_err(|_| {
-        std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out")
-    })?
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))?
 }
 
 /// The stream under MQTT (or under the WebSocket layer): TCP, with TLS for `mqtts` and `wss`.
@@ -331,7 +331,10 @@ mod tests {
             Target::tcp("127.0.0.1", 1884)
         );
         assert_eq!(Target::parse("mqtt://broker").unwrap().port, 1883);
-        assert_eq!(Target::parse("broker").unwrap(), Target::tcp("broker", 1883));
+        assert_eq!(
+            Target::parse("broker").unwrap(),
+            Target::tcp("broker", 1883)
+        );
         assert_eq!(Target::parse("[::1]:9").unwrap(), Target::tcp("::1", 9));
         assert_eq!(Target::parse("[::1]").unwrap(), Target::tcp("::1", 1883));
         assert_eq!(Target::parse("tcp://h:1/").unwrap(), Target::tcp("h", 1));

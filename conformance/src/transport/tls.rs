@@ -45,7 +45,8 @@ pub fn client_config(settings: &TlsSettings) -> io::Result<Arc<ClientConfig>> {
     if let Some(c) = cache.lock().ok().and_then(|m| m.get(settings).cloned()) {
         return Ok(c);
     }
-    let config = Arc::new(build_config(settings, Identity::FromSettings).map_err(io::Error::other)?);
+    let config =
+        Arc::new(build_config(settings, Identity::FromSettings).map_err(io::Error::other)?);
     if let Ok(mut m) = cache.lock() {
         m.insert(settings.clone(), config.clone());
     }
@@ -158,7 +159,12 @@ where
     TlsConnector::from(config)
         .connect(name, stream)
         .await
-        .map_err(|e| io::Error::new(e.kind(), format!("TLS handshake with {}: {e}", target.authority())))
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("TLS handshake with {}: {e}", target.authority()),
+            )
+        })
 }
 
 /// `--insecure`: accepts any certificate for any name. The handshake signatures are still checked,
@@ -224,7 +230,8 @@ pub fn stranger_identity() -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDe
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name
         .push(DnType::CommonName, "conformance stranger CA");
-    let issuer = CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(err)?).map_err(err)?;
+    let issuer =
+        CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(err)?).map_err(err)?;
     let key = KeyPair::generate().map_err(err)?;
     let mut leaf = CertificateParams::new(vec!["conformance-stranger".to_string()]).map_err(err)?;
     leaf.distinguished_name

@@ -72,7 +72,10 @@ impl std::fmt::Display for UpgradeError {
                 h.path, h.status, h.reason
             ),
             UpgradeError::Closed => {
-                write!(f, "the broker closed the connection during the WebSocket upgrade")
+                write!(
+                    f,
+                    "the broker closed the connection during the WebSocket upgrade"
+                )
             }
             UpgradeError::Protocol(m) => write!(f, "bad WebSocket upgrade answer: {m}"),
             UpgradeError::Io(e) => write!(f, "WebSocket upgrade: {e}"),
@@ -159,7 +162,8 @@ where
         }
         let mut chunk = [0u8; 1024];
         let n = stream.read(&mut chunk).await.map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof || e.kind() == io::ErrorKind::ConnectionReset
+            if e.kind() == io::ErrorKind::UnexpectedEof
+                || e.kind() == io::ErrorKind::ConnectionReset
             {
                 UpgradeError::Closed
             } else {
@@ -235,8 +239,7 @@ where
             )));
         }
     }
-    let ws =
-        WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config())).await;
+    let ws = WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config())).await;
     Ok((ws, handshake))
 }
 
@@ -432,9 +435,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsIo<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         match ready!(Pin::new(&mut this.ws).poll_close(cx)) {
-            Ok(()) | Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                Poll::Ready(Ok(()))
-            }
+            Ok(()) | Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => Poll::Ready(Ok(())),
             Err(e) => Poll::Ready(Err(to_io(e))),
         }
     }

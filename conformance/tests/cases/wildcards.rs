@@ -91,14 +91,6 @@ pub fn cases() -> Vec<Case> {
             Outcome::Fail,
         ),
         Case::new(
-            "topics made only of empty levels match nothing",
-            &["*/4.7.3/slash-only-topic"],
-            deviating(vec![matching(|f, n| {
-                matches(f, n) && n.split('/').any(|l| !l.is_empty())
-            })]),
-            Outcome::Fail,
-        ),
-        Case::new(
             "matching ignores U+FEFF",
             &["*/1.5.3/bom-kept-in-topic", "*/1.5.4/bom-kept-in-topic"],
             deviating(vec![matching(|f, n| {
