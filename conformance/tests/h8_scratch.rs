@@ -37,6 +37,53 @@ async fn scratch() {
             ));
         }
     }
+    use mqtt_conformance::fake::FakeLimits;
+    for limits in [
+        FakeLimits {
+            wildcard_subscription_available: false,
+            ..FakeLimits::default()
+        },
+        FakeLimits {
+            shared_subscription_available: false,
+            ..FakeLimits::default()
+        },
+        FakeLimits {
+            subscription_identifier_available: false,
+            ..FakeLimits::default()
+        },
+        FakeLimits {
+            maximum_qos: Some(1),
+            ..FakeLimits::default()
+        },
+        FakeLimits {
+            maximum_qos: Some(0),
+            retain_available: false,
+            ..FakeLimits::default()
+        },
+    ] {
+        let checks: Vec<_> = builtin("oasis")
+            .into_iter()
+            .filter(|c| mine(&c.id))
+            .collect();
+        let cfg = FakeConfig {
+            limits: limits.clone(),
+            deviations: Vec::new(),
+        };
+        let mut counts = std::collections::BTreeMap::new();
+        for r in run_against_fake(cfg, checks, "oasis", Duration::from_millis(2000)).await {
+            *counts.entry(r.verdict.as_str()).or_insert(0) += 1;
+            if !matches!(r.verdict, Verdict::Pass | Verdict::Skipped) {
+                bad.push(format!(
+                    "limits {limits:?}: {} {} {:?} {:?}",
+                    r.id,
+                    r.verdict.as_str(),
+                    r.expected,
+                    r.observed
+                ));
+            }
+        }
+        eprintln!("{counts:?}");
+    }
     let mut ncases = 0;
     for case in cases::all() {
         let checks: Vec<_> = builtin(case.profile)

@@ -13,7 +13,7 @@
 
 use super::common::{hex, publish, refused, subscribe};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, CheckBuilder, Level, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, Check, CheckBuilder, Outcome, Requirement, Step, Version};
 use serde_json::{json, Value};
 
 /// The checks.
@@ -445,8 +445,8 @@ fn receive_maximum(p: &Profile, out: &mut Vec<Check>) {
     out.push(
         configured(v, "3.3.4", "receive-maximum-exceeded-0x93", "receive_maximum",
             "A QoS 2 PUBLISH beyond the broker's Receive Maximum gets DISCONNECT 0x93")
-        // The specification says the broker "uses" 0x93, without a MUST.
-        .level(Level::Should)
+        // Exceeding the Receive Maximum is a Protocol Error, and a server that detects one MUST
+        // close the connection [MQTT-4.13.1-1]; the same grading as v5/3.3.4/receive-maximum-exceeded.
         .expect(&format!(
             "with {max} QoS 2 PUBLISH packets awaiting PUBREL, one more -> DISCONNECT 0x93 (Receive Maximum exceeded), close"
         ))

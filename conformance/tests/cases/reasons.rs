@@ -268,7 +268,7 @@ pub fn cases() -> Vec<Case> {
                 },
                 vec![Deviation::NoReceiveMaximumEnforcement],
             ),
-            Outcome::NonStrict,
+            Outcome::Fail,
         )
         .profile(INFLIGHT),
         Case::new(
@@ -281,7 +281,7 @@ pub fn cases() -> Vec<Case> {
                 },
                 vec![],
             ),
-            Outcome::NonStrict,
+            Outcome::Fail,
         )
         .profile(INFLIGHT),
     ]
