@@ -33,6 +33,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         granted_qos(),
         no_retained_at_subscribe(),
         qos2_resumed_with_same_member(),
+        qos2_not_redirected_after_session_end(),
         refused_not_redirected(),
         unsubscribe_leaves_group(),
         check(
@@ -224,6 +225,63 @@ fn qos2_resumed_with_same_member() -> Check {
                 vec![
                     s::then(saving(s::packet(first.clone()), &[("pid", "/packet_id")]), a1_had_it),
                     s::then(s::packet(json!({"type": "PINGRESP"})), a2_had_it),
+                ],
+            ),
+        ],
+    ]))
+}
+
+/// [MQTT-4.8.2-5]: the member that has an unacknowledged QoS 2 message drops its connection and
+/// its session ends with it (Session Expiry Interval 0): the other member, still connected, must
+/// not get the message.
+fn qos2_not_redirected_after_session_end() -> Check {
+    let topic = "${t}/e";
+    let msg = message_with(topic, "ended", json!({"qos": 2}));
+    // Time for the broker to notice the close and end the session.
+    let settle = 500;
+    check(
+        V,
+        "4.8.2",
+        "qos2-not-redirected-after-session-end",
+        "A QoS 2 shared message is not sent to another member when its member's session ends",
+    )
+    .cites(&["MQTT-4.8.2-5"])
+    .requires(Requirement::SharedSubscriptions)
+    .requires(Requirement::Qos2)
+    .expect("after the member holding the unacknowledged QoS 2 message disconnects for good, the other member receives nothing")
+    .steps(steps(vec![
+        vec![
+            s::connect_manual("a1", serde_json::Value::Null),
+            s::connect_manual("a2", serde_json::Value::Null),
+            s::connect("b"),
+        ],
+        subscribed(V, "a1", "$share/g/${t}/e", 2),
+        subscribed(V, "a2", "$share/g/${t}/e", 2),
+        published(V, "b", topic, 2, "ended"),
+        vec![
+            pingreq("a1"),
+            pingreq("a2"),
+            s::expect_any(
+                "a1",
+                vec![
+                    s::then(
+                        s::packet(msg.clone()),
+                        vec![
+                            pingresp("a1"),
+                            pingresp("a2"),
+                            s::close("a1"),
+                            s::expect_nothing_after("a2", settle),
+                        ],
+                    ),
+                    s::then(
+                        s::packet(json!({"type": "PINGRESP"})),
+                        vec![
+                            s::expect("a2", msg),
+                            pingresp("a2"),
+                            s::close("a2"),
+                            s::expect_nothing_after("a1", settle),
+                        ],
+                    ),
                 ],
             ),
         ],

@@ -23,6 +23,7 @@ pub fn cases() -> Vec<Case> {
                 "v5/4.8.2/one-member-per-message",
                 "v5/4.8.2/refused-not-redirected",
                 "v5/4.8.2/qos2-resumed-with-same-member",
+                "v5/4.8.2/qos2-not-redirected-after-session-end",
             ],
             deviating(vec![Deviation::SharedDeliversToAll]),
             Outcome::Fail,
