@@ -30,6 +30,8 @@ stage() { # stage NAME COMMAND...
 need_pkg mosquitto mosquitto mosquitto-clients || true
 need_pkg node nodejs npm || true
 need_pkg tshark tshark || true
+need_pkg openssl openssl || true
+need_pkg ip iproute2 || true
 
 stage "cargo fmt" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
@@ -48,11 +50,16 @@ if [ -x fuzz/run.sh ]; then
 fi
 stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
 conf=target/release/conformance
+# Two checks get a verdict against mosquitto that depends on timing, not on the broker's logic:
+# keep-alive-enforced (mosquitto's keep-alive timer fires every 5 s, so the close lands anywhere
+# from 2 to 6.5 s after a 1 s Keep Alive) and refused-connect-ignores-rest (the TCP reset of the
+# refused connection can overtake the CONNACK). The fake-broker tests still run them.
+timing=(--skip 'v*/3.1.2/keep-alive-enforced' --skip 'v*/3.1.4/refused-connect-ignores-rest')
 stage "conformance vs mosquitto (default configuration)" \
-    "$conf" --quiet --broker-cmd 'conformance/brokers/mosquitto.sh {port} default' \
+    "$conf" --quiet "${timing[@]}" --broker-cmd 'conformance/brokers/mosquitto.sh {port} default' \
     --expected conformance/expected/mosquitto-default.json --output /tmp/conformance-mosquitto-default.txt
 stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
-    "$conf" --quiet --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
+    "$conf" --quiet "${timing[@]}" --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
     --expected conformance/expected/mosquitto-apsaramq.json --output /tmp/conformance-mosquitto-apsaramq.txt
 for extra in conformance/expected/*.run; do
     # Further configured runs (transports, restricted brokers): each .run file is a bash snippet.
