@@ -37,7 +37,7 @@ stage "cargo fmt" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
 stage "codec builds no_std (no alloc)" cargo build -q -p mqtt-codec --no-default-features
 stage "codec builds no_std (alloc)" cargo build -q -p mqtt-codec --no-default-features --features alloc
-stage "cargo test" cargo test --workspace --all-features
+stage "cargo test" cargo test --workspace --all-features --no-fail-fast
 if [ -d benches ]; then
     stage "benches in test mode" cargo bench -p mqtt-codec-benches -- --test
 fi

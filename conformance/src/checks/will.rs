@@ -132,6 +132,10 @@ fn both(v: Version) -> Vec<Check> {
                 vec![
                     s::connect_with("a", with_will(will("stale", 0, false, None))),
                     s::disconnect("a"),
+                    // The reconnection travels on another connection: had the broker read it
+                    // before the DISCONNECT, it would be a takeover, which rightly publishes the
+                    // Will. Give the DISCONNECT time to be processed first.
+                    s::wait(500),
                     s::connect("a"),
                     s::close("a"),
                     s::expect_nothing_after("b", 500),
