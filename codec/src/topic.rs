@@ -7,7 +7,8 @@ use crate::version::ProtocolVersion;
 /// Checks a non-empty Topic Name: no `+` or `#` ([MQTT-3.3.2-2], [MQTT-4.7.0-1]).
 /// Length and U+0000 are checked with the string itself.
 pub fn check_topic_name(name: &str, what: &'static str) -> Result<(), ErrorKind> {
-    if name.contains(['+', '#']) {
+    // Bytes, not chars: '+' and '#' are ASCII and never occur inside a multi-byte character.
+    if name.bytes().any(|b| b == b'+' || b == b'#') {
         return Err(ErrorKind::WildcardInTopicName { what });
     }
     Ok(())
