@@ -21,7 +21,13 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 "connack-first",
                 "The broker answers CONNECT with CONNACK",
             )
-            .cites(&["MQTT-3.2.0-1"])
+            // Exchanging packets at all shows the ordered, lossless byte-stream transport the
+            // broker must offer (5.0 [MQTT-4.2.0-1], 3.1.1 [MQTT-7.1.1-1]).
+            .cites(if v == Version::V5 {
+                &["MQTT-3.2.0-1", "MQTT-4.2.0-1"]
+            } else {
+                &["MQTT-3.2.0-1", "MQTT-7.1.1-1"]
+            })
             .expect("the first packet the broker sends is CONNACK")
             .steps(vec![s::connect("a"), s::expect_open("a")]),
         );

@@ -79,7 +79,14 @@ pub fn checks(corpus: &Corpus) -> Vec<Check> {
         steps.push(s::send_vector("a", &v.id));
         steps.push(s::expect_any("a", refused(version, is_connect, code)));
         let slug = v.id.trim_start_matches("v5-").trim_start_matches("v311-");
-        let cites: Vec<&str> = v.cites.iter().map(String::as_str).collect();
+        let mut cites: Vec<&str> = v.cites.iter().map(String::as_str).collect();
+        // Closing on a violation it detects is itself a statement: 3.1.1 [MQTT-4.8.0-1], 5.0
+        // [MQTT-4.13.1-1].
+        cites.push(if version == Version::V5 {
+            "MQTT-4.13.1-1"
+        } else {
+            "MQTT-4.8.0-1"
+        });
         let must = if version == Version::V5 {
             RECEIVER_MUST_REFUSE_V5
         } else {
