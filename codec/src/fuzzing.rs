@@ -368,19 +368,14 @@ fn check_error(buf: &[u8], e: &DecodeError, cfg: &DecoderConfig) {
         }
     }
     if let Some(id) = e.cite() {
-        let index: &[&str] = if e.version() == Some(ProtocolVersion::V5) {
-            &SPEC_IDS_V5
+        let (index, name): (&[&str], &str) = if e.version() == Some(ProtocolVersion::V5) {
+            (&SPEC_IDS_V5, "5.0")
         } else {
-            &SPEC_IDS_V311
+            (&SPEC_IDS_V311, "3.1.1")
         };
         assert!(
             index.contains(&id),
-            "cite {id} is not in the {} index: {e:?}",
-            if index.len() == SPEC_IDS_V5.len() {
-                "5.0"
-            } else {
-                "3.1.1"
-            }
+            "cite {id} is not in the {name} index: {e:?}"
         );
     }
     assert!(e.offset() <= buf.len(), "offset past the input: {e:?}");

@@ -140,6 +140,8 @@ pub(crate) fn utf8<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a str> {
     }
 }
 
+// `contains` would call memchr, slower for these short strings (see the comment below).
+#[allow(clippy::manual_contains)]
 pub(crate) fn validate_utf8<'a>(raw: &'a [u8], what: &'static str) -> Result<&'a str, ErrorKind> {
     let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
     // A plain loop: for the short strings MQTT carries it beats `contains`, whose memchr setup
