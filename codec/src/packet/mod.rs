@@ -241,6 +241,26 @@ pub(crate) fn packet_id(i: &[u8], packet: PacketType) -> Res<'_, NonZeroU16> {
     }
 }
 
+/// The common start of SUBSCRIBE and UNSUBSCRIBE: Packet Identifier, properties (5.0), and a
+/// payload that must hold at least one Topic Filter ([MQTT-3.8.3-2], [MQTT-3.10.3-2]).
+pub(crate) fn filter_list_prelude<'a>(
+    body: &'a [u8],
+    ctx: &Ctx,
+    packet: PacketType,
+    context: crate::property::PropertyContext,
+) -> Res<'a, (NonZeroU16, crate::property::Properties<'a>)> {
+    let (i, id) = packet_id(body, packet)?;
+    let (payload, properties) = if ctx.version.is_v5() {
+        crate::property::Properties::decode(i, context)?
+    } else {
+        (i, crate::property::Properties::default())
+    };
+    if payload.is_empty() {
+        return fail(payload, ErrorKind::NoTopicFilters { packet });
+    }
+    Ok((payload, (id, properties)))
+}
+
 impl<'a> Packet<'a> {
     /// The packet's type.
     pub const fn packet_type(&self) -> PacketType {

@@ -1,6 +1,6 @@
 //! SUBSCRIBE and SUBACK (MQTT 5.0 §3.8-3.9; 3.1.1 §3.8-3.9).
 
-use super::{packet_id, Ctx, QoS};
+use super::{filter_list_prelude, packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, TOPIC_FILTER};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
@@ -217,20 +217,8 @@ impl<'a> Subscribe<'a> {
 
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Subscribe<'a>> {
         let v = ctx.version;
-        let (i, packet_id) = packet_id(body, PacketType::Subscribe)?;
-        let (payload, properties) = if v.is_v5() {
-            Properties::decode(i, PropertyContext::Subscribe)?
-        } else {
-            (i, Properties::default())
-        };
-        if payload.is_empty() {
-            return fail(
-                payload,
-                ErrorKind::NoTopicFilters {
-                    packet: PacketType::Subscribe,
-                },
-            );
-        }
+        let (payload, (packet_id, properties)) =
+            filter_list_prelude(body, ctx, PacketType::Subscribe, PropertyContext::Subscribe)?;
         let mut i = payload;
         while !i.is_empty() {
             let filter_at = i;

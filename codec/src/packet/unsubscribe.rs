@@ -1,6 +1,6 @@
 //! UNSUBSCRIBE and UNSUBACK (MQTT 5.0 §3.10-3.11; 3.1.1 §3.10-3.11).
 
-use super::{packet_id, Ctx, ReasonCodes};
+use super::{filter_list_prelude, packet_id, Ctx, ReasonCodes};
 use crate::error::{ErrorKind, TOPIC_FILTER};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
@@ -100,20 +100,12 @@ impl<'a> Unsubscribe<'a> {
 
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Unsubscribe<'a>> {
         let v = ctx.version;
-        let (i, packet_id) = packet_id(body, PacketType::Unsubscribe)?;
-        let (payload, properties) = if v.is_v5() {
-            Properties::decode(i, PropertyContext::Unsubscribe)?
-        } else {
-            (i, Properties::default())
-        };
-        if payload.is_empty() {
-            return fail(
-                payload,
-                ErrorKind::NoTopicFilters {
-                    packet: PacketType::Unsubscribe,
-                },
-            );
-        }
+        let (payload, (packet_id, properties)) = filter_list_prelude(
+            body,
+            ctx,
+            PacketType::Unsubscribe,
+            PropertyContext::Unsubscribe,
+        )?;
         let mut i = payload;
         while !i.is_empty() {
             let at = i;
