@@ -34,6 +34,7 @@ EXAMPLES:
   MQTT_SK_ENV=... conformance --target mqtts://INSTANCE.mqtt.aliyuncs.com --auth apsaramq-signature \\
       --access-key-id AK --instance-id INSTANCE --profile apsaramq --client-id-prefix 'GID_x@@@'
   conformance --list                                  list checks with what they cite
+  conformance --list --format json --only 'v5/3.3.1/*' > mine/publish.json   scripts to adapt
   conformance --coverage                              which normative statements have a check
   conformance decode --version 5 '10 0d 00 04 4d 51 54 54 05 03 00 3c 00 00 00'
 
@@ -198,7 +199,8 @@ struct RunArgs {
     /// Broker description for --write-expected.
     #[arg(long, default_value = "unnamed broker")]
     broker_name: String,
-    /// List the selected checks and exit.
+    /// List the selected checks and exit; with --format json, print their full scripts (a JSON
+    /// array that --checks loads back).
     #[arg(long)]
     list: bool,
     /// Print which broker-observable normative statements have a check, and exit.
@@ -310,8 +312,17 @@ async fn run(args: RunArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if args.list {
-        for c in &selected {
-            println!("{}  {}  [{}]", c.id, c.title, c.cites.join(" "));
+        if matches!(args.format, Format::Json) {
+            // The scripts themselves, in the format `--checks` loads: a starting point for a
+            // team's own checks, and a way for other tools to see exactly what a check does.
+            match serde_json::to_string_pretty(&selected) {
+                Ok(text) => println!("{text}"),
+                Err(e) => return fail(format!("--list: {e}")),
+            }
+        } else {
+            for c in &selected {
+                println!("{}  {}  [{}]", c.id, c.title, c.cites.join(" "));
+            }
         }
         eprintln!("{} checks", selected.len());
         return ExitCode::SUCCESS;

@@ -61,3 +61,27 @@ fn a_script_with_a_typo_is_refused_with_the_file_and_field() {
     assert!(err.contains("bad.json") && err.contains("sned"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--list --format json` prints scripts that `--checks` loads back unchanged: a team can start
+/// its own checks from the built-in ones.
+#[test]
+fn listed_builtin_scripts_load_back_as_user_checks() {
+    let bin = env!("CARGO_BIN_EXE_conformance");
+    let listed = std::process::Command::new(bin)
+        .args(["--list", "--format", "json", "--only", "v5/3.1.0/*"])
+        .output()
+        .expect("conformance runs");
+    assert!(listed.status.success(), "{listed:?}");
+    let dir = std::env::temp_dir().join(format!("conformance-listed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("listed.json"), &listed.stdout).expect("write");
+    let loaded = load_dir(&dir).expect("listed scripts load");
+    std::fs::remove_dir_all(&dir).ok();
+    let builtin: Vec<_> = mqtt_conformance::testing::builtin("oasis")
+        .into_iter()
+        .filter(|c| c.id.starts_with("v5/3.1.0/"))
+        .collect();
+    assert!(!builtin.is_empty());
+    let as_json = |c: &[mqtt_conformance::script::Check]| serde_json::to_value(c).expect("json");
+    assert_eq!(as_json(&loaded), as_json(&builtin));
+}

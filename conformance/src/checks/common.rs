@@ -1,7 +1,7 @@
 //! Helpers shared by the check modules: packet builders in the JSON form, and the outcomes that
 //! recur (the broker's reaction to a malformed packet or a protocol error).
 
-use crate::script::{s, Outcome, Version};
+use crate::script::{s, Outcome, Step, Version};
 use serde_json::{json, Value};
 
 /// The reaction a conforming broker has to a packet it must refuse: 5.0 sends CONNACK (for a
@@ -34,6 +34,24 @@ pub fn refused(version: Version, in_connect: bool, code: u8) -> Vec<Outcome> {
         ));
     }
     out
+}
+
+/// Waits until the broker has read everything `client` sent so far, whichever way it reacted:
+/// a PINGREQ sent now is answered, or the connection is (or gets) closed, with or without a
+/// DISCONNECT. A silence judged on another client is only meaningful after this: a large
+/// packet may still be in flight when that client's own barrier comes back.
+pub fn settled(client: &str) -> Vec<Step> {
+    vec![
+        s::send(client, json!({"type": "PINGREQ"})),
+        s::expect_any(
+            client,
+            vec![
+                s::packet(json!({"type": "PINGRESP"})),
+                s::closed(),
+                s::packet_then_close(json!({"type": "DISCONNECT"})),
+            ],
+        ),
+    ]
 }
 
 /// A PUBLISH in the JSON form.

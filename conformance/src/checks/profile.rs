@@ -5,7 +5,7 @@
 //!
 //! Ids are `v5/profile/<slug>` and `v311/profile/<slug>`.
 
-use super::common::{publish, refused, subscribe};
+use super::common::{publish, refused, settled, subscribe};
 use crate::profile::Profile;
 use crate::script::{check, s, Check, CheckBuilder, Requirement, Step, Version};
 use serde_json::{json, Value};
@@ -364,8 +364,9 @@ fn packet_limit(p: &Profile, v: Version, out: &mut Vec<Check>) {
     steps.extend([
         s::connect("a"),
         s::send("a", publish("${t}/big", 0, &"x".repeat(max + 1))),
-        s::expect_nothing("b"),
     ]);
+    steps.extend(settled("a"));
+    steps.push(s::expect_nothing("b"));
     out.push(
         profile_check(
             v,
