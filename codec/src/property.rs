@@ -407,9 +407,8 @@ macro_rules! properties {
                 if self.authentication_data.is_some() && self.authentication_method.is_none() {
                     return Err(ErrorKind::AuthenticationDataWithoutMethod);
                 }
-                if self.encoded_len() > crate::wire::VARIABLE_BYTE_INTEGER_MAX as usize {
-                    return Err(ErrorKind::ValueTooLarge { what: PROPERTY_LENGTH });
-                }
+                // A block too long for its Property Length also makes the Remaining Length too
+                // long: `Packet::prepare` tells the two apart, so the length is not summed here.
                 Ok(())
             }
 
@@ -431,7 +430,9 @@ macro_rules! properties {
                 self.encode_singles(dst, 0x26, 0xFF);
             }
 
-            /// Writes the single-valued properties with identifiers in `from..to`.
+            /// Writes the single-valued properties with identifiers in `from..to`. Inlined so
+            /// that each call's constant range removes the fields outside it at compile time.
+            #[inline(always)]
             fn encode_singles(&self, dst: &mut impl Sink, from: u8, to: u8) {
                 $(
                     if (from..to).contains(&$id) {

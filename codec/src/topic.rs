@@ -36,6 +36,15 @@ pub fn check_topic_filter(filter: &str, version: ProtocolVersion) -> Result<(), 
             what: crate::error::TOPIC_FILTER,
         });
     }
+    if wildcards_well_placed(filter.as_bytes()) {
+        return Ok(());
+    }
+    wildcard_levels(filter)
+}
+
+/// Which wildcard rule a filter breaks first, level by level (`#` before `+` within one level):
+/// the precedence the error kinds and the vectors' verdicts were written against.
+fn wildcard_levels(filter: &str) -> Result<(), ErrorKind> {
     let mut levels = filter.split('/').peekable();
     while let Some(level) = levels.next() {
         if level.contains('#') && (level != "#" || levels.peek().is_some()) {
@@ -46,6 +55,23 @@ pub fn check_topic_filter(filter: &str, version: ProtocolVersion) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// One pass over the bytes: every `#` is a whole level and the last one, every `+` a whole
+/// level. The common, valid filter is settled here without splitting it into levels (callgrind:
+/// a tenth of the instructions of the level-by-level walk in [`wildcard_levels`]).
+fn wildcards_well_placed(b: &[u8]) -> bool {
+    let mut level_start = true;
+    for (i, &c) in b.iter().enumerate() {
+        let next = b.get(i + 1).copied();
+        match c {
+            b'#' if !level_start || next.is_some() => return false,
+            b'+' if !level_start || next.is_some_and(|n| n != b'/') => return false,
+            _ => {}
+        }
+        level_start = c == b'/';
+    }
+    true
 }
 
 /// If `filter` is a Shared Subscription (5.0 only), its ShareName and inner filter, or why the
@@ -115,6 +141,31 @@ mod tests {
         for good in ["#", "+", "/", "a//b", "+/+/#", "/+", "$SYS/#"] {
             assert!(check_topic_filter(good, V5).is_ok(), "{good}");
         }
+    }
+
+    /// The one-pass check agrees with the level-by-level rules on every string of up to eight
+    /// characters over `a / + #`: exhaustive, 87,380 filters.
+    #[test]
+    fn one_pass_check_agrees_with_the_level_rules() {
+        let alphabet = [b'a', b'/', b'+', b'#'];
+        let mut checked = 0;
+        for len in 1..=8u32 {
+            for mut n in 0..4usize.pow(len) {
+                let mut f = [0u8; 8];
+                for c in f.iter_mut().take(len as usize) {
+                    *c = alphabet[n % 4];
+                    n /= 4;
+                }
+                let f = core::str::from_utf8(&f[..len as usize]).expect("ascii");
+                assert_eq!(
+                    wildcards_well_placed(f.as_bytes()),
+                    wildcard_levels(f).is_ok(),
+                    "{f}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 87_380);
     }
 
     #[test]

@@ -154,11 +154,13 @@ pub(crate) fn validate_utf8<'a>(raw: &'a [u8], what: &'static str) -> Result<&'a
 
 /// The checks a `&str` has to pass before it may be written as a UTF-8 Encoded String (the type
 /// already guarantees well-formed UTF-8).
+// See `validate_utf8`: the plain loop is measured faster than `contains` here.
+#[allow(clippy::manual_contains)]
 pub(crate) fn check_utf8(s: &str, what: &'static str) -> Result<(), ErrorKind> {
     if s.len() > usize::from(u16::MAX) {
         return Err(ErrorKind::TooLong { what });
     }
-    if s.as_bytes().contains(&0) {
+    if s.as_bytes().iter().any(|&b| b == 0) {
         return Err(ErrorKind::NullCharacter { what });
     }
     Ok(())

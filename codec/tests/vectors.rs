@@ -184,3 +184,42 @@ fn every_cite_names_a_statement_of_its_version() {
     }
     assert!(bad.is_empty(), "unknown cites:\n{}", bad.join("\n"));
 }
+
+/// A decoded SUBSCRIBE or UNSUBSCRIBE re-encodes its filter list by copying the checked bytes,
+/// but only for the version that checked them: written for another version, every filter and
+/// options byte is checked again under that version's rules.
+#[test]
+fn decoded_filter_lists_are_rechecked_for_another_version() {
+    let v5 = DecoderConfig::new(Some(ProtocolVersion::V5));
+    // SUBSCRIBE 5.0, packet id 1, no properties, "a/#" with No Local (options 0x05).
+    let sub = [
+        0x82, 0x09, 0x00, 0x01, 0x00, 0x00, 0x03, b'a', b'/', b'#', 0x05,
+    ];
+    let Ok(Status::Complete((p, _))) = decode(&sub[..], &v5) else {
+        panic!("valid SUBSCRIBE")
+    };
+    let mut out = [0u8; 32];
+    assert_eq!(
+        p.encode_to_slice(ProtocolVersion::V5, &mut out),
+        Ok(sub.len())
+    );
+    assert_eq!(&out[..sub.len()], &sub[..]);
+    let err = p
+        .encode_to_slice(ProtocolVersion::V3_1_1, &mut out)
+        .expect_err("No Local does not exist in 3.1.1");
+    assert!(err.to_string().contains("subscription options"), "{err}");
+
+    // UNSUBSCRIBE 5.0 of "$share/g" (an ordinary filter in 3.1.1, a malformed share in 5.0).
+    let v311 = DecoderConfig::new(Some(ProtocolVersion::V3_1_1));
+    let unsub = [
+        0xA2, 0x0C, 0x00, 0x01, 0x00, 0x08, b'$', b's', b'h', b'a', b'r', b'e', b'/', b'g',
+    ];
+    let Ok(Status::Complete((p, _))) = decode(&unsub[..], &v311) else {
+        panic!("valid 3.1.1 UNSUBSCRIBE")
+    };
+    assert_eq!(
+        p.encode_to_slice(ProtocolVersion::V3_1_1, &mut out),
+        Ok(unsub.len())
+    );
+    assert!(p.encode_to_slice(ProtocolVersion::V5, &mut out).is_err());
+}

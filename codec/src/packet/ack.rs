@@ -31,6 +31,7 @@ impl<'a> Ack<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn decode(body: &'a [u8], ty: PacketType, ctx: &Ctx) -> Res<'a, Ack<'a>> {
         let (i, packet_id) = packet_id(body, ty)?;
         let mut ack = Ack::new(packet_id);

@@ -69,6 +69,7 @@ impl<'a> Publish<'a> {
         (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
     }
 
+    #[inline(always)]
     pub(crate) fn decode(body: &'a [u8], flags: u8, ctx: &Ctx) -> Res<'a, Publish<'a>> {
         // Flags were checked with the fixed header (no QoS 3, no DUP on QoS 0).
         let qos = QoS::from_u8((flags >> 1) & 0x03).unwrap_or(QoS::AtMostOnce);

@@ -146,6 +146,16 @@ impl<'a> SubscribeFilters<'a> {
         }
     }
 
+    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
+    /// (the same version they were checked under: 3.1.1 and 5.0 read the options byte and
+    /// `$share/` filters differently).
+    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
+        match self.0 {
+            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// True when there are none (never for a decoded SUBSCRIBE).
     pub fn is_empty(&self) -> bool {
         match self.0 {
@@ -253,11 +263,14 @@ impl<'a> Subscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + self
-            .filters
-            .iter()
-            .map(|s| 2 + s.filter.len() + 1)
-            .sum::<usize>()
+        } + match self.filters.wire_for(v) {
+            Some(bytes) => bytes.len(),
+            None => self
+                .filters
+                .iter()
+                .map(|s| 2 + s.filter.len() + 1)
+                .sum::<usize>(),
+        }
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -273,6 +286,10 @@ impl<'a> Subscribe<'a> {
                 packet: PacketType::Subscribe,
             });
         }
+        if self.filters.wire_for(v).is_some() {
+            // Checked by the decoder under this very version.
+            return Ok(());
+        }
         self.filters.iter().try_for_each(|s| s.check(v))
     }
 
@@ -280,6 +297,12 @@ impl<'a> Subscribe<'a> {
         dst.put_u16(self.packet_id.get());
         if v.is_v5() {
             self.properties.encode(dst);
+        }
+        // A decoded list is copied as it came: a filter list has one encoding only, so this is
+        // byte for byte what writing each subscription again would give.
+        if let Some(bytes) = self.filters.wire_for(v) {
+            dst.put_slice(bytes);
+            return;
         }
         for s in self.filters.iter() {
             dst.put_binary(s.filter.as_bytes());

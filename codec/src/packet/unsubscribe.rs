@@ -12,7 +12,7 @@ use core::num::NonZeroU16;
 
 #[derive(Clone, Copy)]
 enum FiltersRepr<'a> {
-    Wire(&'a [u8]),
+    Wire(&'a [u8], ProtocolVersion),
     Slice(&'a [&'a str]),
 }
 
@@ -31,11 +31,20 @@ impl<'a> TopicFilters<'a> {
         TopicFiltersIter(self.0)
     }
 
+    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
+    /// (the version they were checked under: only 5.0 checks the `$share/` form).
+    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
+        match self.0 {
+            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// True when there are none (never for a decoded UNSUBSCRIBE).
     pub fn is_empty(&self) -> bool {
         match self.0 {
             FiltersRepr::Slice(s) => s.is_empty(),
-            FiltersRepr::Wire(b) => b.is_empty(),
+            FiltersRepr::Wire(b, _) => b.is_empty(),
         }
     }
 }
@@ -68,7 +77,7 @@ impl<'a> Iterator for TopicFiltersIter<'a> {
                 *s = rest;
                 Some(*first)
             }
-            FiltersRepr::Wire(bytes) => {
+            FiltersRepr::Wire(bytes, _) => {
                 let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
                 *bytes = rest;
                 Some(filter)
@@ -120,7 +129,7 @@ impl<'a> Unsubscribe<'a> {
             Unsubscribe {
                 packet_id,
                 properties,
-                filters: TopicFilters(FiltersRepr::Wire(payload)),
+                filters: TopicFilters(FiltersRepr::Wire(payload, ctx.version)),
             },
         ))
     }
@@ -130,7 +139,10 @@ impl<'a> Unsubscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + self.filters.iter().map(|f| 2 + f.len()).sum::<usize>()
+        } + match self.filters.wire_for(v) {
+            Some(bytes) => bytes.len(),
+            None => self.filters.iter().map(|f| 2 + f.len()).sum::<usize>(),
+        }
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -146,6 +158,10 @@ impl<'a> Unsubscribe<'a> {
                 packet: PacketType::Unsubscribe,
             });
         }
+        if self.filters.wire_for(v).is_some() {
+            // Checked by the decoder under this very version.
+            return Ok(());
+        }
         self.filters.iter().try_for_each(|f| {
             check_utf8(f, TOPIC_FILTER)?;
             check_topic_filter(f, v)
@@ -156,6 +172,11 @@ impl<'a> Unsubscribe<'a> {
         dst.put_u16(self.packet_id.get());
         if v.is_v5() {
             self.properties.encode(dst);
+        }
+        // A decoded list is copied as it came (one encoding only, see SUBSCRIBE).
+        if let Some(bytes) = self.filters.wire_for(v) {
+            dst.put_slice(bytes);
+            return;
         }
         for f in self.filters.iter() {
             dst.put_binary(f.as_bytes());
