@@ -280,10 +280,22 @@ macro_rules! properties {
             /// Decodes a Property Length and the properties after it, checking each one is known,
             /// allowed in `context`, not repeated unless repeatable, and has a legal value.
             pub(crate) fn decode(i: &'a [u8], context: PropertyContext) -> Res<'a, Properties<'a>> {
+                let mut props = Properties::default();
+                let (rest, ()) = Properties::decode_into(i, context, &mut props)?;
+                Ok((rest, props))
+            }
+
+            /// As [`Properties::decode`], filling `props` (empty on entry) where it already is:
+            /// the hot packets keep their 256-byte block in place instead of returning it
+            /// through two layers of `Result` (callgrind: a fifth of a short PUBACK's decode).
+            pub(crate) fn decode_into(
+                i: &'a [u8],
+                context: PropertyContext,
+                props: &mut Properties<'a>,
+            ) -> Res<'a, ()> {
                 let (rest, len) = vbi(i, PROPERTY_LENGTH)?;
                 let (rest, block) = take(rest, len as usize, PROPERTY_LENGTH)
                     .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: PROPERTY_LENGTH }))?;
-                let mut props = Properties::default();
                 let mut seen: u64 = 0;
                 let mut user_start: Option<usize> = None;
                 let mut sub_start: Option<usize> = None;
@@ -347,7 +359,7 @@ macro_rules! properties {
                 if props.authentication_data.is_some() && props.authentication_method.is_none() {
                     return fail(i, ErrorKind::AuthenticationDataWithoutMethod);
                 }
-                Ok((rest, props))
+                Ok((rest, ()))
             }
 
             /// Bytes of the properties, without the Property Length in front.

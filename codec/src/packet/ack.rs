@@ -34,10 +34,10 @@ impl<'a> Ack<'a> {
     #[inline]
     pub(crate) fn decode(body: &'a [u8], ty: PacketType, ctx: &Ctx) -> Res<'a, Ack<'a>> {
         let (i, packet_id) = packet_id(body, ty)?;
-        let mut ack = Ack::new(packet_id);
         if !ctx.version.is_v5() || i.is_empty() {
-            return Ok((i, ack));
+            return Ok((i, Ack::new(packet_id)));
         }
+        let mut ack = Ack::new(packet_id);
         let code_at = i;
         let (i, code) = byte(i, REASON_CODE)?;
         ack.reason_code = ReasonCode(code);
@@ -54,8 +54,7 @@ impl<'a> Ack<'a> {
         if i.is_empty() {
             return Ok((i, ack));
         }
-        let (i, properties) = Properties::decode(i, context(ty))?;
-        ack.properties = properties;
+        let (i, ()) = Properties::decode_into(i, context(ty), &mut ack.properties)?;
         Ok((i, ack))
     }
 

@@ -85,11 +85,23 @@ impl<'a> Publish<'a> {
             (i, Some(id))
         };
         let props_at = i;
-        let (payload, properties) = if ctx.version.is_v5() {
-            Properties::decode(i, PropertyContext::Publish)?
-        } else {
-            (i, Properties::default())
+        // Built where it is returned from, the property block filled in place (see
+        // `Properties::decode_into`).
+        let mut publish = Publish {
+            dup: flags & 0x08 != 0,
+            qos,
+            retain: flags & 0x01 != 0,
+            topic,
+            packet_id,
+            properties: Properties::default(),
+            payload: i,
         };
+        if ctx.version.is_v5() {
+            let (rest, ()) =
+                Properties::decode_into(i, PropertyContext::Publish, &mut publish.properties)?;
+            publish.payload = rest;
+        }
+        let (payload, properties) = (publish.payload, &publish.properties);
         if topic.is_empty() {
             if !ctx.version.is_v5() {
                 return fail(topic_at, ErrorKind::EmptyTopic { what: TOPIC_NAME });
@@ -122,15 +134,6 @@ impl<'a> Publish<'a> {
         {
             return fail(payload, ErrorKind::PayloadFormatInvalid);
         }
-        let publish = Publish {
-            dup: flags & 0x08 != 0,
-            qos,
-            retain: flags & 0x01 != 0,
-            topic,
-            packet_id,
-            properties,
-            payload,
-        };
         Ok((&payload[payload.len()..], publish))
     }
 
