@@ -150,7 +150,7 @@ pub(crate) fn decode_body<'a>(
 }
 
 /// [`decode_body`], handing the packet to `wrap` inside each packet type's arm. A `Packet` is
-/// 600 bytes (CONNECT's two property blocks); building the caller's final value right where the
+/// 608 bytes (CONNECT's two property blocks); building the caller's final value right where the
 /// body parser returns lets the compiler construct it in place instead of moving it through
 /// every layer (callgrind: those moves were a third of a small PUBLISH's decode).
 #[inline(always)]
