@@ -50,11 +50,13 @@ if [ -x fuzz/run.sh ]; then
 fi
 stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
 conf=target/release/conformance
-# Two checks get a verdict against mosquitto that depends on timing, not on the broker's logic:
-# keep-alive-enforced (mosquitto's keep-alive timer fires every 5 s, so the close lands anywhere
-# from 2 to 6.5 s after a 1 s Keep Alive) and refused-connect-ignores-rest (the TCP reset of the
-# refused connection can overtake the CONNACK). The fake-broker tests still run them.
-timing=(--skip 'v*/3.1.2/keep-alive-enforced' --skip 'v*/3.1.4/refused-connect-ignores-rest')
+# Three checks get a verdict against mosquitto that depends on timing, not on the broker's logic:
+# keep-alive-enforced and the profile's keep-alive-timeout (mosquitto's keep-alive timer fires
+# every 5 s, so the close lands anywhere from 1.5 x Keep Alive to 5 s later; a CI run saw the
+# profile check pass once against its usual fail) and refused-connect-ignores-rest (the TCP reset
+# of the refused connection can overtake the CONNACK). The fake-broker tests still run them.
+timing=(--skip 'v*/3.1.2/keep-alive-enforced' --skip 'v*/profile/keep-alive-timeout'
+    --skip 'v*/3.1.4/refused-connect-ignores-rest')
 stage "conformance vs mosquitto (default configuration)" \
     "$conf" --quiet "${timing[@]}" --broker-cmd 'conformance/brokers/mosquitto.sh {port} default' \
     --expected conformance/expected/mosquitto-default.json --output /tmp/conformance-mosquitto-default.txt
