@@ -31,7 +31,6 @@ impl<'a> Ack<'a> {
         }
     }
 
-    #[inline]
     pub(crate) fn decode(body: &'a [u8], ty: PacketType, ctx: &Ctx) -> Res<'a, Ack<'a>> {
         let (i, packet_id) = packet_id(body, ty)?;
         if !ctx.version.is_v5() || i.is_empty() {
