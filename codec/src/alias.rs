@@ -3,6 +3,7 @@
 
 use crate::error::ErrorKind;
 use crate::packet::Publish;
+use crate::property::{Properties, PropertyFields};
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -74,7 +75,7 @@ impl InboundTopicAliases {
     /// # Errors
     /// As [`InboundTopicAliases::resolve`].
     pub fn resolve_publish<'s>(&'s mut self, publish: &Publish<'s>) -> Result<&'s str, ErrorKind> {
-        self.resolve(publish.topic, publish.properties.topic_alias)
+        self.resolve(publish.topic, publish.properties.topic_alias())
     }
 }
 
@@ -151,16 +152,31 @@ impl OutboundTopicAliases {
         AliasDecision::Bind(alias)
     }
 
-    /// Rewrites `publish` to use an alias where one is available.
-    pub fn apply(&mut self, publish: &mut Publish<'_>) {
-        match self.assign(publish.topic) {
-            AliasDecision::NoAlias => {}
-            AliasDecision::Bind(a) => publish.properties.topic_alias = Some(a),
+    /// Rewrites `publish` to use an alias where one is available. The rewritten properties are
+    /// those of `publish` plus the Topic Alias, kept in `fields` (whatever it held is replaced).
+    ///
+    /// ```
+    /// use mqtt_codec::{alias::OutboundTopicAliases, PropertyFields, Publish};
+    /// let mut out = OutboundTopicAliases::new(10);
+    /// for _ in 0..2 {
+    ///     let mut fields = PropertyFields::default();
+    ///     let mut p = Publish::new("a/b", b"");
+    ///     out.apply(&mut p, &mut fields);
+    ///     assert_eq!(p.properties.topic_alias(), Some(1));
+    /// }
+    /// ```
+    pub fn apply<'p>(&mut self, publish: &mut Publish<'p>, fields: &'p mut PropertyFields<'p>) {
+        let alias = match self.assign(publish.topic) {
+            AliasDecision::NoAlias => return,
+            AliasDecision::Bind(a) => a,
             AliasDecision::Reuse(a) => {
                 publish.topic = "";
-                publish.properties.topic_alias = Some(a);
+                a
             }
-        }
+        };
+        *fields = publish.properties.fields();
+        fields.topic_alias = Some(alias);
+        publish.properties = Properties::new(fields);
     }
 }
 
@@ -178,8 +194,9 @@ mod tests {
             for n in 0..500u32 {
                 let topic = alloc::format!("t/{}", (n * 7919) % 41);
                 let mut p = Publish::new(&topic, b"");
-                out.apply(&mut p);
-                let alias = p.properties.topic_alias.unwrap();
+                let mut fields = PropertyFields::default();
+                out.apply(&mut p, &mut fields);
+                let alias = p.properties.topic_alias().unwrap();
                 assert!((1..=maximum).contains(&alias));
                 assert_eq!(inb.resolve_publish(&p).unwrap(), topic);
             }

@@ -38,8 +38,8 @@ use crate::packet::{
     Unsubscribe, Will,
 };
 use crate::property::{
-    Properties, PropertyContext, PropertyId, PropertyType, PropertyValue, SubscriptionIdentifiers,
-    UserProperties,
+    Properties, PropertyContext, PropertyFields, PropertyId, PropertyType, PropertyValue,
+    SubscriptionIdentifiers, UserProperties,
 };
 use crate::reason::ReasonCode;
 use crate::version::ProtocolVersion;
@@ -123,7 +123,7 @@ impl OwnedProperties {
     /// # Panics
     /// If a value does not have its property's type (never for generated blocks).
     pub fn build<'b>(&'b self, arena: &'b Bump) -> Properties<'b> {
-        let mut p = Properties::default();
+        let mut p = PropertyFields::default();
         for (id, v) in &self.singles {
             let field = id.field_name().expect("a known single-valued property");
             p.set_single(field, v.borrow())
@@ -137,7 +137,7 @@ impl OwnedProperties {
         p.user_properties = UserProperties::new(pairs);
         p.subscription_identifiers =
             SubscriptionIdentifiers::new(arena.alloc_slice_copy(&self.subscription_identifiers));
-        p
+        Properties::new(arena.alloc(p))
     }
 }
 

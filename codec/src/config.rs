@@ -41,9 +41,9 @@ impl Limits {
     /// The limits a CONNECT or CONNACK announces (absent properties take their defaults).
     pub fn from_properties(p: &Properties<'_>) -> Limits {
         Limits {
-            maximum_packet_size: p.maximum_packet_size,
-            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
-            receive_maximum: p.receive_maximum.unwrap_or(u16::MAX),
+            maximum_packet_size: p.maximum_packet_size(),
+            topic_alias_maximum: p.topic_alias_maximum().unwrap_or(0),
+            receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::arbitrary::{apply_edits, same_rule, ArbitraryPacket, InvalidCase};
 use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::header::{FixedHeader, PacketType, Status};
 use crate::packet::{decode, Packet, Publish, QoS};
-use crate::property::Properties;
+use crate::property::{Properties, PropertyFields};
 use crate::reason::ReasonCode;
 use crate::version::{Direction, ProtocolVersion};
 use crate::wire::VARIABLE_BYTE_INTEGER_MAX;
@@ -224,7 +224,7 @@ fn header(buf: &[u8], cfg: &DecoderConfig) -> Option<FixedHeader> {
 /// Visits every lazily decoded list, so that walking them is covered by the allocation check.
 fn walk(p: &Packet<'_>) -> usize {
     let props = |pr: &Properties<'_>| {
-        pr.user_properties.iter().count() + pr.subscription_identifiers.iter().count()
+        pr.user_properties().iter().count() + pr.subscription_identifiers().iter().count()
     };
     match p {
         Packet::Connect(c) => props(&c.properties) + c.will.map_or(0, |w| props(&w.properties)),
@@ -869,14 +869,16 @@ fn aliases(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
             }
             assert!(outbound_model.len() <= usize::from(maximum));
             // What goes on the wire resolves to the topic on the other side.
+            let mut fields = PropertyFields::default();
             match decision {
                 AliasDecision::NoAlias => {}
-                AliasDecision::Bind(a) => publish.properties.topic_alias = Some(a),
+                AliasDecision::Bind(a) => fields.topic_alias = Some(a),
                 AliasDecision::Reuse(a) => {
                     publish.topic = "";
-                    publish.properties.topic_alias = Some(a);
+                    fields.topic_alias = Some(a);
                 }
             }
+            publish.properties = Properties::new(&fields);
             if !topic.is_empty() {
                 assert_eq!(
                     peer.resolve_publish(&publish).map(|s| s.to_string()),
@@ -891,13 +893,14 @@ fn aliases(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     for _ in 0..u.int_in_range(0..=8)? {
         let topic = topic_string(u)?;
         let mut p = Publish::new(&topic, b"");
-        a.apply(&mut p);
+        let mut fields = PropertyFields::default();
+        a.apply(&mut p, &mut fields);
         let expected = match b.assign(&topic) {
             AliasDecision::NoAlias => (topic.as_str(), None),
             AliasDecision::Bind(x) => (topic.as_str(), Some(x)),
             AliasDecision::Reuse(x) => ("", Some(x)),
         };
-        assert_eq!((p.topic, p.properties.topic_alias), expected);
+        assert_eq!((p.topic, p.properties.topic_alias()), expected);
     }
     Ok(())
 }

@@ -28,7 +28,8 @@ use crate::packet::{
     Unsubscribe, Will,
 };
 use crate::property::{
-    Properties, PropertyType, PropertyValue, SubscriptionIdentifiers, UserProperties,
+    Properties, PropertyFields, PropertyType, PropertyValue, SubscriptionIdentifiers,
+    UserProperties,
 };
 use crate::reason::ReasonCode;
 use crate::version::ProtocolVersion;
@@ -235,6 +236,7 @@ pub fn to_json(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
 
 /// The JSON form of a property block.
 pub fn properties_to_json(p: &Properties<'_>) -> Value {
+    let p = p.fields();
     let mut m = Map::new();
     p.for_each_single(|_, name, value| {
         let v: Value = match value {
@@ -400,7 +402,7 @@ pub fn properties_from_json<'b>(
     let Some(map) = v.as_object() else {
         return err(path, "expected an object");
     };
-    let mut p = Properties::default();
+    let mut p = PropertyFields::default();
     for (key, value) in map {
         let at = format!("{path}.{key}");
         match key.as_str() {
@@ -434,7 +436,7 @@ pub fn properties_from_json<'b>(
                     SubscriptionIdentifiers::new(arena.alloc_slice_copy(&ids));
             }
             name => {
-                let Some(ty) = Properties::single_type(name) else {
+                let Some(ty) = PropertyFields::single_type(name) else {
                     return err(&at, "unknown property");
                 };
                 let int = |max: u64| match value.as_u64() {
@@ -466,7 +468,7 @@ pub fn properties_from_json<'b>(
             }
         }
     }
-    Ok(p)
+    Ok(Properties::new(arena.alloc(p)))
 }
 
 fn qos(n: u64) -> QoS {

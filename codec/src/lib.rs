@@ -37,10 +37,11 @@
 //!
 //! # Encoding
 //! ```
-//! use mqtt_codec::{Packet, Publish, ProtocolVersion, QoS};
+//! use mqtt_codec::{Packet, PropertyFields, Publish, ProtocolVersion, QoS};
 //!
+//! let props = PropertyFields { message_expiry_interval: Some(60), ..PropertyFields::default() };
 //! let mut publish = Publish::new("sensors/room1/temp", b"21.5").with_qos(QoS::AtLeastOnce, 10);
-//! publish.properties.message_expiry_interval = Some(60);
+//! publish.properties = (&props).into();
 //! let packet = Packet::Publish(publish);
 //! let mut out = vec![0u8; packet.encoded_len(ProtocolVersion::V5)];
 //! let n = packet.encode_to_slice(ProtocolVersion::V5, &mut out)?;
@@ -97,8 +98,8 @@ pub use packet::{
     SubscriptionOptions, TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe, Will,
 };
 pub use property::{
-    Properties, PropertyContext, PropertyId, PropertyType, PropertyValue, SubscriptionIdentifiers,
-    SubscriptionIdentifiersIter, UserProperties, UserPropertiesIter,
+    Properties, PropertyContext, PropertyFields, PropertyId, PropertyType, PropertyValue,
+    SubscriptionIdentifiers, SubscriptionIdentifiersIter, UserProperties, UserPropertiesIter,
 };
 pub use reason::{ConnectReturnCode, ReasonCode};
 #[cfg(feature = "tokio")]

@@ -258,13 +258,61 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// Bytes a [`StagedSink`] gathers before handing them on.
 #[cfg(feature = "alloc")]
-pub(crate) struct BufSink<'b, B: bytes::BufMut>(pub(crate) &'b mut B);
+const STAGE: usize = 256;
+
+/// Writes into a [`bytes::BufMut`], gathering the small pieces of a packet (header bytes,
+/// lengths, identifiers, short strings) in a stack buffer first: every `BufMut::put_slice` costs
+/// a capacity check and a `memcpy` call however short the slice, and a PUBACK is three of them
+/// (callgrind: two thirds of encoding one). Long slices (a payload) go straight through.
+#[cfg(feature = "alloc")]
+pub(crate) struct StagedSink<'b, B: bytes::BufMut> {
+    dst: &'b mut B,
+    stage: &'b mut [u8; STAGE],
+    len: usize,
+}
 
 #[cfg(feature = "alloc")]
-impl<B: bytes::BufMut> Sink for BufSink<'_, B> {
+impl<'b, B: bytes::BufMut> StagedSink<'b, B> {
+    /// Encodes with `write` into `dst`. The stage lives in this frame and the sink only borrows
+    /// it, so that it is never moved (a 256-byte `memcpy` per move).
+    #[inline(always)]
+    pub(crate) fn write_into(dst: &'b mut B, write: impl FnOnce(&mut StagedSink<'_, B>)) {
+        let mut stage = [0u8; STAGE];
+        let mut sink = StagedSink {
+            dst,
+            stage: &mut stage,
+            len: 0,
+        };
+        write(&mut sink);
+        sink.flush();
+    }
+
+    fn flush(&mut self) {
+        if self.len > 0 {
+            self.dst.put_slice(&self.stage[..self.len]);
+            self.len = 0;
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<B: bytes::BufMut> Sink for StagedSink<'_, B> {
+    #[inline(always)]
     fn put_slice(&mut self, s: &[u8]) {
-        self.0.put_slice(s);
+        if let Some(room) = self.stage.get_mut(self.len..self.len + s.len()) {
+            room.copy_from_slice(s);
+            self.len += s.len();
+            return;
+        }
+        self.flush();
+        if s.len() <= STAGE / 4 {
+            self.stage[..s.len()].copy_from_slice(s);
+            self.len = s.len();
+        } else {
+            self.dst.put_slice(s);
+        }
     }
 }
 
@@ -287,6 +335,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Whatever the sizes of the pieces, a staged write hands on the same bytes in order.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn staged_writes_arrive_whole_and_in_order() {
+        let mut expected = alloc::vec::Vec::new();
+        let mut out = bytes::BytesMut::new();
+        StagedSink::write_into(&mut out, |sink| {
+            let mut n = 0u32;
+            for len in [1usize, 2, 0, 63, 64, 65, 200, 255, 256, 257, 1, 1000, 3, 4096, 7] {
+                let piece: alloc::vec::Vec<u8> =
+                    (0..len).map(|i| (n as usize + i) as u8).collect();
+                n += 1;
+                sink.put_slice(&piece);
+                sink.put_u16(n as u16);
+                expected.extend_from_slice(&piece);
+                expected.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        });
+        assert_eq!(&out[..], &expected[..]);
     }
 
     fn enc(v: u32) -> ([u8; 4], usize) {

@@ -27,7 +27,7 @@ impl<'a> Ack<'a> {
         Ack {
             packet_id,
             reason_code: ReasonCode::SUCCESS,
-            properties: Properties::default(),
+            properties: Properties::EMPTY,
         }
     }
 
@@ -53,7 +53,8 @@ impl<'a> Ack<'a> {
         if i.is_empty() {
             return Ok((i, ack));
         }
-        let (i, ()) = Properties::decode_into(i, context(ty), &mut ack.properties)?;
+        let (i, properties) = Properties::decode(i, context(ty))?;
+        ack.properties = properties;
         Ok((i, ack))
     }
 

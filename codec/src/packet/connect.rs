@@ -27,10 +27,11 @@ pub struct Will<'a> {
 /// CONNECT.
 ///
 /// ```
-/// use mqtt_codec::{Connect, Packet, ProtocolVersion};
+/// use mqtt_codec::{Connect, Packet, PropertyFields, ProtocolVersion};
+/// let props = PropertyFields { session_expiry_interval: Some(600), ..PropertyFields::default() };
 /// let mut connect = Connect::new(ProtocolVersion::V5, "sensor-17");
 /// connect.keep_alive = 30;
-/// connect.properties.session_expiry_interval = Some(600);
+/// connect.properties = (&props).into();
 /// let mut buf = [0u8; 64];
 /// let n = Packet::Connect(connect).encode_to_slice(ProtocolVersion::V5, &mut buf)?;
 /// assert_eq!(&buf[..9], b"\x10\x1b\x00\x04MQTT\x05");

@@ -62,7 +62,7 @@ impl<'a> Disconnect<'a> {
         };
         // [MQTT-3.14.2-2] a server never sends Session Expiry Interval here.
         if ctx.direction == Some(Direction::ServerToClient)
-            && properties.session_expiry_interval.is_some()
+            && properties.session_expiry_interval().is_some()
         {
             return fail(
                 locate(&body[1..], PropertyId::SESSION_EXPIRY_INTERVAL),

@@ -493,7 +493,7 @@ impl<'a> Packet<'a> {
                 available: dst.remaining_mut(),
             });
         }
-        self.write(v, body, &mut crate::wire::BufSink(dst));
+        crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink));
         Ok(())
     }
 }

@@ -42,7 +42,7 @@ impl<'a> Publish<'a> {
             retain: false,
             topic,
             packet_id: None,
-            properties: Properties::default(),
+            properties: Properties::EMPTY,
             payload,
         }
     }
@@ -85,32 +85,26 @@ impl<'a> Publish<'a> {
             (i, Some(id))
         };
         let props_at = i;
-        // Built where it is returned from, the property block filled in place (see
-        // `Properties::decode_into`).
-        let mut publish = Publish {
-            dup: flags & 0x08 != 0,
-            qos,
-            retain: flags & 0x01 != 0,
-            topic,
-            packet_id,
-            properties: Properties::default(),
-            payload: i,
+        let (payload, properties) = if ctx.version.is_v5() {
+            let (rest, props) = Properties::decode(i, PropertyContext::Publish)?;
+            (rest, props)
+        } else {
+            (i, Properties::EMPTY)
         };
-        if ctx.version.is_v5() {
-            let (rest, ()) =
-                Properties::decode_into(i, PropertyContext::Publish, &mut publish.properties)?;
-            publish.payload = rest;
-        }
-        let (payload, properties) = (publish.payload, &publish.properties);
+        let topic_alias = if properties.is_empty() {
+            None
+        } else {
+            properties.topic_alias()
+        };
         if topic.is_empty() {
             if !ctx.version.is_v5() {
                 return fail(topic_at, ErrorKind::EmptyTopic { what: TOPIC_NAME });
             }
-            if properties.topic_alias.is_none() {
+            if topic_alias.is_none() {
                 return fail(topic_at, ErrorKind::EmptyTopicWithoutAlias);
             }
         }
-        if let Some(alias) = properties.topic_alias {
+        if let Some(alias) = topic_alias {
             let maximum = ctx.topic_alias_maximum.unwrap_or(u16::MAX);
             if alias == 0 || alias > maximum {
                 return fail(
@@ -121,7 +115,7 @@ impl<'a> Publish<'a> {
         }
         // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
         if ctx.direction == Some(Direction::ClientToServer)
-            && !properties.subscription_identifiers.is_empty()
+            && !properties.subscription_identifiers().is_empty()
         {
             return fail(
                 locate(props_at, PropertyId::SUBSCRIPTION_IDENTIFIER),
@@ -129,11 +123,20 @@ impl<'a> Publish<'a> {
             );
         }
         if ctx.validate_payload_format
-            && properties.payload_format_indicator == Some(1)
+            && properties.payload_format_indicator() == Some(1)
             && core::str::from_utf8(payload).is_err()
         {
             return fail(payload, ErrorKind::PayloadFormatInvalid);
         }
+        let publish = Publish {
+            dup: flags & 0x08 != 0,
+            qos,
+            retain: flags & 0x01 != 0,
+            topic,
+            packet_id,
+            properties,
+            payload,
+        };
         Ok((&payload[payload.len()..], publish))
     }
 
@@ -161,10 +164,11 @@ impl<'a> Publish<'a> {
         check_topic_name(self.topic, TOPIC_NAME)?;
         if v.is_v5() {
             self.properties.check(PropertyContext::Publish)?;
-            if self.topic.is_empty() && self.properties.topic_alias.is_none() {
+            let topic_alias = self.properties.topic_alias();
+            if self.topic.is_empty() && topic_alias.is_none() {
                 return Err(ErrorKind::EmptyTopicWithoutAlias);
             }
-            if self.properties.topic_alias == Some(0) {
+            if topic_alias == Some(0) {
                 return Err(ErrorKind::TopicAliasInvalid {
                     alias: 0,
                     maximum: u16::MAX,

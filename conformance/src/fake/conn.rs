@@ -10,8 +10,9 @@ use mqtt_codec::alias::InboundTopicAliases;
 use mqtt_codec::topic::shared_subscription;
 use mqtt_codec::{
     json, Ack, Auth, ConnAck, Connect, DecodeError, DecoderConfig, Direction, Disconnect,
-    ErrorKind, Frame, FrameDecoder, Packet, PacketType, Properties, ProtocolVersion, Publish, QoS,
-    ReasonCode, ReasonCodes, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    ErrorKind, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
+    ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, SubAck, Subscribe,
+    UnsubAck, Unsubscribe,
 };
 use std::num::NonZeroU16;
 use std::sync::Arc;
@@ -491,7 +492,7 @@ impl Conn {
                     return self.refuse(ReasonCode::RETAIN_NOT_SUPPORTED);
                 }
             }
-            if let Some(method) = c.properties.authentication_method {
+            if let Some(method) = c.properties.authentication_method() {
                 if !self.has(&Deviation::IgnoreAuthMethod) {
                     if method != TEST_AUTH_METHOD {
                         return self.refuse(ReasonCode::BAD_AUTHENTICATION_METHOD);
@@ -506,14 +507,14 @@ impl Conn {
     }
 
     fn send_auth(&self, code: ReasonCode, data: Option<&[u8]>) {
-        let properties = Properties {
+        let properties = PropertyFields {
             authentication_method: Some(TEST_AUTH_METHOD),
             authentication_data: data,
-            ..Properties::default()
+            ..PropertyFields::default()
         };
         self.send(Packet::Auth(Auth {
             reason_code: code,
-            properties,
+            properties: Properties::new(&properties),
         }));
     }
 
@@ -521,11 +522,11 @@ impl Conn {
         match packet {
             Packet::Auth(a) => {
                 if a.reason_code != ReasonCode::CONTINUE_AUTHENTICATION
-                    || a.properties.authentication_method != Some(TEST_AUTH_METHOD)
+                    || a.properties.authentication_method() != Some(TEST_AUTH_METHOD)
                 {
                     return self.refuse(ReasonCode::PROTOCOL_ERROR);
                 }
-                if a.properties.authentication_data != Some(RESPONSE) {
+                if a.properties.authentication_data() != Some(RESPONSE) {
                     return self.refuse(ReasonCode::NOT_AUTHORIZED);
                 }
                 let Phase::Authenticating(frame) =
@@ -552,7 +553,7 @@ impl Conn {
         let v5 = v.is_v5();
         let clean = c.clean_start || cfg.has(&Deviation::NoSessionState);
         let requested = if v5 {
-            c.properties.session_expiry_interval.unwrap_or(0)
+            c.properties.session_expiry_interval().unwrap_or(0)
         } else if c.clean_start {
             0
         } else {
@@ -629,12 +630,12 @@ impl Conn {
             tx: self.tx.clone(),
             version: v,
             receive_maximum: if v5 {
-                c.properties.receive_maximum.unwrap_or(u16::MAX)
+                c.properties.receive_maximum().unwrap_or(u16::MAX)
             } else {
                 u16::MAX
             },
             maximum_packet_size: if v5 {
-                c.properties.maximum_packet_size
+                c.properties.maximum_packet_size()
             } else {
                 None
             },
@@ -644,7 +645,7 @@ impl Conn {
             (resumed && v != ProtocolVersion::V3_1) || cfg.has(&Deviation::AlwaysSessionPresent);
 
         let response_information = format!("fake/response/{client_id}");
-        let mut props = Properties::default();
+        let mut props = PropertyFields::default();
         if v5 {
             props.session_expiry_interval = announced_expiry;
             props.receive_maximum = lim.receive_maximum;
@@ -662,7 +663,7 @@ impl Conn {
                 (!lim.subscription_identifier_available).then_some(0);
             props.shared_subscription_available = (!lim.shared_subscription_available).then_some(0);
             props.server_keep_alive = server_keep_alive;
-            if c.properties.request_response_information == Some(1) {
+            if c.properties.request_response_information() == Some(1) {
                 props.response_information = Some(&response_information);
             }
             props.authentication_method = auth_method;
@@ -670,7 +671,7 @@ impl Conn {
         self.send(Packet::ConnAck(ConnAck {
             session_present,
             reason_code: ReasonCode::SUCCESS,
-            properties: props,
+            properties: Properties::new(&props),
         }));
         if resumed {
             session.resend(cfg);
@@ -687,7 +688,7 @@ impl Conn {
         self.connect_expiry = requested;
         self.auth_method = auth_method.map(str::to_owned);
         self.client_max_packet = if v5 {
-            c.properties.maximum_packet_size
+            c.properties.maximum_packet_size()
         } else {
             None
         };
@@ -841,7 +842,7 @@ impl Conn {
         let forward = wildcard_topic.is_none();
         let topic = match wildcard_topic {
             Some(t) => t,
-            None if v5 => match self.aliases.resolve(p.topic, p.properties.topic_alias) {
+            None if v5 => match self.aliases.resolve(p.topic, p.properties.topic_alias()) {
                 Ok(t) => t.to_owned(),
                 Err(kind) => return self.protocol_error(kind.reason_code()),
             },
@@ -932,7 +933,7 @@ impl Conn {
         let lim = &cfg.limits;
         let v = self.version.unwrap_or(ProtocolVersion::V5);
         let v5 = v.is_v5();
-        let sub_id = sub.properties.subscription_identifiers.first();
+        let sub_id = sub.properties.subscription_identifiers().first();
         if sub_id.is_some() && !lim.subscription_identifier_available {
             return self.protocol_error(ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
         }
@@ -1048,7 +1049,7 @@ impl Conn {
         if !self.v5() {
             return Flow::Close(CloseKind::Normal { with_will: false });
         }
-        if let Some(expiry) = d.properties.session_expiry_interval {
+        if let Some(expiry) = d.properties.session_expiry_interval() {
             // §3.14.2.2.2: 0 in CONNECT and non-zero here is a Protocol Error.
             if self.connect_expiry == 0
                 && expiry != 0
@@ -1071,7 +1072,7 @@ impl Conn {
             // [MQTT-4.12.0-7] no AUTH without enhanced authentication in CONNECT.
             return self.protocol_error(ReasonCode::PROTOCOL_ERROR);
         };
-        if a.properties.authentication_method != Some(method.as_str()) {
+        if a.properties.authentication_method() != Some(method.as_str()) {
             return self.protocol_error(ReasonCode::PROTOCOL_ERROR);
         }
         match (a.reason_code, self.reauth) {
@@ -1082,7 +1083,7 @@ impl Conn {
             }
             (ReasonCode::CONTINUE_AUTHENTICATION, true) => {
                 self.reauth = false;
-                if a.properties.authentication_data == Some(RESPONSE) {
+                if a.properties.authentication_data() == Some(RESPONSE) {
                     self.send_auth(ReasonCode::SUCCESS, None);
                     Flow::Continue
                 } else {

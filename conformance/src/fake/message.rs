@@ -3,8 +3,8 @@
 use super::{Deviation, FakeConfig};
 use bytes::Bytes;
 use mqtt_codec::{
-    Frame, Packet, Properties, ProtocolVersion, Publish, QoS, SubscriptionIdentifiers,
-    UserProperties,
+    Frame, Packet, Properties, PropertyFields, ProtocolVersion, Publish, QoS,
+    SubscriptionIdentifiers, UserProperties,
 };
 use std::num::NonZeroU16;
 use std::sync::Arc;
@@ -26,13 +26,13 @@ impl MsgProps {
     /// The forwardable properties of a PUBLISH or of Will Properties.
     pub(crate) fn from_properties(p: &Properties<'_>) -> MsgProps {
         MsgProps {
-            payload_format_indicator: p.payload_format_indicator,
-            message_expiry_interval: p.message_expiry_interval,
-            content_type: p.content_type.map(str::to_owned),
-            response_topic: p.response_topic.map(str::to_owned),
-            correlation_data: p.correlation_data.map(Bytes::copy_from_slice),
+            payload_format_indicator: p.payload_format_indicator(),
+            message_expiry_interval: p.message_expiry_interval(),
+            content_type: p.content_type().map(str::to_owned),
+            response_topic: p.response_topic().map(str::to_owned),
+            correlation_data: p.correlation_data().map(Bytes::copy_from_slice),
             user_properties: p
-                .user_properties
+                .user_properties()
                 .iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
@@ -107,7 +107,7 @@ pub(crate) fn publish_frame(
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect()
     };
-    let mut props = Properties::default();
+    let mut props = PropertyFields::default();
     if version.is_v5() {
         props.payload_format_indicator = m.props.payload_format_indicator;
         props.message_expiry_interval = expiry;
@@ -129,7 +129,7 @@ pub(crate) fn publish_frame(
         } else {
             packet_id
         },
-        properties: props,
+        properties: Properties::new(&props),
         payload: &m.payload,
     };
     Frame::from_packet(&Packet::Publish(publish), version).ok()

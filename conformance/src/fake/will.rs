@@ -51,7 +51,7 @@ impl WillMsg {
                 received: Instant::now(),
                 publisher: Some(client_id.to_owned()),
             },
-            delay: w.properties.will_delay_interval.unwrap_or(0),
+            delay: w.properties.will_delay_interval().unwrap_or(0),
         }
     }
 
