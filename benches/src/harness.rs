@@ -11,7 +11,7 @@ use std::hint::black_box;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput};
 
-use crate::{for_each_codec, inputs, streams, Codec, CodecVisitor, Input, Stream};
+use crate::{for_each_codec, inputs, streams, Codec, CodecVisitor, Input, Stream, Version};
 
 /// Inputs built per timed batch.
 pub const BATCH: u64 = 64;
@@ -41,6 +41,77 @@ pub fn decode_benches(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// Registers `floor/<input>` groups for the 3.1.1 inputs: what any codec that hands out checked
+/// `&str` fields must spend, measured under the same harness as the codecs. `header` reads the
+/// fixed header and returns the packet length (the least a decoder does); `header+utf8` also
+/// runs `core::str::from_utf8` over every UTF-8 string field of the packet (the only way to get
+/// a `&str` without `unsafe`, and what mqttrs does). A decode target below `header+utf8` cannot
+/// be met by a safe decoder that checks its strings.
+pub fn floor_benches(c: &mut Criterion) {
+    for input in inputs().iter().filter(|i| i.version == Version::V311) {
+        let strings = string_fields(input.bytes);
+        let mut group = c.benchmark_group(format!("floor/{}", input.name));
+        group.bench_function("header", |b| {
+            b.iter_batched_ref(
+                || input.bytes,
+                |buf| packet_len(black_box(buf)),
+                BatchSize::NumIterations(BATCH),
+            );
+        });
+        group.bench_function("header+utf8", |b| {
+            b.iter_batched_ref(
+                || input.bytes,
+                |buf| {
+                    let n = packet_len(black_box(buf));
+                    for s in &strings {
+                        let _ = black_box(core::str::from_utf8(black_box(s)));
+                    }
+                    n
+                },
+                BatchSize::NumIterations(BATCH),
+            );
+        });
+        group.finish();
+    }
+}
+
+/// Fixed header: type byte, then the Remaining Length; the packet's length in bytes.
+fn packet_len(buf: &[u8]) -> Option<usize> {
+    let mut len = 0usize;
+    for (i, &b) in buf.iter().skip(1).take(4).enumerate() {
+        len |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(2 + i + len);
+        }
+    }
+    None
+}
+
+/// The UTF-8 string fields of a 3.1.1 packet (as slices of `bytes`), found by our decoder once,
+/// untimed.
+#[must_use]
+pub fn string_fields(bytes: &'static [u8]) -> Vec<&'static [u8]> {
+    use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
+    let cfg = DecoderConfig::new(Some(ProtocolVersion::V3_1_1));
+    let Ok(Status::Complete((packet, _))) = decode(bytes, &cfg) else {
+        panic!("a 3.1.1 bench input that does not decode");
+    };
+    let mut out: Vec<&'static [u8]> = Vec::new();
+    match packet {
+        Packet::Connect(c) => {
+            out.push(c.client_identifier.as_bytes());
+            if let Some(w) = c.will {
+                out.push(w.topic.as_bytes());
+            }
+            out.extend(c.username.map(str::as_bytes));
+        }
+        Packet::Publish(p) => out.push(p.topic.as_bytes()),
+        Packet::Subscribe(s) => out.extend(s.filters.iter().map(|f| f.filter.as_bytes())),
+        _ => {}
+    }
+    out
 }
 
 /// Registers `encode/<input>` groups for every input.

@@ -345,9 +345,10 @@ mod tests {
         let mut out = bytes::BytesMut::new();
         StagedSink::write_into(&mut out, |sink| {
             let mut n = 0u32;
-            for len in [1usize, 2, 0, 63, 64, 65, 200, 255, 256, 257, 1, 1000, 3, 4096, 7] {
-                let piece: alloc::vec::Vec<u8> =
-                    (0..len).map(|i| (n as usize + i) as u8).collect();
+            for len in [
+                1usize, 2, 0, 63, 64, 65, 200, 255, 256, 257, 1, 1000, 3, 4096, 7,
+            ] {
+                let piece: alloc::vec::Vec<u8> = (0..len).map(|i| (n as usize + i) as u8).collect();
                 n += 1;
                 sink.put_slice(&piece);
                 sink.put_u16(n as u16);

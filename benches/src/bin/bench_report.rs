@@ -188,6 +188,51 @@ fn zero_copy_line(results: &Results) -> String {
     s
 }
 
+/// For the 3.1.1 inputs: the decode target (half the fastest peer) next to the floors measured
+/// by `floor_benches` under the same harness.
+fn floor_table(results: &Results) -> String {
+    let mut s = String::from(
+        "| input | fastest peer | target (half of it) | floor: header | floor: header + from_utf8 of the strings | ours |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    let mut any = false;
+    for input in inputs() {
+        let floor = |f: &str| {
+            results
+                .get(&(format!("floor/{}", input.name), f.to_string()))
+                .copied()
+        };
+        let (Some(header), Some(utf8)) = (floor("header"), floor("header+utf8")) else {
+            continue;
+        };
+        let group = format!("decode/{}", input.name);
+        let row: BTreeMap<&str, f64> = results
+            .iter()
+            .filter(|((g, _), _)| *g == group)
+            .map(|((_, f), ns)| (f.as_str(), *ns))
+            .collect();
+        let Some((_, peer, best)) = speedup(&row) else {
+            continue;
+        };
+        any = true;
+        let _ = writeln!(
+            s,
+            "| {} | {} {} | {} | {} | {} | {} |",
+            input.name,
+            peer,
+            fmt_ns(best),
+            fmt_ns(best / 2.0),
+            fmt_ns(header),
+            fmt_ns(utf8),
+            fmt_ns(row[OURS]),
+        );
+    }
+    if any {
+        s
+    } else {
+        String::new()
+    }
+}
+
 fn main() {
     let mut dir = None;
     let mut baselines = Vec::new();
@@ -222,6 +267,10 @@ fn main() {
     println!("{}", per_packet_table("encode", &results, &codecs, 1.5));
     println!("Mixed streams, decoded until empty:\n");
     println!("{}", stream_table(&results, &codecs));
+    let floors = floor_table(&results);
+    if !floors.is_empty() {
+        println!("Floors for 3.1.1 decoding (same harness, see `floor_benches`):\n\n{floors}");
+    }
     let zc = zero_copy_line(&results);
     if !zc.is_empty() {
         println!("Zero-copy check:\n\n{zc}");
