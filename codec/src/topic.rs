@@ -8,7 +8,7 @@ use crate::version::ProtocolVersion;
 /// Length and U+0000 are checked with the string itself.
 pub fn check_topic_name(name: &str, what: &'static str) -> Result<(), ErrorKind> {
     // Bytes, not chars: '+' and '#' are ASCII and never occur inside a multi-byte character.
-    if name.bytes().any(|b| b == b'+' || b == b'#') {
+    if !each_wildcard(name.as_bytes(), |_| false) {
         return Err(ErrorKind::WildcardInTopicName { what });
     }
     Ok(())
@@ -59,17 +59,53 @@ fn wildcard_levels(filter: &str) -> Result<(), ErrorKind> {
 
 /// One pass over the bytes: every `#` is a whole level and the last one, every `+` a whole
 /// level. The common, valid filter is settled here without splitting it into levels (callgrind:
-/// a tenth of the instructions of the level-by-level walk in [`wildcard_levels`]).
+/// a tenth of the instructions of the level-by-level walk in [`wildcard_levels`]); only the
+/// wildcards themselves are looked at closely.
 fn wildcards_well_placed(b: &[u8]) -> bool {
-    let mut level_start = true;
-    for (i, &c) in b.iter().enumerate() {
-        let next = b.get(i + 1).copied();
-        match c {
-            b'#' if !level_start || next.is_some() => return false,
-            b'+' if !level_start || next.is_some_and(|n| n != b'/') => return false,
-            _ => {}
+    each_wildcard(b, |i| {
+        let whole_start = i == 0 || b[i - 1] == b'/';
+        let next = b.get(i + 1);
+        whole_start
+            && match b[i] {
+                b'#' => next.is_none(),
+                _ => next.is_none_or(|&n| n == b'/'),
+            }
+    })
+}
+
+/// Calls `ok` with the index of each `+` and `#` in `b`, in order, and stops with `false` at
+/// the first for which it says no; `true` when there is none or all pass.
+///
+/// Eight bytes at a time: a word holds byte `c` exactly when `x ^ c..c` has a zero byte, tested
+/// as in [`crate::wire`]'s U+0000 scan. Only words with a hit are looked at byte by byte, so a
+/// 20-byte filter with no wildcard costs a handful of word operations instead of a branch per
+/// byte (callgrind: the byte loop was a third of decoding a ten-filter SUBSCRIBE).
+#[inline(always)]
+fn each_wildcard(b: &[u8], mut ok: impl FnMut(usize) -> bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const PLUS: u64 = ONES * b'+' as u64;
+    const HASH: u64 = ONES * b'#' as u64;
+    let mut words = b.chunks_exact(8);
+    let mut base = 0;
+    for w in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(w);
+        let x = u64::from_le_bytes(bytes);
+        let (p, h) = (x ^ PLUS, x ^ HASH);
+        if ((p.wrapping_sub(ONES) & !p) | (h.wrapping_sub(ONES) & !h)) & HIGHS != 0 {
+            for (j, &c) in w.iter().enumerate() {
+                if (c == b'+' || c == b'#') && !ok(base + j) {
+                    return false;
+                }
+            }
         }
-        level_start = c == b'/';
+        base += 8;
+    }
+    for (j, &c) in words.remainder().iter().enumerate() {
+        if (c == b'+' || c == b'#') && !ok(base + j) {
+            return false;
+        }
     }
     true
 }
@@ -166,6 +202,41 @@ mod tests {
             }
         }
         assert_eq!(checked, 87_380);
+    }
+
+    /// Past one 8-byte word the scan works a word at a time: 200,000 filters of 9 to 40
+    /// characters over `a / + # é` (a fixed-seed generator, wildcards at every offset of a word,
+    /// several per word), and Topic Names over the same alphabet.
+    #[test]
+    fn word_at_a_time_scan_agrees_with_the_level_rules_on_long_filters() {
+        let alphabet = ["a", "/", "+", "#", "é", "a", "b/"];
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut wrong = 0;
+        for _ in 0..200_000 {
+            let len = 9 + (next() % 32) as usize;
+            let mut f = std::string::String::new();
+            while f.len() < len {
+                // Mostly plain characters, so that valid filters are common too.
+                let r = next() % 20;
+                f.push_str(alphabet[if r < 7 { r as usize } else { 0 }]);
+            }
+            assert_eq!(
+                wildcards_well_placed(f.as_bytes()),
+                wildcard_levels(&f).is_ok(),
+                "{f}"
+            );
+            let has = f.contains(['+', '#']);
+            assert_eq!(check_topic_name(&f, "t").is_err(), has, "{f}");
+            wrong += usize::from(wildcard_levels(&f).is_err());
+        }
+        // Both verdicts occur often enough for the comparison to mean something.
+        assert!((20_000..180_000).contains(&wrong), "{wrong}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::property::{Properties, PropertyContext};
 use crate::reason::{is_v3_suback_code, ReasonCode};
 use crate::topic::{check_topic_filter, shared_subscription};
 use crate::version::ProtocolVersion;
-use crate::wire::{byte, check_utf8, fail, utf8, Res, Sink};
+use crate::wire::{byte, check_utf8, fail, utf8, utf8_within, Res, Sink};
 use core::fmt;
 use core::num::NonZeroU16;
 
@@ -229,10 +229,17 @@ impl<'a> Subscribe<'a> {
         let v = ctx.version;
         let (payload, (packet_id, properties)) =
             filter_list_prelude(body, ctx, PacketType::Subscribe, PropertyContext::Subscribe)?;
+        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
+        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
+        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let filter_at = i;
-            let (r, filter) = utf8(i, TOPIC_FILTER)?;
+            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
+                Some(found) => found,
+                None => utf8(i, TOPIC_FILTER)?,
+            };
             let options_at = r;
             let (r, b) = byte(r, "Subscription Options")?;
             let options = match SubscriptionOptions::from_byte(b, v) {

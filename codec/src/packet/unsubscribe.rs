@@ -6,7 +6,7 @@ use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_filter;
 use crate::version::ProtocolVersion;
-use crate::wire::{check_utf8, fail, utf8, Res, Sink};
+use crate::wire::{check_utf8, fail, utf8, utf8_within, Res, Sink};
 use core::fmt;
 use core::num::NonZeroU16;
 
@@ -115,10 +115,17 @@ impl<'a> Unsubscribe<'a> {
             PacketType::Unsubscribe,
             PropertyContext::Unsubscribe,
         )?;
+        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
+        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
+        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let at = i;
-            let (r, filter) = utf8(i, TOPIC_FILTER)?;
+            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
+                Some(found) => found,
+                None => utf8(i, TOPIC_FILTER)?,
+            };
             if let Err(kind) = check_topic_filter(filter, v) {
                 return fail(at, kind);
             }
