@@ -457,6 +457,8 @@ macro_rules! properties {
             pub(crate) fn encode(&self, dst: &mut impl Sink) {
                 match self.0 {
                     Repr::Fields(f) => f.encode(dst),
+                    // Most packets carry none: one zero byte, no length loop, no empty copy.
+                    Repr::Wire { block: [], .. } => dst.put_u8(0),
                     Repr::Wire { block, sorted: true, .. } => {
                         dst.put_vbi(block.len() as u32);
                         dst.put_slice(block);

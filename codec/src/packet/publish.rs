@@ -164,7 +164,11 @@ impl<'a> Publish<'a> {
         check_topic_name(self.topic, TOPIC_NAME)?;
         if v.is_v5() {
             self.properties.check(PropertyContext::Publish)?;
-            let topic_alias = self.properties.topic_alias();
+            let topic_alias = if self.properties.is_empty() {
+                None
+            } else {
+                self.properties.topic_alias()
+            };
             if self.topic.is_empty() && topic_alias.is_none() {
                 return Err(ErrorKind::EmptyTopicWithoutAlias);
             }
