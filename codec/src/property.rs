@@ -374,8 +374,10 @@ macro_rules! properties {
                 let mut cur = block;
                 let mut here = 0;
                 while let Some((&id, after)) = cur.split_first() {
-                    let Some(n) = value_len(id, after) else { break };
-                    let value = &after[..n];
+                    let Some(value) = value_len(id, after).and_then(|n| after.get(..n)) else {
+                        break;
+                    };
+                    let n = value.len();
                     match id {
                         $(
                             $id => f.$field = kind_parse!($kind, value, $name).ok().map(|(_, v)| v),
@@ -425,8 +427,8 @@ macro_rules! properties {
             pub fn encoded_len(&self) -> usize {
                 match self.0 {
                     Repr::Fields(f) => f.encoded_len(),
-                    Repr::Wire { block, sorted: true, .. } => block.len(),
-                    // Same properties, so the same length, in whatever order they are written.
+                    // Also when written back in canonical order: the same properties, each
+                    // written as it came (identifiers are one byte, lengths minimal).
                     Repr::Wire { block, .. } => block.len(),
                 }
             }
