@@ -779,20 +779,14 @@ fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
 /// The first property `id` in the block whose Property Length starts `i` (already validated), for
 /// pointing errors found after decoding at the right byte. Falls back to `i`.
 pub(crate) fn locate(i: &[u8], id: PropertyId) -> &[u8] {
-    let Ok((mut rest, len)) = vbi(i, PROPERTY_LENGTH) else {
+    let Ok((rest, len)) = vbi(i, PROPERTY_LENGTH) else {
         return i;
     };
-    rest = rest.get(..len as usize).unwrap_or(rest);
-    while let Some((&pid, after)) = rest.split_first() {
-        if pid == id.0 {
-            return rest;
-        }
-        let Some(n) = value_len(pid, after) else {
-            return i;
-        };
-        rest = after.get(n..).unwrap_or_default();
+    let rest = rest.get(..len as usize).unwrap_or(rest);
+    match from_first(rest, id.0) {
+        [] => i,
+        found => found,
     }
-    i
 }
 
 /// The value of a single-valued property.

@@ -3,6 +3,7 @@
 
 use crate::error::ErrorKind;
 use crate::version::ProtocolVersion;
+use crate::wire::{has_zero_byte, word, ONES};
 
 /// Checks a non-empty Topic Name: no `+` or `#` ([MQTT-3.3.2-2], [MQTT-4.7.0-1]).
 /// Length and U+0000 are checked with the string itself.
@@ -76,24 +77,19 @@ fn wildcards_well_placed(b: &[u8]) -> bool {
 /// Calls `ok` with the index of each `+` and `#` in `b`, in order, and stops with `false` at
 /// the first for which it says no; `true` when there is none or all pass.
 ///
-/// Eight bytes at a time: a word holds byte `c` exactly when `x ^ c..c` has a zero byte, tested
-/// as in [`crate::wire`]'s U+0000 scan. Only words with a hit are looked at byte by byte, so a
+/// Eight bytes at a time: a word holds byte `c` exactly when `x ^ c..c` has a zero byte. Only words with a hit are looked at byte by byte, so a
 /// 20-byte filter with no wildcard costs a handful of word operations instead of a branch per
 /// byte (callgrind: the byte loop was a third of decoding a ten-filter SUBSCRIBE).
 #[inline(always)]
 fn each_wildcard(b: &[u8], mut ok: impl FnMut(usize) -> bool) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     const PLUS: u64 = ONES * b'+' as u64;
     const HASH: u64 = ONES * b'#' as u64;
     let mut words = b.chunks_exact(8);
     let mut base = 0;
     for w in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(w);
-        let x = u64::from_le_bytes(bytes);
-        let (p, h) = (x ^ PLUS, x ^ HASH);
-        if ((p.wrapping_sub(ONES) & !p) | (h.wrapping_sub(ONES) & !h)) & HIGHS != 0 {
+        let x = word(w);
+        // `|`, not `||`: one branch per word (callgrind: `||` cost 38 more on a SUBSCRIBE).
+        if has_zero_byte(x ^ PLUS) | has_zero_byte(x ^ HASH) {
             for (j, &c) in w.iter().enumerate() {
                 if (c == b'+' || c == b'#') && !ok(base + j) {
                     return false;
