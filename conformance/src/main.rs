@@ -2,11 +2,16 @@
 //! documentation. Run `conformance --help`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// What only the binary needs: the subcommands besides the run.
+mod cli {
+    pub mod decode;
+}
+
 use mqtt_conformance::auth;
-use mqtt_conformance::broker_cmd::BrokerProcess;
+use mqtt_conformance::broker_process::BrokerProcess;
 use mqtt_conformance::checks;
 use mqtt_conformance::coverage;
-use mqtt_conformance::decode_cmd;
 use mqtt_conformance::exec::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::profile::Profile;
@@ -15,7 +20,7 @@ use mqtt_conformance::runner::{self, Progress};
 use mqtt_conformance::script::Version;
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,22 +63,7 @@ struct Cli {
 enum Command {
     /// Decode packets given as hex (arguments or stdin) and print them in the JSON form, or the
     /// error with its byte offset, spec id and reason code.
-    Decode(DecodeArgs),
-}
-
-#[derive(Args)]
-struct DecodeArgs {
-    /// Protocol version: 3.1, 3.1.1, 5, or detect (from a leading CONNECT).
-    #[arg(long, default_value = "detect")]
-    version: String,
-    /// Who sent the bytes: client-to-server, server-to-client, or any.
-    #[arg(long, default_value = "any")]
-    direction: String,
-    /// Read JSON lines {"id", "version", "hex"} from stdin and write one JSON result per line.
-    #[arg(long)]
-    batch: bool,
-    /// Hex bytes (spaces and | allowed). Read from stdin when absent.
-    hex: Vec<String>,
+    Decode(cli::decode::DecodeArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -211,7 +201,7 @@ struct RunArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Decode(args)) = cli.command {
-        return decode(args);
+        return cli::decode::run(args);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -224,47 +214,6 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli.run))
-}
-
-fn decode(args: DecodeArgs) -> ExitCode {
-    let (version, direction) = match (
-        decode_cmd::parse_version(&args.version),
-        decode_cmd::parse_direction(&args.direction),
-    ) {
-        (Ok(v), Ok(d)) => (v, d),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut stdin = String::new();
-    if args.batch || args.hex.is_empty() {
-        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
-            eprintln!("error: reading stdin: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    if args.batch {
-        for line in decode_cmd::batch(&stdin, version, direction) {
-            println!("{line}");
-        }
-        return ExitCode::SUCCESS;
-    }
-    let hex = if args.hex.is_empty() {
-        stdin
-    } else {
-        args.hex.join(" ")
-    };
-    let result = decode_cmd::inspect(&hex, version, direction);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).unwrap_or_default()
-    );
-    if result["ok"] == true {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {

@@ -3,12 +3,13 @@
 //! and refuses any built-in check that no case makes fail.
 
 mod cases;
+mod support;
 
 use cases::{Case, Outcome};
-use mqtt_conformance::testing::{builtin, run_against_fake};
 use mqtt_conformance::verdict::Verdict;
 use std::collections::BTreeSet;
 use std::time::Duration;
+use support::{builtin, run_against_fake};
 
 fn all_cases() -> Vec<Case> {
     cases::all()

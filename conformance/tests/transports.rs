@@ -6,12 +6,13 @@
 //! mosquitto is installed by the test command (`scripts/test.sh`); when it is absent the mosquitto
 //! tests say so loudly and return. The WebSocket ones also need root and `unshare`.
 
+mod support;
+
 use mqtt_conformance::auth::{self, Credentials, Secret};
-use mqtt_conformance::broker_cmd::BrokerProcess;
+use mqtt_conformance::broker_process::BrokerProcess;
 use mqtt_conformance::exec::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
-use mqtt_conformance::profile::Profile;
-use mqtt_conformance::runner::{self, Progress};
+use mqtt_conformance::runner;
 use mqtt_conformance::script::{Check, Version};
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::{CheckResult, Verdict};
@@ -162,42 +163,17 @@ fn handful() -> Vec<Check> {
 
 fn context(target: Target, auth: Option<Credentials>) -> Arc<RunContext> {
     Arc::new(RunContext {
-        target,
-        timeout: TIMEOUT,
-        topic_root: "conformance".into(),
-        client_id_prefix: String::new(),
-        username: None,
-        password: None,
         auth: auth.map(Arc::new),
-        profile: Arc::new(Profile::load("oasis").expect("profile")),
-        run_id: mqtt_conformance::exec::tag(&format!("{:?}", std::time::Instant::now()), 5),
-        vectors: Arc::new(mqtt_vectors::Corpus::embedded().expect("vector corpus")),
+        ..support::context(target, "oasis", TIMEOUT)
     })
 }
 
 async fn run(ctx: &Arc<RunContext>, checks: Vec<Check>) -> Result<Vec<CheckResult>, String> {
-    let mut caps = Vec::new();
-    for v in [Version::V311, Version::V5] {
-        caps.push(runner::probe(ctx, v).await?);
-    }
-    let progress = Arc::new(Progress::new(checks.len(), false, false));
-    Ok(runner::run_all(checks, ctx.clone(), &caps, 8, progress).await)
+    support::run(ctx, checks, 8).await
 }
 
 fn assert_all_pass(what: &str, results: &[CheckResult]) {
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| r.verdict != Verdict::Pass)
-        .map(|r| {
-            format!(
-                "{} {}: expected {:?}, observed {:?}",
-                r.verdict.as_str(),
-                r.id,
-                r.expected,
-                r.observed
-            )
-        })
-        .collect();
+    let bad = support::verdicts_other_than(results, &[Verdict::Pass]);
     assert!(bad.is_empty(), "over {what}:\n{}", bad.join("\n"));
 }
 
