@@ -6,11 +6,12 @@
 //! the separate `mqtt-fake-broker` crate (a dev-dependency), and running checks against it is the
 //! tests' own support code (`tests/support`).
 
-pub mod auth;
 pub mod broker_process;
+pub mod check;
 pub mod checks;
 pub mod coverage;
-pub mod exec;
+pub mod credentials;
+pub mod execution;
 pub mod expected;
 pub mod pattern;
 pub mod profile;

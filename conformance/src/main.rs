@@ -8,16 +8,16 @@ mod cli {
     pub mod decode;
 }
 
-use mqtt_conformance::auth;
 use mqtt_conformance::broker_process::BrokerProcess;
+use mqtt_conformance::check::Version;
 use mqtt_conformance::checks;
 use mqtt_conformance::coverage;
-use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::credentials;
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{self, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
-use mqtt_conformance::script::Version;
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
 use std::io::{IsTerminal, Write};
@@ -139,7 +139,7 @@ struct RunArgs {
     /// How CONNECT authenticates: plain (--username, --password), apsaramq-signature (secret in
     /// MQTT_SK_ENV), apsaramq-token (tokens R|..|W|.. in MQTT_PASSWORD), aliyun-iot (DeviceSecret
     /// in MQTT_DEVICE_SECRET).
-    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(mqtt_conformance::auth::MODES))]
+    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(mqtt_conformance::credentials::MODES))]
     auth: String,
     /// ApsaraMQ instance id (apsaramq-signature, apsaramq-token).
     #[arg(long)]
@@ -301,20 +301,20 @@ async fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = configured.validate() {
         return fail(e);
     }
-    let auth_options = auth::AuthOptions {
+    let auth_options = credentials::AuthOptions {
         username: args.username.clone(),
-        password: args.password.clone().map(auth::Secret::new),
+        password: args.password.clone().map(credentials::Secret::new),
         instance_id: args.instance_id.clone(),
         access_key_id: args.access_key_id.clone(),
         product_key: args.product_key.clone(),
         device_name: args.device_name.clone(),
         tls: configured.scheme.is_tls(),
     };
-    let credentials = match auth::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok())
-    {
-        Ok(c) => c.map(Arc::new),
-        Err(e) => return fail(e),
-    };
+    let credentials =
+        match credentials::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok()) {
+            Ok(c) => c.map(Arc::new),
+            Err(e) => return fail(e),
+        };
     for w in configured.warnings() {
         eprintln!("WARNING: {w}");
     }
@@ -354,12 +354,12 @@ async fn run_suite(
     profile: Profile,
     corpus: mqtt_vectors::Corpus,
     target: Target,
-    credentials: Option<Arc<auth::Credentials>>,
-    selected: Vec<mqtt_conformance::script::Check>,
+    credentials: Option<Arc<credentials::Credentials>>,
+    selected: Vec<mqtt_conformance::check::Check>,
     versions: &[Version],
 ) -> ExitCode {
     let started = Instant::now();
-    let run_id = mqtt_conformance::exec::tag(
+    let run_id = mqtt_conformance::execution::tag(
         &format!("{:?}{}", std::time::SystemTime::now(), std::process::id()),
         5,
     );
@@ -370,7 +370,7 @@ async fn run_suite(
         client_id_prefix: args.client_id_prefix.clone(),
         username: args.username.clone(),
         password: args.password.clone(),
-        auth: credentials,
+        credentials,
         profile: Arc::new(profile),
         run_id,
         vectors: Arc::new(corpus),

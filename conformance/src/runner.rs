@@ -1,8 +1,8 @@
 //! Schedules checks: probes what the broker offers, skips what does not apply, runs the rest
 //! concurrently (bounded by `--jobs`), and reports progress.
 
-use crate::exec::{run_check, RunContext};
-use crate::script::{Check, Requirement, Version};
+use crate::check::{Check, Requirement, Version};
+use crate::execution::{run_check, RunContext};
 use crate::verdict::{CheckResult, Verdict};
 use mqtt_codec::json;
 use serde_json::{json, Value};
@@ -112,7 +112,7 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
     let login = ctx.login(&format!(
         "{}{}",
         ctx.client_id_prefix,
-        crate::exec::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12)
+        crate::execution::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12)
     ));
     let mut connect = json!({"type": "CONNECT", "protocol_version": v.level(), clean: true, "keep_alive": 30,
         "client_identifier": login.client_id});

@@ -1,6 +1,6 @@
 //! Verdicts and the evidence behind them.
 
-use crate::script::{Level, Version};
+use crate::check::{Level, Version};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -49,7 +49,7 @@ impl Verdict {
 /// Which way a trace entry went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Direction {
+pub enum TraceDirection {
     /// Test client to broker.
     Sent,
     /// Broker to test client.
@@ -65,8 +65,8 @@ pub struct TraceEntry {
     pub t_ms: u64,
     /// The client name in the script.
     pub client: String,
-    /// Direction.
-    pub direction: Direction,
+    /// Which way the entry went.
+    pub direction: TraceDirection,
     /// The bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hex: Option<String>,

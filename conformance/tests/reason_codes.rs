@@ -4,7 +4,7 @@
 
 mod support;
 
-use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::runner::glob;
 use mqtt_conformance::transport::Target;

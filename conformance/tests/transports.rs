@@ -8,12 +8,12 @@
 
 mod support;
 
-use mqtt_conformance::auth::{self, Credentials, Secret};
 use mqtt_conformance::broker_process::BrokerProcess;
-use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::check::{Check, Version};
+use mqtt_conformance::credentials::{self, Credentials, Secret};
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::runner;
-use mqtt_conformance::script::{Check, Version};
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::{CheckResult, Verdict};
 use rcgen::{
@@ -163,7 +163,7 @@ fn handful() -> Vec<Check> {
 
 fn context(target: Target, auth: Option<Credentials>) -> Arc<RunContext> {
     Arc::new(RunContext {
-        auth: auth.map(Arc::new),
+        credentials: auth.map(Arc::new),
         ..support::context(target, "oasis", TIMEOUT)
     })
 }
@@ -555,14 +555,14 @@ fn password(connect: &Value) -> String {
 async fn signature_mode_signs_each_client_id_and_never_shows_the_secret() {
     let (port, seen) = recording_broker().await;
     let secret = "sk-never-in-a-report";
-    let auth = auth::from_options(
+    let auth = credentials::from_options(
         "apsaramq-signature",
-        &auth::AuthOptions {
+        &credentials::AuthOptions {
             access_key_id: Some("LTAIexample".into()),
             instance_id: Some("mqtt-cn-test".into()),
             ..Default::default()
         },
-        |var| (var == auth::ENV_ACCESS_KEY_SECRET).then(|| secret.to_string()),
+        |var| (var == credentials::ENV_ACCESS_KEY_SECRET).then(|| secret.to_string()),
     )
     .unwrap();
     let ctx = context(Target::tcp("127.0.0.1", port), auth);
@@ -576,7 +576,7 @@ async fn signature_mode_signs_each_client_id_and_never_shows_the_secret() {
         assert_eq!(connect["username"], "Signature|LTAIexample|mqtt-cn-test");
         assert_eq!(
             password(connect),
-            auth::apsaramq_signature(secret, id),
+            credentials::apsaramq_signature(secret, id),
             "{id}"
         );
     }
@@ -626,7 +626,7 @@ async fn aliyun_iot_mode_rewrites_and_signs_the_client_id() {
             .parse()
             .unwrap();
         assert_eq!(connect["username"], "sensor-7&a1B2c3D4e5F");
-        let expect = auth::aliyun_iot_login(
+        let expect = credentials::aliyun_iot_login(
             "a1B2c3D4e5F",
             "sensor-7",
             "device-secret-value",

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 use support::{builtin, run_against_fake};
 
-fn examples() -> Vec<mqtt_conformance::script::Check> {
+fn examples() -> Vec<mqtt_conformance::check::Check> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checks");
     let checks = load_dir(&dir).expect("example scripts load");
     assert!(checks.len() >= 2);
@@ -84,6 +84,6 @@ fn listed_builtin_scripts_load_back_as_user_checks() {
         .filter(|c| c.id.starts_with("v5/3.1.0/"))
         .collect();
     assert!(!builtin.is_empty());
-    let as_json = |c: &[mqtt_conformance::script::Check]| serde_json::to_value(c).expect("json");
+    let as_json = |c: &[mqtt_conformance::check::Check]| serde_json::to_value(c).expect("json");
     assert_eq!(as_json(&loaded), as_json(&builtin));
 }

@@ -16,8 +16,9 @@
 
 use super::common::{hex, publish, refused};
 use super::session::connect_full;
+use crate::check::{Check, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 /// A method no broker is expected to support.

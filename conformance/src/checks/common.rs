@@ -1,7 +1,8 @@
 //! Helpers shared by the check modules: packet builders in the JSON form, and the outcomes that
 //! recur (the broker's reaction to a malformed packet or a protocol error).
 
-use crate::script::{s, Outcome, Step, Version};
+use crate::check::Version;
+use crate::script::{s, Outcome, Step};
 use serde_json::{json, Value};
 
 /// The reaction a conforming broker has to a packet it must refuse: 5.0 sends CONNACK (for a

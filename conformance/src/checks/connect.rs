@@ -1,8 +1,9 @@
 //! §3.1 CONNECT and §3.2 CONNACK: connection establishment, both versions.
 
 use super::common::refused;
+use crate::check::{Check, Level, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Version};
+use crate::script::{check, s};
 use serde_json::json;
 
 /// The checks.

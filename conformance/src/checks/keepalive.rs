@@ -1,8 +1,9 @@
 //! Keep Alive (§3.1.2.10, 5.0 §3.2.2.3.14 Server Keep Alive) and PINGREQ / PINGRESP (§3.12, §3.13).
 
 use super::session::expect_open_level;
+use crate::check::{Check, Level, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 /// Client `a` connects with Keep Alive `ka` and runs `then` if the broker keeps that value. In 5.0

@@ -3,8 +3,8 @@
 //! Each module exports `checks(profile) -> Vec<Check>`; [`builtin`] lists them all. Check ids are
 //! `<version>/<section>/<slug>` and never change once published.
 
+use crate::check::Check;
 use crate::profile::Profile;
-use crate::script::Check;
 
 mod auth;
 pub mod common;

@@ -7,8 +7,9 @@ use super::subscribe::{
     clear_retained, feature_or_refusal, filter, message, message_with, published, retain, steps,
     suback, subscribe_entry, subscribe_packet, subscribed,
 };
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 const V: Version = Version::V5;

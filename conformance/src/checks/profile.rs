@@ -6,8 +6,9 @@
 //! Ids are `v5/profile/<slug>` and `v311/profile/<slug>`.
 
 use super::common::{publish, refused, settled, subscribe};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, CheckBuilder, Requirement, Step, Version};
+use crate::script::{check, s, CheckBuilder, Step};
 use serde_json::{json, Value};
 
 /// The checks.

@@ -3,8 +3,9 @@
 
 use super::common::{hex, refused};
 use super::publish::{connack, got, persistent, pubq, retained, subscribed};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

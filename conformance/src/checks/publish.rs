@@ -2,8 +2,9 @@
 //! Also the packet builders the other message-delivery modules (qos, retained, properties) share.
 
 use super::common::hex;
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 // ------------------------------------------------------------------------------------------

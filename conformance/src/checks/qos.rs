@@ -3,8 +3,9 @@
 
 use super::common::hex;
 use super::publish::{connack, got, ids, persistent, pubq, subscribed};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 fn ack(ty: &str, id: Value) -> Value {

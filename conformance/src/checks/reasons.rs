@@ -12,8 +12,9 @@
 //! describe mosquitto as `brokers/mosquitto.sh PORT restricted|inflight` starts it.
 
 use super::common::{hex, publish, refused, subscribe};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, CheckBuilder, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, CheckBuilder, Outcome, Step};
 use serde_json::{json, Value};
 
 /// The checks.

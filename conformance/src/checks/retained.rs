@@ -3,8 +3,9 @@
 
 use super::common::hex;
 use super::publish::{got, ids, pubq, retained, sub_id, suback, subscribed};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 /// The pattern of a retained message sent because of a new subscription.

@@ -6,8 +6,9 @@
 //! Shared helpers for the Will, Keep Alive and AUTH modules live here too.
 
 use super::common::{hex, publish, refused, subscribe};
+use crate::check::{Check, Level, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, Outcome, Step};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -11,8 +11,9 @@ use super::subscribe::{
     persistent, published, resumed, retain, saving, steps, subscribe_packet, subscribed,
     unsubscribed,
 };
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::json;
 
 const V: Version = Version::V5;

@@ -4,8 +4,9 @@
 //! modules (wildcards, shared, options) build their scripts from.
 
 use super::common::{hex, publish};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, Outcome, Step};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 //! connection; in 5.0 with the vector's reason code in CONNACK or DISCONNECT first).
 
 use super::common::refused;
-use crate::script::{check, s, Check, Level, Version};
+use crate::check::{Check, Level, Version};
+use crate::script::{check, s};
 use mqtt_vectors::{Corpus, Verdict};
 
 /// Packet types a client sends, by first-byte nibble.

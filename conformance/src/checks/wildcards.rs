@@ -5,8 +5,9 @@
 use super::subscribe::{
     feature_or_refusal, filter, message, published, steps, suback, subscribe_packet, subscribed,
 };
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::json;
 
 /// The checks.

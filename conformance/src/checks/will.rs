@@ -8,8 +8,9 @@ use super::keepalive::keep_alive_connect_with;
 use super::session::{
     cat, connack, connect_full, delivered, end_session, persistent, session_then, sub,
 };
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 const TOPIC: &str = "${t}/will";

@@ -11,9 +11,9 @@
 use super::tls::{self, Identity};
 use super::ws::{self, WsIo};
 use super::{Io, Target};
-use crate::exec::{tag, RunContext};
-use crate::script::{Level, Version};
-use crate::verdict::{CheckResult, Direction, TraceEntry, Verdict};
+use crate::check::{Level, Version};
+use crate::execution::{tag, RunContext};
+use crate::verdict::{CheckResult, TraceDirection, TraceEntry, Verdict};
 use bytes::{Bytes, BytesMut};
 use futures_util::SinkExt;
 use mqtt_codec::{json, DecoderConfig, FrameDecoder};
@@ -218,7 +218,7 @@ fn accepted(connack: &Value) -> bool {
 }
 
 impl Probe<'_> {
-    fn note(&mut self, direction: Direction, what: impl Into<String>) {
+    fn note(&mut self, direction: TraceDirection, what: impl Into<String>) {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
@@ -229,7 +229,7 @@ impl Probe<'_> {
         });
     }
 
-    fn packet(&mut self, direction: Direction, packet: Value, bytes: &[u8]) {
+    fn packet(&mut self, direction: TraceDirection, packet: Value, bytes: &[u8]) {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
@@ -268,7 +268,7 @@ impl Probe<'_> {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
-            direction: Direction::Sent,
+            direction: TraceDirection::Sent,
             hex: Some(if login.password.is_some() {
                 "(redacted: carries credentials)".into()
             } else {
@@ -295,7 +295,7 @@ impl Probe<'_> {
                         Ok(p) => json::to_json(&p, v),
                         Err(e) => return Reply::Closed(got, format!("malformed packet: {e}")),
                     };
-                    self.packet(Direction::Received, p.clone(), &bytes);
+                    self.packet(TraceDirection::Received, p.clone(), &bytes);
                     got.push(p);
                     continue;
                 }
@@ -305,12 +305,12 @@ impl Probe<'_> {
             let mut chunk = [0u8; 4096];
             match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {
                 Ok(Ok(0)) => {
-                    self.note(Direction::Event, "connection closed by the broker");
+                    self.note(TraceDirection::Event, "connection closed by the broker");
                     return Reply::Closed(got, "end of stream".into());
                 }
                 Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => {
-                    self.note(Direction::Event, format!("read failed: {e}"));
+                    self.note(TraceDirection::Event, format!("read failed: {e}"));
                     return Reply::Closed(got, e.to_string());
                 }
                 Err(_) => return Reply::Timeout(got),
@@ -346,7 +346,7 @@ impl Probe<'_> {
             Err(_) => return Found::error(format!("cannot connect to {target}: timed out")),
         };
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             format!("TCP connected to {}", target.authority()),
         );
         let handshake =
@@ -354,7 +354,7 @@ impl Probe<'_> {
         let mut stream = match handshake {
             Err(_) => return Found::error("the TLS handshake did not finish within the timeout"),
             Ok(Err(e)) => {
-                self.note(Direction::Event, e.to_string());
+                self.note(TraceDirection::Event, e.to_string());
                 return Found::pass(format!("refused during the handshake: {e}"));
             }
             Ok(Ok(s)) => s,
@@ -362,7 +362,7 @@ impl Probe<'_> {
         // In TLS 1.3 the server judges the client certificate after the client has finished its
         // side of the handshake: the refusal shows on the first read.
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             "TLS handshake finished on the client side",
         );
         let bytes = match self.connect_bytes() {
@@ -370,7 +370,7 @@ impl Probe<'_> {
             Err(e) => return Found::error(e),
         };
         if let Err(e) = self.write(&mut stream, &bytes).await {
-            self.note(Direction::Event, e.clone());
+            self.note(TraceDirection::Event, e.clone());
             return Found::pass(format!("refused: {e}"));
         }
         let reply = self.read_packets(&mut stream, 1).await;
@@ -402,7 +402,7 @@ impl Probe<'_> {
             .map_err(|_| Err("connect timed out".to_string()))?
             .map_err(|e| Err(format!("cannot connect to {target}: {e}")))?;
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             format!(
                 "upgrade GET {path} offering subprotocols {:?}",
                 subprotocols
@@ -417,7 +417,7 @@ impl Probe<'_> {
         match upgraded {
             Ok((w, h)) => {
                 self.note(
-                    Direction::Received,
+                    TraceDirection::Received,
                     format!(
                         "HTTP {} {}, Sec-WebSocket-Protocol: {}",
                         h.status,
@@ -428,7 +428,7 @@ impl Probe<'_> {
                 Ok(WsIo::new(w, h))
             }
             Err(e) => {
-                self.note(Direction::Event, e.to_string());
+                self.note(TraceDirection::Event, e.to_string());
                 Err(Ok(e))
             }
         }
@@ -520,7 +520,7 @@ impl Probe<'_> {
         let Ok(text) = String::from_utf8(bytes) else {
             return Found::error("this CONNECT is not valid UTF-8, so no text frame can carry it");
         };
-        self.note(Direction::Sent, "the CONNECT above, as a text frame");
+        self.note(TraceDirection::Sent, "the CONNECT above, as a text frame");
         let sent =
             tokio::time::timeout(self.ctx.timeout, io.get_mut().send(Message::text(text))).await;
         if !matches!(sent, Ok(Ok(()))) {
@@ -552,7 +552,7 @@ impl Probe<'_> {
             Err(e) => return Found::error(e),
         };
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             format!(
                 "the CONNECT above, one byte per binary message ({} messages)",
                 bytes.len()
@@ -574,9 +574,13 @@ impl Probe<'_> {
         if !matches!(&reply, Reply::Packets(p) if accepted(&p[0])) {
             return Found::deviation(level, format!("to the split CONNECT: {}", reply.describe()));
         }
-        self.packet(Direction::Sent, json!({"type": "PINGREQ"}), &[0xC0, 0x00]);
+        self.packet(
+            TraceDirection::Sent,
+            json!({"type": "PINGREQ"}),
+            &[0xC0, 0x00],
+        );
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             "the PINGREQ above as one binary message in two frames (binary, then continuation)",
         );
         let sent = tokio::time::timeout(self.ctx.timeout, async {
@@ -626,9 +630,13 @@ impl Probe<'_> {
             Ok(b) => b,
             Err(e) => return Found::error(e),
         };
-        self.packet(Direction::Sent, json!({"type": "PINGREQ"}), &[0xC0, 0x00]);
+        self.packet(
+            TraceDirection::Sent,
+            json!({"type": "PINGREQ"}),
+            &[0xC0, 0x00],
+        );
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             "the CONNECT and the PINGREQ above in one binary frame",
         );
         bytes.extend_from_slice(&[0xC0, 0x00]);

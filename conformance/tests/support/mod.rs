@@ -4,10 +4,10 @@
 //! deviating one. Each test binary uses part of it.
 #![allow(dead_code)]
 
-use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::check::{Check, Version};
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::runner::{self, Progress};
-use mqtt_conformance::script::{Check, Version};
 use mqtt_conformance::transport::Target;
 use mqtt_conformance::verdict::{CheckResult, Verdict};
 use mqtt_fake_broker::{FakeBroker, FakeConfig};
@@ -31,9 +31,9 @@ pub fn context(target: Target, profile: &str, timeout: Duration) -> RunContext {
         client_id_prefix: String::new(),
         username: None,
         password: None,
-        auth: None,
+        credentials: None,
         profile: Arc::new(Profile::load(profile).expect("profile")),
-        run_id: mqtt_conformance::exec::tag(&format!("{:?}", std::time::Instant::now()), 5),
+        run_id: mqtt_conformance::execution::tag(&format!("{:?}", std::time::Instant::now()), 5),
         vectors: Arc::new(mqtt_vectors::Corpus::embedded().expect("vector corpus")),
     }
 }

@@ -1,10 +1,11 @@
 //! Runs one check's script against a broker: connections, packet trace, expectations, verdict.
 
+use crate::check::{Check, Level};
 use crate::pattern;
 use crate::profile::Profile;
-use crate::script::{Check, Level, Outcome, Step};
+use crate::script::{Outcome, Step};
 use crate::transport::{self, Io, Target};
-use crate::verdict::{CheckResult, Direction, TraceEntry, Verdict};
+use crate::verdict::{CheckResult, TraceDirection, TraceEntry, Verdict};
 use bytes::BytesMut;
 use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
 use serde_json::{json, Map, Value};
@@ -30,13 +31,38 @@ pub struct RunContext {
     pub password: Option<String>,
     /// Signed or per-client credentials (`--auth`); when set, CONNECT takes its client id, user
     /// name and password from here instead of `username` and `password` (see [`RunContext::login`]).
-    pub auth: Option<Arc<crate::auth::Credentials>>,
+    pub credentials: Option<Arc<crate::credentials::Credentials>>,
     /// The vendor profile.
     pub profile: Arc<Profile>,
     /// A short id unique to this run, so concurrent runs do not meet.
     pub run_id: String,
     /// The vector corpus, for `send_vector`.
     pub vectors: Arc<mqtt_vectors::Corpus>,
+}
+
+impl RunContext {
+    /// The client identifier, user name and password a CONNECT for `client_id` carries: from
+    /// [`RunContext::credentials`] when set, else `username` and `password` as given.
+    pub fn login(&self, client_id: &str) -> crate::credentials::Login {
+        match &self.credentials {
+            Some(auth) => auth.credentials_for(client_id),
+            None => crate::credentials::Login {
+                client_id: client_id.to_string(),
+                username: self.username.clone(),
+                password: self.password.as_ref().map(|p| p.as_bytes().to_vec()),
+            },
+        }
+    }
+
+    /// Every secret the run knows: the plain password and the signing keys or tokens.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.password.iter().cloned().collect();
+        if let Some(auth) = &self.credentials {
+            out.extend(auth.secrets());
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    }
 }
 
 /// A failed or undecidable step.
@@ -95,7 +121,7 @@ impl Tracer {
     fn add(
         &mut self,
         client: &str,
-        direction: Direction,
+        direction: TraceDirection,
         bytes: Option<&[u8]>,
         packet: Option<Value>,
         note: Option<String>,
@@ -152,7 +178,7 @@ fn redact(p: &mut Value, secrets: &[String]) {
 /// Runs `check` and returns its result (never panics, never waits unbounded).
 pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
     let started = Instant::now();
-    let mut runner = Runner {
+    let mut execution = CheckExecution {
         check,
         ctx,
         conns: HashMap::new(),
@@ -166,7 +192,7 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         worst: Verdict::Pass,
     };
     let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
-    let outcome = tokio::time::timeout(limit, runner.run()).await;
+    let outcome = tokio::time::timeout(limit, execution.run()).await;
     let (verdict, expected, observed) = match outcome {
         Err(_) => (
             Verdict::Error,
@@ -176,7 +202,7 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
                 limit.as_millis()
             )),
         ),
-        Ok(Ok(())) => (runner.worst, None, None),
+        Ok(Ok(())) => (execution.worst, None, None),
         Ok(Err(Stop::Deviation {
             expected,
             observed,
@@ -188,15 +214,15 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
                 Level::May => Verdict::Pass,
             };
             if level == Level::May {
-                runner.notes.push(format!(
+                execution.notes.push(format!(
                     "MAY not taken: expected {expected}, observed {observed}"
                 ));
             }
-            (v.max(runner.worst), Some(expected), Some(observed))
+            (v.max(execution.worst), Some(expected), Some(observed))
         }
         Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(e)),
     };
-    for conn in runner.conns.values_mut() {
+    for conn in execution.conns.values_mut() {
         if let Some(mut io) = conn.io.take() {
             let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
         }
@@ -210,14 +236,14 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         verdict,
         expected: expected.or_else(|| (verdict != Verdict::Pass).then(|| check.expect.clone())),
         observed,
-        notes: std::mem::take(&mut runner.notes),
-        trace: std::mem::take(&mut runner.tracer.entries),
+        notes: std::mem::take(&mut execution.notes),
+        trace: std::mem::take(&mut execution.tracer.entries),
         duration_ms: started.elapsed().as_millis() as u64,
         skip_reason: None,
     }
 }
 
-struct Runner<'c> {
+struct CheckExecution<'c> {
     check: &'c Check,
     ctx: &'c RunContext,
     conns: HashMap<String, Conn>,
@@ -247,7 +273,7 @@ pub fn tag(s: &str, len: usize) -> String {
     out
 }
 
-impl Runner<'_> {
+impl CheckExecution<'_> {
     fn timeout(&self, ms: Option<u64>) -> Duration {
         ms.map_or(self.ctx.timeout, Duration::from_millis)
     }
@@ -389,7 +415,7 @@ impl Runner<'_> {
         let version = self.check.version.protocol();
         self.tracer.add(
             client,
-            Direction::Event,
+            TraceDirection::Event,
             None,
             None,
             Some(format!("connected to {}", self.ctx.target)),
@@ -416,7 +442,7 @@ impl Runner<'_> {
         packet: Option<Value>,
     ) -> Result<(), Stop> {
         self.tracer
-            .add(client, Direction::Sent, Some(bytes), packet, None);
+            .add(client, TraceDirection::Sent, Some(bytes), packet, None);
         let conn = self.conn(client)?;
         let Some(io) = conn.io.as_mut() else {
             // Sending on a closed connection: the close is what the next expectation will see.
@@ -431,7 +457,7 @@ impl Runner<'_> {
             conn.closed.get_or_insert(why.clone());
             conn.io = None;
             self.tracer
-                .add(client, Direction::Event, None, None, Some(why));
+                .add(client, TraceDirection::Event, None, None, Some(why));
         }
         Ok(())
     }
@@ -463,7 +489,7 @@ impl Runner<'_> {
                     };
                     self.tracer.add(
                         client,
-                        Direction::Received,
+                        TraceDirection::Received,
                         Some(&bytes),
                         Some(packet.clone()),
                         None,
@@ -481,7 +507,7 @@ impl Runner<'_> {
                     let msg = format!("{e} (bytes {hex})");
                     self.tracer.add(
                         client,
-                        Direction::Event,
+                        TraceDirection::Event,
                         None,
                         None,
                         Some(format!("malformed packet from the broker: {msg}")),
@@ -505,7 +531,7 @@ impl Runner<'_> {
                     conn.io = None;
                     self.tracer.add(
                         client,
-                        Direction::Event,
+                        TraceDirection::Event,
                         None,
                         None,
                         Some("connection closed by the broker".into()),
@@ -517,7 +543,7 @@ impl Runner<'_> {
                     conn.closed = Some(why.clone());
                     conn.io = None;
                     self.tracer
-                        .add(client, Direction::Event, None, None, Some(why));
+                        .add(client, TraceDirection::Event, None, None, Some(why));
                 }
             }
         }
@@ -933,7 +959,7 @@ impl Runner<'_> {
                 conn.closed = Some("closed by the test client".into());
                 self.tracer.add(
                     client,
-                    Direction::Event,
+                    TraceDirection::Event,
                     None,
                     None,
                     Some("closed the connection without DISCONNECT".into()),
