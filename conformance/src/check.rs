@@ -53,6 +53,38 @@ impl Version {
             Version::V5 => "v5",
         }
     }
+
+    /// Whether this is MQTT 5.0.
+    pub fn is_v5(self) -> bool {
+        self == Version::V5
+    }
+
+    /// `v311` or `v5`, whichever belongs to this version: statement ids, sections, codes and
+    /// texts that differ between the specifications.
+    pub fn pick<T>(self, v311: T, v5: T) -> T {
+        match self {
+            Version::V311 => v311,
+            Version::V5 => v5,
+        }
+    }
+
+    /// The JSON key of a CONNACK's code (and of an acknowledgement's in 5.0): `return_code`
+    /// (3.1.1) or `reason_code` (5.0).
+    pub fn code_key(self) -> &'static str {
+        self.pick("return_code", "reason_code")
+    }
+
+    /// The JSON key of a SUBACK's (5.0: also UNSUBACK's) code list: `return_codes` (3.1.1) or
+    /// `reason_codes` (5.0).
+    pub fn codes_key(self) -> &'static str {
+        self.pick("return_codes", "reason_codes")
+    }
+
+    /// The JSON key of the CONNECT flag that starts a new session: `clean_session` (3.1.1) or
+    /// `clean_start` (5.0).
+    pub fn clean_start_key(self) -> &'static str {
+        self.pick("clean_session", "clean_start")
+    }
 }
 
 /// Something a check needs from the broker; missing ones make the check "skipped" with the reason.

@@ -740,11 +740,7 @@ impl CheckExecution<'_> {
 
     fn connect_packet(&mut self, client: &str, overrides: Option<&Value>) -> Result<Value, Stop> {
         let version = self.check.version.protocol();
-        let clean_key = if version.is_v5() {
-            "clean_start"
-        } else {
-            "clean_session"
-        };
+        let clean_key = self.check.version.clean_start_key();
         let mut packet = json!({
             "type": "CONNECT",
             "protocol_version": version.level(),
@@ -790,6 +786,52 @@ impl CheckExecution<'_> {
         Ok(packet)
     }
 
+    /// Opens `client` unless its connection is open, and sends its CONNECT (`fields` over the
+    /// defaults); `auto_ack`, when given, sets whether incoming QoS flows are answered for it.
+    async fn send_connect(
+        &mut self,
+        client: &str,
+        fields: Option<&Value>,
+        auto_ack: Option<bool>,
+    ) -> Result<(), Stop> {
+        let packet = self.connect_packet(client, fields)?;
+        if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
+            self.open(client).await?;
+        }
+        let conn = self.conn(client)?;
+        if let Some(auto_ack) = auto_ack {
+            conn.auto_ack = auto_ack;
+        }
+        // The limits this client announces bind what the broker may send it.
+        let props = &packet["properties"];
+        let mut cfg = DecoderConfig::client(conn.version)
+            .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
+        if let Some(m) = props["maximum_packet_size"].as_u64() {
+            cfg = cfg.max_packet_size(m as u32);
+        }
+        conn.decoder.set_config(cfg);
+        self.send_json(client, &packet).await
+    }
+
+    /// Runs the steps of the outcome that was seen (its branch of the script); the script goes
+    /// on after the step that branched.
+    async fn run_branch(&mut self, steps: &[Step]) -> Result<(), Stop> {
+        for step in steps {
+            Box::pin(self.step(step)).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes `client`'s network connection from the test client's side.
+    async fn close_connection(&mut self, client: &str) -> Result<(), Stop> {
+        let conn = self.conn(client)?;
+        if let Some(mut io) = conn.io.take() {
+            let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+        }
+        conn.closed = Some("closed by the test client".into());
+        Ok(())
+    }
+
     async fn step(&mut self, step: &Step) -> Result<(), Stop> {
         match step {
             Step::Open { client } => self.open(client).await,
@@ -801,27 +843,12 @@ impl CheckExecution<'_> {
                 save,
                 timeout_ms,
             } => {
-                let packet = self.connect_packet(client, connect.as_ref())?;
-                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
-                    self.open(client).await?;
-                }
-                // The limits this client announces bind what the broker may send it.
-                let conn = self.conn(client)?;
-                conn.auto_ack = *auto_ack;
-                let props = &packet["properties"];
-                let mut cfg = DecoderConfig::client(conn.version)
-                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
-                if let Some(m) = props["maximum_packet_size"].as_u64() {
-                    cfg = cfg.max_packet_size(m as u32);
-                }
-                conn.decoder.set_config(cfg);
-                self.send_json(client, &packet).await?;
+                self.send_connect(client, connect.as_ref(), Some(*auto_ack))
+                    .await?;
                 let pattern = expect.clone().unwrap_or_else(|| {
-                    if self.check.version.protocol().is_v5() {
-                        json!({"type": "CONNACK", "reason_code": 0})
-                    } else {
-                        json!({"type": "CONNACK", "return_code": 0})
-                    }
+                    let mut p = json!({"type": "CONNACK"});
+                    p[self.check.version.code_key()] = 0.into();
+                    p
                 });
                 let connack = self
                     .expect(client, &pattern, *timeout_ms, self.check.level)
@@ -834,24 +861,9 @@ impl CheckExecution<'_> {
                 outcomes,
                 timeout_ms,
             } => {
-                let packet = self.connect_packet(client, connect.as_ref())?;
-                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
-                    self.open(client).await?;
-                }
-                let conn = self.conn(client)?;
-                let props = &packet["properties"];
-                let mut cfg = DecoderConfig::client(conn.version)
-                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
-                if let Some(m) = props["maximum_packet_size"].as_u64() {
-                    cfg = cfg.max_packet_size(m as u32);
-                }
-                conn.decoder.set_config(cfg);
-                self.send_json(client, &packet).await?;
+                self.send_connect(client, connect.as_ref(), None).await?;
                 let then = self.expect_any(client, outcomes, *timeout_ms).await?;
-                for step in &then {
-                    Box::pin(self.step(step)).await?;
-                }
-                Ok(())
+                self.run_branch(&then).await
             }
             Step::Send { client, packet } => self.send_json(client, packet).await,
             Step::SendRaw { client, hex } => {
@@ -888,12 +900,8 @@ impl CheckExecution<'_> {
                 outcomes,
                 timeout_ms,
             } => {
-                // The matched outcome's own steps (its branch of the script) run next.
                 let then = self.expect_any(client, outcomes, *timeout_ms).await?;
-                for step in &then {
-                    Box::pin(self.step(step)).await?;
-                }
-                Ok(())
+                self.run_branch(&then).await
             }
             Step::ExpectClose {
                 client,
@@ -952,11 +960,7 @@ impl CheckExecution<'_> {
                 Ok(())
             }
             Step::Close { client } => {
-                let conn = self.conn(client)?;
-                if let Some(mut io) = conn.io.take() {
-                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
-                }
-                conn.closed = Some("closed by the test client".into());
+                self.close_connection(client).await?;
                 self.tracer.add(
                     client,
                     TraceDirection::Event,
@@ -974,12 +978,7 @@ impl CheckExecution<'_> {
                     }
                 }
                 self.send_json(client, &p).await?;
-                let conn = self.conn(client)?;
-                if let Some(mut io) = conn.io.take() {
-                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
-                }
-                conn.closed = Some("closed by the test client".into());
-                Ok(())
+                self.close_connection(client).await
             }
         }
     }

@@ -104,11 +104,7 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", ctx.target))?;
     let v = version.protocol();
-    let clean = if v.is_v5() {
-        "clean_start"
-    } else {
-        "clean_session"
-    };
+    let clean = version.clean_start_key();
     let login = ctx.login(&format!(
         "{}{}",
         ctx.client_id_prefix,

@@ -248,11 +248,7 @@ impl Probe<'_> {
             self.ctx.client_id_prefix,
             tag(&format!("{}|{}", self.ctx.run_id, self.id), 12)
         ));
-        let clean = if v.is_v5() {
-            "clean_start"
-        } else {
-            "clean_session"
-        };
+        let clean = self.version.clean_start_key();
         let mut packet = json!({"type": "CONNECT", "protocol_version": v.level(), clean: true,
             "keep_alive": 30, "client_identifier": login.client_id});
         let mut shown = packet.clone();
