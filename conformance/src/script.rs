@@ -258,6 +258,36 @@ pub mod s {
         }
     }
 
+    /// [`Step::Connect`] without automatic acknowledgements, with a CONNACK pattern.
+    pub fn connect_manual_expect(client: &str, fields: Value, connack: Value) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: Some(connack),
+            auto_ack: false,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::Connect`] with a CONNACK pattern, saving variables (name, JSON pointer) from the
+    /// CONNACK.
+    pub fn connect_saving(
+        client: &str,
+        fields: Value,
+        connack: Value,
+        save: &[(&str, &str)],
+    ) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: Some(connack),
+            auto_ack: true,
+            save: variables(save),
+            timeout_ms: None,
+        }
+    }
+
     /// [`Step::Send`].
     pub fn send(client: &str, packet: Value) -> Step {
         Step::Send {
@@ -309,10 +339,7 @@ pub mod s {
         Step::Expect {
             client: client.into(),
             packet,
-            save: save
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            save: variables(save),
             timeout_ms: None,
             level: Level::Must,
         }
@@ -393,6 +420,14 @@ pub mod s {
         }
     }
 
+    /// [`Step::ExpectOpen`] at a given level.
+    pub fn expect_open_level(client: &str, level: Level) -> Step {
+        Step::ExpectOpen {
+            client: client.into(),
+            level,
+        }
+    }
+
     /// [`Step::Wait`].
     pub fn wait(ms: u64) -> Step {
         Step::Wait { ms }
@@ -461,6 +496,13 @@ pub mod s {
         o
     }
 
+    /// Saves these variables (name, JSON pointer) from the packet when this outcome is the one
+    /// seen.
+    pub fn saving(mut o: Outcome, save: &[(&str, &str)]) -> Outcome {
+        o.save = variables(save);
+        o
+    }
+
     /// Marks an outcome as only meeting a SHOULD.
     pub fn should(mut o: Outcome, note: &str) -> Outcome {
         o.level = Level::Should;
@@ -473,6 +515,13 @@ pub mod s {
         o.level = Level::May;
         o.note = Some(note.into());
         o
+    }
+
+    /// Variables to save, as the steps hold them.
+    fn variables(save: &[(&str, &str)]) -> BTreeMap<String, String> {
+        save.iter()
+            .map(|(name, pointer)| (name.to_string(), pointer.to_string()))
+            .collect()
     }
 }
 

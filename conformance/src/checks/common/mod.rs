@@ -1,76 +1,18 @@
-//! Helpers shared by the check modules: packet builders in the JSON form, and the outcomes that
-//! recur (the broker's reaction to a malformed packet or a protocol error).
+//! What the check modules build their scripts from, one module per kind, one name per idea:
+//!
+//! | module | holds | e.g. |
+//! |---|---|---|
+//! | [`packets`] | packets the test client sends (JSON form) and CONNECT fields | [`packets::publish`], [`packets::subscribe`], [`packets::persistent_session`] |
+//! | [`patterns`] | patterns of one packet the broker sends | [`patterns::connack`], [`patterns::suback`], [`patterns::message`] |
+//! | [`outcomes`] | the legal reactions of a broker, for `expect_any` / `connect_any` | [`outcomes::refused`], [`outcomes::suback_refusal`] |
+//! | [`flows`] | step sequences: an exchange and the answers it waits for | [`flows::subscribed`], [`flows::published`], [`flows::session_then`] |
+//!
+//! Step and outcome builders themselves (`s::connect`, `s::expect`, `s::should`, ...) are in
+//! [`crate::script::s`]; what differs between the protocol versions (JSON keys, statement ids) is
+//! on [`crate::check::Version`] (`pick`, `code_key`, `codes_key`, `clean_start_key`). A helper used
+//! by one check module only stays in that module.
 
-use crate::check::Version;
-use crate::script::{s, Outcome, Step};
-use serde_json::{json, Value};
-
-/// The reaction a conforming broker has to a packet it must refuse: 5.0 sends CONNACK (for a
-/// CONNECT, MAY) or DISCONNECT (SHOULD) with `code` and closes (MUST, [MQTT-4.13.1-1]); a 3.1.1
-/// broker closes ([MQTT-4.8.0-1]). Another error code is accepted as non-strict.
-pub fn refused(version: Version, in_connect: bool, code: u8) -> Vec<Outcome> {
-    if version == Version::V311 {
-        return vec![
-            s::closed(),
-            s::may(
-                s::packet_then_close(json!({"type": "CONNACK", "return_code": {"$min": 1}})),
-                "answered with a CONNACK failure code before closing",
-            ),
-        ];
-    }
-    let carrier = if in_connect { "CONNACK" } else { "DISCONNECT" };
-    let mut out = vec![
-        s::packet_then_close(json!({"type": carrier, "reason_code": code})),
-        s::should(
-            s::packet_then_close(json!({"type": carrier, "reason_code": {"$min": 128}})),
-            &format!("{carrier} carried another error code than {code:#04x}"),
-        ),
-    ];
-    if in_connect {
-        out.push(s::closed());
-    } else {
-        out.push(s::should(
-            s::closed(),
-            &format!("closed without sending DISCONNECT {code:#04x} first"),
-        ));
-    }
-    out
-}
-
-/// Waits until the broker has read everything `client` sent so far, whichever way it reacted:
-/// a PINGREQ sent now is answered, or the connection is (or gets) closed, with or without a
-/// DISCONNECT. A silence judged on another client is only meaningful after this: a large
-/// packet may still be in flight when that client's own barrier comes back.
-pub fn settled(client: &str) -> Vec<Step> {
-    vec![
-        s::send(client, json!({"type": "PINGREQ"})),
-        s::expect_any(
-            client,
-            vec![
-                s::packet(json!({"type": "PINGRESP"})),
-                s::closed(),
-                s::packet_then_close(json!({"type": "DISCONNECT"})),
-            ],
-        ),
-    ]
-}
-
-/// A PUBLISH in the JSON form.
-pub fn publish(topic: &str, qos: u8, payload: &str) -> Value {
-    let mut p =
-        json!({"type": "PUBLISH", "topic": topic, "qos": qos, "payload": {"utf8": payload}});
-    if qos > 0 {
-        p["packet_id"] = 1.into();
-    }
-    p
-}
-
-/// A SUBSCRIBE for one filter.
-pub fn subscribe(filter: &str, qos: u8) -> Value {
-    json!({"type": "SUBSCRIBE", "packet_id": 1, "filters": [{"filter": filter, "qos": qos}]})
-}
-
-/// The hex of `text`.
-pub fn hex(text: &str) -> String {
-    mqtt_codec::json::hex(text.as_bytes())
-}
+pub mod flows;
+pub mod outcomes;
+pub mod packets;
+pub mod patterns;
