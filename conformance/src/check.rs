@@ -109,38 +109,148 @@ pub enum Requirement {
     Profile(String),
     /// The runner may use a broker that is allowed to take several seconds (long timers).
     Slow,
+    /// The target is reached over WebSocket (`ws://` or `wss://`).
+    #[serde(rename = "websocket")]
+    WebSocket,
+    /// The target is reached over TLS with a client certificate (`--cert`, `--key`).
+    MutualTls,
 }
 
-/// A check: a stable id, what it verifies, and its script.
+/// A check: a stable id, what it verifies, and its body.
+///
+/// In JSON (`--checks` files, `--list --format json`) the body is either `"steps": [...]` or
+/// `"native": "<routine>"`, never both.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "CheckForm", into = "CheckForm")]
 pub struct Check {
     /// Stable id, `<version>/<section>/<slug>`, e.g. `v5/3.1.2/reserved-flag`.
     pub id: String,
     /// One line.
     pub title: String,
     /// Normative statement ids verified (in the numbering of `version`).
-    #[serde(default)]
     pub cites: Vec<String>,
-    /// The protocol version the script speaks.
+    /// The protocol version the check speaks.
     pub version: Version,
     /// Weight of the check's expectations unless a step says otherwise.
-    #[serde(default)]
     pub level: Level,
-    /// What the broker must offer; otherwise skipped.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// What the broker (or the target's transport) must offer; otherwise skipped.
     pub requires: Vec<Requirement>,
     /// What a conforming broker does, in one line (shown with failures).
-    #[serde(default)]
     pub expect: String,
     /// Run alone, not concurrently with other checks (e.g. it subscribes to `#`).
-    #[serde(default)]
     pub exclusive: bool,
     /// Deadline for the whole check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
-    /// The steps.
-    pub steps: Vec<Step>,
+    /// What the check does.
+    pub body: Body,
+}
+
+/// What a check does: a script of steps, or a routine of the runner's own.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Steps in the script language ([`crate::script`]), run by [`crate::execution`].
+    Script(Vec<Step>),
+    /// A routine for what the step language cannot say (e.g. "connect without the client
+    /// certificate", "send this packet in a WebSocket text frame"), named so a listed check can
+    /// be loaded back.
+    Native(Native),
+}
+
+/// The native routines, by the name a check's JSON gives them (`"native": "ws-text-frame-closes"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Native {
+    /// Mutual TLS: a client without a certificate is refused.
+    MtlsRefusesNoClientCert,
+    /// Mutual TLS: a client certificate from an unknown CA is refused.
+    MtlsRefusesUnknownClientCert,
+    /// WebSocket: the upgrade selects the subprotocol `mqtt`.
+    WsSubprotocolMqtt,
+    /// WebSocket: an upgrade offering only another subprotocol is refused.
+    WsRefusesOtherSubprotocol,
+    /// WebSocket: a CONNECT in a text frame closes the connection.
+    WsTextFrameCloses,
+    /// WebSocket: packets split over frames and continuation frames are reassembled.
+    WsPacketSplitAcrossFrames,
+    /// WebSocket: two packets in one frame are both processed.
+    WsPacketsShareAFrame,
+}
+
+/// The JSON form of a [`Check`]: the body as `steps` or `native`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckForm {
+    id: String,
+    title: String,
+    #[serde(default)]
+    cites: Vec<String>,
+    version: Version,
+    #[serde(default)]
+    level: Level,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    requires: Vec<Requirement>,
+    #[serde(default)]
+    expect: String,
+    #[serde(default)]
+    exclusive: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    steps: Option<Vec<Step>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    native: Option<Native>,
+}
+
+impl TryFrom<CheckForm> for Check {
+    type Error = String;
+
+    fn try_from(f: CheckForm) -> Result<Check, String> {
+        let body = match (f.steps, f.native) {
+            (Some(steps), None) => Body::Script(steps),
+            (None, Some(native)) => Body::Native(native),
+            (None, None) => return Err(format!("{}: missing field `steps` (or `native`)", f.id)),
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "{}: a check has `steps` or `native`, not both",
+                    f.id
+                ))
+            }
+        };
+        Ok(Check {
+            id: f.id,
+            title: f.title,
+            cites: f.cites,
+            version: f.version,
+            level: f.level,
+            requires: f.requires,
+            expect: f.expect,
+            exclusive: f.exclusive,
+            timeout_ms: f.timeout_ms,
+            body,
+        })
+    }
+}
+
+impl From<Check> for CheckForm {
+    fn from(c: Check) -> CheckForm {
+        let (steps, native) = match c.body {
+            Body::Script(steps) => (Some(steps), None),
+            Body::Native(native) => (None, Some(native)),
+        };
+        CheckForm {
+            id: c.id,
+            title: c.title,
+            cites: c.cites,
+            version: c.version,
+            level: c.level,
+            requires: c.requires,
+            expect: c.expect,
+            exclusive: c.exclusive,
+            timeout_ms: c.timeout_ms,
+            steps,
+            native,
+        }
+    }
 }
 
 impl Check {

@@ -1,6 +1,6 @@
 //! Runs one check's script against a broker: connections, packet trace, expectations, verdict.
 
-use crate::check::{Check, Level};
+use crate::check::{Body, Check, Level};
 use crate::pattern;
 use crate::profile::Profile;
 use crate::script::{Outcome, Step};
@@ -175,8 +175,16 @@ fn redact(p: &mut Value, secrets: &[String]) {
     }
 }
 
-/// Runs `check` and returns its result (never panics, never waits unbounded).
+/// Runs `check` and returns its result (never panics, never waits unbounded): its script here,
+/// a native routine where it lives ([`crate::check::Native`]).
 pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
+    match &check.body {
+        Body::Script(steps) => run_script(check, steps, ctx).await,
+        Body::Native(routine) => crate::transport::probes::run(*routine, check, ctx).await,
+    }
+}
+
+async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckResult {
     let started = Instant::now();
     let mut execution = CheckExecution {
         check,
@@ -192,7 +200,7 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         worst: Verdict::Pass,
     };
     let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
-    let outcome = tokio::time::timeout(limit, execution.run()).await;
+    let outcome = tokio::time::timeout(limit, execution.run(steps)).await;
     let (verdict, expected, observed) = match outcome {
         Err(_) => (
             Verdict::Error,
@@ -208,17 +216,13 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
             observed,
             level,
         })) => {
-            let v = match level {
-                Level::Must => Verdict::Fail,
-                Level::Should => Verdict::NonStrict,
-                Level::May => Verdict::Pass,
-            };
             if level == Level::May {
                 execution.notes.push(format!(
                     "MAY not taken: expected {expected}, observed {observed}"
                 ));
             }
-            (v.max(execution.worst), Some(expected), Some(observed))
+            let verdict = Verdict::of_deviation(level).max(execution.worst);
+            (verdict, Some(expected), Some(observed))
         }
         Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(e)),
     };
@@ -228,18 +232,12 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         }
     }
     CheckResult {
-        id: check.id.clone(),
-        title: check.title.clone(),
-        version: check.version,
-        cites: check.cites.clone(),
-        level: check.level,
-        verdict,
         expected: expected.or_else(|| (verdict != Verdict::Pass).then(|| check.expect.clone())),
         observed,
         notes: std::mem::take(&mut execution.notes),
         trace: std::mem::take(&mut execution.tracer.entries),
         duration_ms: started.elapsed().as_millis() as u64,
-        skip_reason: None,
+        ..CheckResult::new(check, verdict)
     }
 }
 
@@ -392,8 +390,8 @@ impl CheckExecution<'_> {
         Ok(())
     }
 
-    async fn run(&mut self) -> Result<(), Stop> {
-        for (n, step) in self.check.steps.iter().enumerate() {
+    async fn run(&mut self, steps: &[Step]) -> Result<(), Stop> {
+        for (n, step) in steps.iter().enumerate() {
             self.step(step).await.map_err(|e| match e {
                 Stop::Error(m) => Stop::Error(format!("step {} ({}): {m}", n + 1, step_name(step))),
                 d => d,

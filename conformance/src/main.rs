@@ -18,7 +18,7 @@ use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{self, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
-use mqtt_conformance::transport::{self, Target, TlsSettings};
+use mqtt_conformance::transport::{Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -35,7 +35,7 @@ EXAMPLES:
   conformance --broker-cmd 'mosquitto -p {port}'      start a broker on a free port, test it, stop it
   conformance --profile apsaramq --topic-root parent --client-id-prefix 'GID_test@@@'
   conformance --target mqtts://broker:8883 --cafile ca.pem --cert client.pem --key client.key
-  conformance --target wss://broker/mqtt --transport-checks     TLS + WebSocket, plus transport checks
+  conformance --target wss://broker/mqtt              TLS + WebSocket, WebSocket checks included
   MQTT_SK_ENV=... conformance --target mqtts://INSTANCE.mqtt.aliyuncs.com --auth apsaramq-signature \\
       --access-key-id AK --instance-id INSTANCE --profile apsaramq --client-id-prefix 'GID_x@@@'
   conformance --list                                  list checks with what they cite
@@ -44,7 +44,8 @@ EXAMPLES:
   conformance decode --version 5 '10 0d 00 04 4d 51 54 54 05 03 00 3c 00 00 00'
 
 VERDICTS: pass; non-strict (a SHOULD not met); FAIL (a MUST or documented value broken);
-skipped (the broker's CONNACK or the profile says the feature is not offered); error (could not
+skipped (the broker's CONNACK or the profile says the feature is not offered, or the check needs
+another transport than the target's); error (could not
 decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
 
 EXIT STATUS: 0 nothing failed; 1 a check failed (or differs from --expected); 2 the broker could
@@ -171,10 +172,6 @@ struct RunArgs {
     /// WebSocket request path (default: the URL's, else /mqtt, /ws, / in turn).
     #[arg(long, value_name = "PATH")]
     ws_path: Option<String>,
-    /// Also run the transport-level checks for the target's transport (mutual TLS refuses
-    /// missing or unknown client certificates; WebSocket subprotocol, frame types, framing).
-    #[arg(long)]
-    transport_checks: bool,
     /// Start the broker under test: a shell command with {port} for a free loopback port.
     #[arg(long, value_name = "CMD")]
     broker_cmd: Option<String>,
@@ -276,7 +273,7 @@ async fn run(args: RunArgs) -> ExitCode {
         eprintln!("{} checks", selected.len());
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() && !args.transport_checks {
+    if selected.is_empty() {
         return fail("no check matches the selection (see --list)");
     }
     // The transport and credentials, checked before any broker is started.
@@ -384,19 +381,7 @@ async fn run_suite(
     }
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let progress = Arc::new(Progress::new(selected.len(), !args.quiet, color));
-    let mut results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
-    if args.transport_checks {
-        let keep = |id: &str, cites: &[&str]| {
-            let hit = |g: &String| runner::glob(g, id) || cites.iter().any(|c| runner::glob(g, c));
-            (args.only.is_empty() || args.only.iter().any(hit)) && !args.skip.iter().any(hit)
-        };
-        let extra = transport::checks::run(&ctx, versions, keep).await;
-        if extra.is_empty() && !args.quiet {
-            eprintln!("no transport-level check applies to {target} (they cover mutual TLS and WebSocket)");
-        }
-        results.extend(extra);
-        results.sort_by(|a, b| a.id.cmp(&b.id));
-    }
+    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
     let info = RunInfo {
         target: target.to_string(),
         profile: ctx.profile.name.clone(),

@@ -2,7 +2,7 @@
 //! built-in checks are written with. Built-in checks build these in Rust; QA teams write the same
 //! structure as JSON files and load them with `--checks DIR` (format in `conformance/README.md`).
 
-use crate::check::{Check, Level, Requirement, Version};
+use crate::check::{Body, Check, Level, Native, Requirement, Version};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -541,7 +541,7 @@ pub fn check(version: Version, section: &str, slug: &str, title: &str) -> CheckB
         expect: String::new(),
         exclusive: false,
         timeout_ms: None,
-        steps: Vec::new(),
+        body: Body::Script(Vec::new()),
     })
 }
 
@@ -582,9 +582,15 @@ impl CheckBuilder {
         self
     }
 
-    /// The steps.
+    /// The steps: the check is a script.
     pub fn steps(mut self, steps: Vec<Step>) -> Check {
-        self.0.steps = steps;
+        self.0.body = Body::Script(steps);
+        self.0
+    }
+
+    /// A native routine instead of steps.
+    pub fn native(mut self, routine: Native) -> Check {
+        self.0.body = Body::Native(routine);
         self.0
     }
 }

@@ -1,6 +1,6 @@
 //! Verdicts and the evidence behind them.
 
-use crate::check::{Level, Version};
+use crate::check::{Check, Level, Version};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -29,6 +29,16 @@ impl Verdict {
             Verdict::NonStrict => "non-strict",
             Verdict::Error => "error",
             Verdict::Fail => "fail",
+        }
+    }
+
+    /// The verdict of a broker deviating from an expectation of this weight: a MUST fails, a
+    /// SHOULD is non-strict, a MAY not taken still passes.
+    pub fn of_deviation(level: Level) -> Verdict {
+        match level {
+            Level::Must => Verdict::Fail,
+            Level::Should => Verdict::NonStrict,
+            Level::May => Verdict::Pass,
         }
     }
 
@@ -110,6 +120,26 @@ pub struct CheckResult {
     /// Why the check was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+}
+
+impl CheckResult {
+    /// A result for `check` with this verdict and nothing else yet (no evidence, no duration).
+    pub fn new(check: &Check, verdict: Verdict) -> CheckResult {
+        CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            version: check.version,
+            cites: check.cites.clone(),
+            level: check.level,
+            verdict,
+            expected: None,
+            observed: None,
+            notes: Vec::new(),
+            trace: Vec::new(),
+            duration_ms: 0,
+            skip_reason: None,
+        }
+    }
 }
 
 /// `v` as one line, with long strings (payloads, big hex) shortened, for messages people read.

@@ -88,8 +88,12 @@ fn every_provokable_reason_code_is_expected_by_a_check() {
     for profile in profiles() {
         for c in builtin(&profile) {
             let json = serde_json::to_value(&c).expect("a check serializes");
+            // Native routines (transport checks) expect no reason code in a script.
+            let Some(steps) = json["steps"].as_array() else {
+                continue;
+            };
             let mut codes = BTreeSet::new();
-            expected_codes(json["steps"].as_array().expect("steps"), &mut codes);
+            expected_codes(steps, &mut codes);
             for code in codes {
                 found
                     .entry(code)

@@ -9,7 +9,7 @@
 mod support;
 
 use mqtt_conformance::broker_process::BrokerProcess;
-use mqtt_conformance::check::{Check, Version};
+use mqtt_conformance::check::{Body, Check, Version};
 use mqtt_conformance::credentials::{self, Credentials, Secret};
 use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
@@ -161,6 +161,14 @@ fn handful() -> Vec<Check> {
         .collect()
 }
 
+/// The built-in transport-level checks (native routines), both versions.
+fn transport_checks() -> Vec<Check> {
+    support::builtin("oasis")
+        .into_iter()
+        .filter(|c| matches!(c.body, Body::Native(_)))
+        .collect()
+}
+
 fn context(target: Target, auth: Option<Credentials>) -> Arc<RunContext> {
     Arc::new(RunContext {
         credentials: auth.map(Arc::new),
@@ -242,10 +250,15 @@ async fn handful_of_checks_pass_over_tcp_tls_and_mutual_tls() {
     let ctx = context(tls_target(tls.port(), &certs, false), None);
     let results = run(&ctx, handful()).await.unwrap();
     assert_all_pass("TLS", &results);
-    // One-way TLS: no transport check applies.
-    assert!(transport::checks::run(&ctx, &[Version::V5], |_, _| true)
-        .await
-        .is_empty());
+    // One-way TLS: no transport check applies; each says what it needs.
+    let skipped = run(&ctx, transport_checks()).await.unwrap();
+    assert!(
+        skipped.iter().all(|r| r.verdict == Verdict::Skipped
+            && r.skip_reason
+                .as_deref()
+                .is_some_and(|w| w.starts_with("needs a"))),
+        "{skipped:?}"
+    );
     tls.stop();
 
     let mtls = start(&format!(
@@ -257,8 +270,12 @@ async fn handful_of_checks_pass_over_tcp_tls_and_mutual_tls() {
     let results = run(&ctx, handful()).await.unwrap();
     assert_all_pass("mutual TLS", &results);
     // The listener refuses a client without a certificate, and one from an unknown CA.
-    let transport_results =
-        transport::checks::run(&ctx, &[Version::V311, Version::V5], |_, _| true).await;
+    let transport_results: Vec<CheckResult> = run(&ctx, transport_checks())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.verdict != Verdict::Skipped)
+        .collect();
     let ids: Vec<&str> = transport_results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -395,10 +412,12 @@ fn websocket_runs_in_a_private_network_namespace() {
             "--quiet",
             "--target",
             url,
-            "--no-builtin",
             "--checks",
             checks_dir.to_str().unwrap(),
-            "--transport-checks",
+            "--only",
+            "*/transport-test/*",
+            "--only",
+            "*/6.0.0/ws-*",
             "--format",
             "json",
             "--output",
