@@ -4,7 +4,7 @@
 #   conformance --broker-cmd 'brokers/mosquitto-tls.sh {port} tls DIR' --target mqtts://localhost \
 #       --cafile DIR/ca.pem
 #   conformance --broker-cmd 'brokers/mosquitto-tls.sh {port} mtls DIR' --target mqtts://localhost \
-#       --cafile DIR/ca.pem --cert DIR/client.pem --key DIR/client.key --transport-checks
+#       --cafile DIR/ca.pem --cert DIR/client.pem --key DIR/client.key
 #
 #   MODE tls    one-way TLS: the broker shows DIR/server.pem, clients need no certificate
 #   MODE mtls   mutual TLS: the broker also requires a client certificate signed by DIR/ca.pem

@@ -1,6 +1,6 @@
 //! `--coverage`: which broker-observable normative statements have a check.
 
-use crate::script::{Check, Version};
+use crate::check::{Check, Version};
 use crate::spec;
 use std::collections::BTreeMap;
 use std::fmt::Write;

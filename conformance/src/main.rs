@@ -2,20 +2,25 @@
 //! documentation. Run `conformance --help`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mqtt_conformance::auth;
-use mqtt_conformance::broker_cmd::BrokerProcess;
+
+/// What only the binary needs: the subcommands besides the run.
+mod cli {
+    pub mod decode;
+}
+
+use mqtt_conformance::broker_process::BrokerProcess;
+use mqtt_conformance::check::Version;
 use mqtt_conformance::checks;
 use mqtt_conformance::coverage;
-use mqtt_conformance::decode_cmd;
-use mqtt_conformance::exec::RunContext;
+use mqtt_conformance::credentials;
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{self, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
-use mqtt_conformance::script::Version;
-use mqtt_conformance::transport::{self, Target, TlsSettings};
+use mqtt_conformance::transport::{Target, TlsSettings};
 use mqtt_conformance::verdict::Verdict;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +35,7 @@ EXAMPLES:
   conformance --broker-cmd 'mosquitto -p {port}'      start a broker on a free port, test it, stop it
   conformance --profile apsaramq --topic-root parent --client-id-prefix 'GID_test@@@'
   conformance --target mqtts://broker:8883 --cafile ca.pem --cert client.pem --key client.key
-  conformance --target wss://broker/mqtt --transport-checks     TLS + WebSocket, plus transport checks
+  conformance --target wss://broker/mqtt              TLS + WebSocket, WebSocket checks included
   MQTT_SK_ENV=... conformance --target mqtts://INSTANCE.mqtt.aliyuncs.com --auth apsaramq-signature \\
       --access-key-id AK --instance-id INSTANCE --profile apsaramq --client-id-prefix 'GID_x@@@'
   conformance --list                                  list checks with what they cite
@@ -39,7 +44,8 @@ EXAMPLES:
   conformance decode --version 5 '10 0d 00 04 4d 51 54 54 05 03 00 3c 00 00 00'
 
 VERDICTS: pass; non-strict (a SHOULD not met); FAIL (a MUST or documented value broken);
-skipped (the broker's CONNACK or the profile says the feature is not offered); error (could not
+skipped (the broker's CONNACK or the profile says the feature is not offered, or the check needs
+another transport than the target's); error (could not
 decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
 
 EXIT STATUS: 0 nothing failed; 1 a check failed (or differs from --expected); 2 the broker could
@@ -58,22 +64,7 @@ struct Cli {
 enum Command {
     /// Decode packets given as hex (arguments or stdin) and print them in the JSON form, or the
     /// error with its byte offset, spec id and reason code.
-    Decode(DecodeArgs),
-}
-
-#[derive(Args)]
-struct DecodeArgs {
-    /// Protocol version: 3.1, 3.1.1, 5, or detect (from a leading CONNECT).
-    #[arg(long, default_value = "detect")]
-    version: String,
-    /// Who sent the bytes: client-to-server, server-to-client, or any.
-    #[arg(long, default_value = "any")]
-    direction: String,
-    /// Read JSON lines {"id", "version", "hex"} from stdin and write one JSON result per line.
-    #[arg(long)]
-    batch: bool,
-    /// Hex bytes (spaces and | allowed). Read from stdin when absent.
-    hex: Vec<String>,
+    Decode(cli::decode::DecodeArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -149,7 +140,7 @@ struct RunArgs {
     /// How CONNECT authenticates: plain (--username, --password), apsaramq-signature (secret in
     /// MQTT_SK_ENV), apsaramq-token (tokens R|..|W|.. in MQTT_PASSWORD), aliyun-iot (DeviceSecret
     /// in MQTT_DEVICE_SECRET).
-    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(mqtt_conformance::auth::MODES))]
+    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(mqtt_conformance::credentials::MODES))]
     auth: String,
     /// ApsaraMQ instance id (apsaramq-signature, apsaramq-token).
     #[arg(long)]
@@ -181,10 +172,6 @@ struct RunArgs {
     /// WebSocket request path (default: the URL's, else /mqtt, /ws, / in turn).
     #[arg(long, value_name = "PATH")]
     ws_path: Option<String>,
-    /// Also run the transport-level checks for the target's transport (mutual TLS refuses
-    /// missing or unknown client certificates; WebSocket subprotocol, frame types, framing).
-    #[arg(long)]
-    transport_checks: bool,
     /// Start the broker under test: a shell command with {port} for a free loopback port.
     #[arg(long, value_name = "CMD")]
     broker_cmd: Option<String>,
@@ -211,7 +198,7 @@ struct RunArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Decode(args)) = cli.command {
-        return decode(args);
+        return cli::decode::run(args);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -224,47 +211,6 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli.run))
-}
-
-fn decode(args: DecodeArgs) -> ExitCode {
-    let (version, direction) = match (
-        decode_cmd::parse_version(&args.version),
-        decode_cmd::parse_direction(&args.direction),
-    ) {
-        (Ok(v), Ok(d)) => (v, d),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut stdin = String::new();
-    if args.batch || args.hex.is_empty() {
-        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
-            eprintln!("error: reading stdin: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    if args.batch {
-        for line in decode_cmd::batch(&stdin, version, direction) {
-            println!("{line}");
-        }
-        return ExitCode::SUCCESS;
-    }
-    let hex = if args.hex.is_empty() {
-        stdin
-    } else {
-        args.hex.join(" ")
-    };
-    let result = decode_cmd::inspect(&hex, version, direction);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).unwrap_or_default()
-    );
-    if result["ok"] == true {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -327,7 +273,7 @@ async fn run(args: RunArgs) -> ExitCode {
         eprintln!("{} checks", selected.len());
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() && !args.transport_checks {
+    if selected.is_empty() {
         return fail("no check matches the selection (see --list)");
     }
     // The transport and credentials, checked before any broker is started.
@@ -352,20 +298,20 @@ async fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = configured.validate() {
         return fail(e);
     }
-    let auth_options = auth::AuthOptions {
+    let auth_options = credentials::AuthOptions {
         username: args.username.clone(),
-        password: args.password.clone().map(auth::Secret::new),
+        password: args.password.clone().map(credentials::Secret::new),
         instance_id: args.instance_id.clone(),
         access_key_id: args.access_key_id.clone(),
         product_key: args.product_key.clone(),
         device_name: args.device_name.clone(),
         tls: configured.scheme.is_tls(),
     };
-    let credentials = match auth::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok())
-    {
-        Ok(c) => c.map(Arc::new),
-        Err(e) => return fail(e),
-    };
+    let credentials =
+        match credentials::from_options(&args.auth, &auth_options, |v| std::env::var(v).ok()) {
+            Ok(c) => c.map(Arc::new),
+            Err(e) => return fail(e),
+        };
     for w in configured.warnings() {
         eprintln!("WARNING: {w}");
     }
@@ -405,12 +351,12 @@ async fn run_suite(
     profile: Profile,
     corpus: mqtt_vectors::Corpus,
     target: Target,
-    credentials: Option<Arc<auth::Credentials>>,
-    selected: Vec<mqtt_conformance::script::Check>,
+    credentials: Option<Arc<credentials::Credentials>>,
+    selected: Vec<mqtt_conformance::check::Check>,
     versions: &[Version],
 ) -> ExitCode {
     let started = Instant::now();
-    let run_id = mqtt_conformance::exec::tag(
+    let run_id = mqtt_conformance::execution::tag(
         &format!("{:?}{}", std::time::SystemTime::now(), std::process::id()),
         5,
     );
@@ -421,7 +367,7 @@ async fn run_suite(
         client_id_prefix: args.client_id_prefix.clone(),
         username: args.username.clone(),
         password: args.password.clone(),
-        auth: credentials,
+        credentials,
         profile: Arc::new(profile),
         run_id,
         vectors: Arc::new(corpus),
@@ -435,19 +381,7 @@ async fn run_suite(
     }
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let progress = Arc::new(Progress::new(selected.len(), !args.quiet, color));
-    let mut results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
-    if args.transport_checks {
-        let keep = |id: &str, cites: &[&str]| {
-            let hit = |g: &String| runner::glob(g, id) || cites.iter().any(|c| runner::glob(g, c));
-            (args.only.is_empty() || args.only.iter().any(hit)) && !args.skip.iter().any(hit)
-        };
-        let extra = transport::checks::run(&ctx, versions, keep).await;
-        if extra.is_empty() && !args.quiet {
-            eprintln!("no transport-level check applies to {target} (they cover mutual TLS and WebSocket)");
-        }
-        results.extend(extra);
-        results.sort_by(|a, b| a.id.cmp(&b.id));
-    }
+    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
     let info = RunInfo {
         target: target.to_string(),
         profile: ctx.profile.name.clone(),

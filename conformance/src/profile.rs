@@ -2,7 +2,7 @@
 //! SHOULDs into expectations. `--profile NAME|FILE`; the format is documented in
 //! `conformance/README.md`, and `profiles/*.json` are the built-in ones.
 
-use crate::script::Version;
+use crate::check::Version;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

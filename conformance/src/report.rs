@@ -1,7 +1,7 @@
 //! Reports: coloured text for people, JSON for scripts, JUnit XML for CI dashboards.
 
-use crate::script::Version;
-use crate::verdict::{CheckResult, Direction, Verdict};
+use crate::check::Version;
+use crate::verdict::{CheckResult, TraceDirection, Verdict};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -127,9 +127,9 @@ pub fn text(results: &[CheckResult], info: &RunInfo, color: bool, verbose: bool)
             let _ = writeln!(out, "           trace:");
             for t in &r.trace {
                 let arrow = match t.direction {
-                    Direction::Sent => "->",
-                    Direction::Received => "<-",
-                    Direction::Event => "**",
+                    TraceDirection::Sent => "->",
+                    TraceDirection::Received => "<-",
+                    TraceDirection::Event => "**",
                 };
                 let what = t
                     .packet

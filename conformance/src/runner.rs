@@ -1,8 +1,9 @@
 //! Schedules checks: probes what the broker offers, skips what does not apply, runs the rest
 //! concurrently (bounded by `--jobs`), and reports progress.
 
-use crate::exec::{run_check, RunContext};
-use crate::script::{Check, Requirement, Version};
+use crate::check::{Check, Requirement, Version};
+use crate::execution::{run_check, RunContext};
+use crate::transport::Target;
 use crate::verdict::{CheckResult, Verdict};
 use mqtt_codec::json;
 use serde_json::{json, Value};
@@ -93,8 +94,23 @@ impl Capabilities {
                 .filter(|v| !v.is_null())
                 .is_none()
                 .then(|| format!("profile {} documents no {key}", profile.name)),
-            Requirement::Slow => None,
+            // Requirements on the target, not the broker: see `unmet_by_target`.
+            Requirement::Slow | Requirement::WebSocket | Requirement::MutualTls => None,
         }
+    }
+}
+
+/// Why the transport of `target` does not meet `req`, or `None` (requirements on the broker
+/// itself are judged by [`Capabilities::unmet`]).
+pub fn unmet_by_target(req: &Requirement, target: &Target) -> Option<String> {
+    match req {
+        Requirement::WebSocket if !target.scheme.is_websocket() => {
+            Some("needs a WebSocket target (ws:// or wss://)".into())
+        }
+        Requirement::MutualTls if !(target.scheme.is_tls() && target.tls.is_mutual()) => {
+            Some("needs a mutual-TLS target (mqtts:// or wss:// with --cert and --key)".into())
+        }
+        _ => None,
     }
 }
 
@@ -104,15 +120,11 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", ctx.target))?;
     let v = version.protocol();
-    let clean = if v.is_v5() {
-        "clean_start"
-    } else {
-        "clean_session"
-    };
+    let clean = version.clean_start_key();
     let login = ctx.login(&format!(
         "{}{}",
         ctx.client_id_prefix,
-        crate::exec::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12)
+        crate::execution::tag(&format!("probe{}{}", ctx.run_id, v.level()), 12)
     ));
     let mut connect = json!({"type": "CONNECT", "protocol_version": v.level(), clean: true, "keep_alive": 30,
         "client_identifier": login.client_id});
@@ -267,7 +279,9 @@ pub async fn run_all(
                     check.version.as_str(),
                     c.refused.as_deref().unwrap_or("")
                 )),
-                Some(c) => check.requires.iter().find_map(|r| c.unmet(r, &ctx.profile)),
+                Some(c) => check.requires.iter().find_map(|r| {
+                    unmet_by_target(r, &ctx.target).or_else(|| c.unmet(r, &ctx.profile))
+                }),
                 None => Some("version not probed".into()),
             }
         };
@@ -311,18 +325,8 @@ pub async fn run_all(
 
 fn skipped(check: &Check, why: String) -> CheckResult {
     CheckResult {
-        id: check.id.clone(),
-        title: check.title.clone(),
-        version: check.version,
-        cites: check.cites.clone(),
-        level: check.level,
-        verdict: Verdict::Skipped,
-        expected: None,
-        observed: None,
-        notes: Vec::new(),
-        trace: Vec::new(),
-        duration_ms: 0,
         skip_reason: Some(why),
+        ..CheckResult::new(check, Verdict::Skipped)
     }
 }
 

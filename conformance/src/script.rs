@@ -1,83 +1,11 @@
-//! Checks as scripts of steps. Built-in checks build these in Rust; QA teams write the same
+//! The script language of checks: steps, the legal outcomes of a step, and the builders
+//! built-in checks are written with. Built-in checks build these in Rust; QA teams write the same
 //! structure as JSON files and load them with `--checks DIR` (format in `conformance/README.md`).
 
+use crate::check::{Body, Check, Level, Native, Requirement, Version};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// How much a broker's deviation weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// A MUST (or a value the vendor documents): deviating fails.
-    #[default]
-    Must,
-    /// A SHOULD: deviating is "non-strict".
-    Should,
-    /// A MAY: taking either branch passes; recorded for information.
-    May,
-}
-
-/// A protocol version a check applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Version {
-    /// MQTT 3.1.1.
-    #[serde(rename = "3.1.1")]
-    V311,
-    /// MQTT 5.0.
-    #[serde(rename = "5.0")]
-    V5,
-}
-
-impl Version {
-    /// The codec's version.
-    pub fn protocol(self) -> mqtt_codec::ProtocolVersion {
-        match self {
-            Version::V311 => mqtt_codec::ProtocolVersion::V3_1_1,
-            Version::V5 => mqtt_codec::ProtocolVersion::V5,
-        }
-    }
-
-    /// "3.1.1" or "5.0".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::V311 => "3.1.1",
-            Version::V5 => "5.0",
-        }
-    }
-
-    /// The check-id prefix: "v311" or "v5".
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Version::V311 => "v311",
-            Version::V5 => "v5",
-        }
-    }
-}
-
-/// Something a check needs from the broker; missing ones make the check "skipped" with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Requirement {
-    /// Retained messages (CONNACK Retain Available not 0; profile).
-    Retain,
-    /// QoS 1 delivery (Maximum QoS ≥ 1).
-    Qos1,
-    /// QoS 2 delivery (Maximum QoS 2).
-    Qos2,
-    /// Wildcard subscriptions.
-    WildcardSubscriptions,
-    /// Subscription Identifiers.
-    SubscriptionIdentifiers,
-    /// Shared subscriptions.
-    SharedSubscriptions,
-    /// Topic aliases from the client (Topic Alias Maximum > 0).
-    TopicAliases,
-    /// The profile documents a value under this key (see `Profile`).
-    Profile(String),
-    /// The runner may use a broker that is allowed to take several seconds (long timers).
-    Slow,
-}
 
 /// One possible reaction of the broker in [`Step::ExpectAny`].
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -264,45 +192,6 @@ fn yes() -> bool {
     true
 }
 
-/// A check: a stable id, what it verifies, and its script.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Check {
-    /// Stable id, `<version>/<section>/<slug>`, e.g. `v5/3.1.2/reserved-flag`.
-    pub id: String,
-    /// One line.
-    pub title: String,
-    /// Normative statement ids verified (in the numbering of `version`).
-    #[serde(default)]
-    pub cites: Vec<String>,
-    /// The protocol version the script speaks.
-    pub version: Version,
-    /// Weight of the check's expectations unless a step says otherwise.
-    #[serde(default)]
-    pub level: Level,
-    /// What the broker must offer; otherwise skipped.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requires: Vec<Requirement>,
-    /// What a conforming broker does, in one line (shown with failures).
-    #[serde(default)]
-    pub expect: String,
-    /// Run alone, not concurrently with other checks (e.g. it subscribes to `#`).
-    #[serde(default)]
-    pub exclusive: bool,
-    /// Deadline for the whole check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_ms: Option<u64>,
-    /// The steps.
-    pub steps: Vec<Step>,
-}
-
-impl Check {
-    /// The spec section in the id (`3.1.2` in `v5/3.1.2/reserved-flag`).
-    pub fn section(&self) -> &str {
-        self.id.split('/').nth(1).unwrap_or("")
-    }
-}
-
 // Builders for checks written in Rust. They keep built-in checks short and make them read like
 // the JSON scripts.
 
@@ -369,6 +258,36 @@ pub mod s {
         }
     }
 
+    /// [`Step::Connect`] without automatic acknowledgements, with a CONNACK pattern.
+    pub fn connect_manual_expect(client: &str, fields: Value, connack: Value) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: Some(connack),
+            auto_ack: false,
+            save: BTreeMap::new(),
+            timeout_ms: None,
+        }
+    }
+
+    /// [`Step::Connect`] with a CONNACK pattern, saving variables (name, JSON pointer) from the
+    /// CONNACK.
+    pub fn connect_saving(
+        client: &str,
+        fields: Value,
+        connack: Value,
+        save: &[(&str, &str)],
+    ) -> Step {
+        Step::Connect {
+            client: client.into(),
+            connect: (!fields.is_null()).then_some(fields),
+            expect: Some(connack),
+            auto_ack: true,
+            save: variables(save),
+            timeout_ms: None,
+        }
+    }
+
     /// [`Step::Send`].
     pub fn send(client: &str, packet: Value) -> Step {
         Step::Send {
@@ -420,10 +339,7 @@ pub mod s {
         Step::Expect {
             client: client.into(),
             packet,
-            save: save
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            save: variables(save),
             timeout_ms: None,
             level: Level::Must,
         }
@@ -504,6 +420,14 @@ pub mod s {
         }
     }
 
+    /// [`Step::ExpectOpen`] at a given level.
+    pub fn expect_open_level(client: &str, level: Level) -> Step {
+        Step::ExpectOpen {
+            client: client.into(),
+            level,
+        }
+    }
+
     /// [`Step::Wait`].
     pub fn wait(ms: u64) -> Step {
         Step::Wait { ms }
@@ -572,6 +496,13 @@ pub mod s {
         o
     }
 
+    /// Saves these variables (name, JSON pointer) from the packet when this outcome is the one
+    /// seen.
+    pub fn saving(mut o: Outcome, save: &[(&str, &str)]) -> Outcome {
+        o.save = variables(save);
+        o
+    }
+
     /// Marks an outcome as only meeting a SHOULD.
     pub fn should(mut o: Outcome, note: &str) -> Outcome {
         o.level = Level::Should;
@@ -584,6 +515,13 @@ pub mod s {
         o.level = Level::May;
         o.note = Some(note.into());
         o
+    }
+
+    /// Variables to save, as the steps hold them.
+    fn variables(save: &[(&str, &str)]) -> BTreeMap<String, String> {
+        save.iter()
+            .map(|(name, pointer)| (name.to_string(), pointer.to_string()))
+            .collect()
     }
 }
 
@@ -603,7 +541,7 @@ pub fn check(version: Version, section: &str, slug: &str, title: &str) -> CheckB
         expect: String::new(),
         exclusive: false,
         timeout_ms: None,
-        steps: Vec::new(),
+        body: Body::Script(Vec::new()),
     })
 }
 
@@ -644,9 +582,15 @@ impl CheckBuilder {
         self
     }
 
-    /// The steps.
+    /// The steps: the check is a script.
     pub fn steps(mut self, steps: Vec<Step>) -> Check {
-        self.0.steps = steps;
+        self.0.body = Body::Script(steps);
+        self.0
+    }
+
+    /// A native routine instead of steps.
+    pub fn native(mut self, routine: Native) -> Check {
+        self.0.body = Body::Native(routine);
         self.0
     }
 }

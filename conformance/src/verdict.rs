@@ -1,6 +1,6 @@
 //! Verdicts and the evidence behind them.
 
-use crate::script::{Level, Version};
+use crate::check::{Check, Level, Version};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,6 +32,16 @@ impl Verdict {
         }
     }
 
+    /// The verdict of a broker deviating from an expectation of this weight: a MUST fails, a
+    /// SHOULD is non-strict, a MAY not taken still passes.
+    pub fn of_deviation(level: Level) -> Verdict {
+        match level {
+            Level::Must => Verdict::Fail,
+            Level::Should => Verdict::NonStrict,
+            Level::May => Verdict::Pass,
+        }
+    }
+
     /// Parses [`Verdict::as_str`].
     pub fn parse(s: &str) -> Option<Verdict> {
         [
@@ -49,7 +59,7 @@ impl Verdict {
 /// Which way a trace entry went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Direction {
+pub enum TraceDirection {
     /// Test client to broker.
     Sent,
     /// Broker to test client.
@@ -65,8 +75,8 @@ pub struct TraceEntry {
     pub t_ms: u64,
     /// The client name in the script.
     pub client: String,
-    /// Direction.
-    pub direction: Direction,
+    /// Which way the entry went.
+    pub direction: TraceDirection,
     /// The bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hex: Option<String>,
@@ -110,6 +120,26 @@ pub struct CheckResult {
     /// Why the check was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+}
+
+impl CheckResult {
+    /// A result for `check` with this verdict and nothing else yet (no evidence, no duration).
+    pub fn new(check: &Check, verdict: Verdict) -> CheckResult {
+        CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            version: check.version,
+            cites: check.cites.clone(),
+            level: check.level,
+            verdict,
+            expected: None,
+            observed: None,
+            notes: Vec::new(),
+            trace: Vec::new(),
+            duration_ms: 0,
+            skip_reason: None,
+        }
+    }
 }
 
 /// `v` as one line, with long strings (payloads, big hex) shortened, for messages people read.

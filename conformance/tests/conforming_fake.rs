@@ -1,29 +1,19 @@
 //! Every built-in check passes against the conforming fake broker (or is skipped because a
 //! profile value or broker feature it needs is absent). A check that fails here is wrong.
 
-use mqtt_conformance::fake::FakeConfig;
-use mqtt_conformance::testing::{builtin, run_against_fake};
+mod support;
+
 use mqtt_conformance::verdict::Verdict;
+use mqtt_fake_broker::FakeConfig;
 use std::time::Duration;
+use support::{builtin, run_against_fake, verdicts_other_than};
 
 async fn all_pass(profile: &str, config: FakeConfig) {
     let checks = builtin(profile);
     let n = checks.len();
     let results = run_against_fake(config, checks, profile, Duration::from_millis(2000)).await;
     assert_eq!(results.len(), n);
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
-        .map(|r| {
-            format!(
-                "{} {}: expected {:?}, observed {:?}",
-                r.verdict.as_str(),
-                r.id,
-                r.expected,
-                r.observed
-            )
-        })
-        .collect();
+    let bad = verdicts_other_than(&results, &[Verdict::Pass, Verdict::Skipped]);
     assert!(
         bad.is_empty(),
         "{} of {n} checks did not pass against the conforming fake broker:\n{}",
@@ -41,7 +31,7 @@ async fn every_builtin_check_passes_against_a_conforming_broker() {
 /// limits are those of tests/cases/profile.rs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_builtin_check_passes_against_brokers_configured_to_the_profiles() {
-    use mqtt_conformance::fake::FakeLimits;
+    use mqtt_fake_broker::FakeLimits;
     let apsaramq = FakeLimits {
         server_keep_alive: Some(480),
         session_expiry_floor: Some(600),

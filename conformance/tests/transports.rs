@@ -6,13 +6,14 @@
 //! mosquitto is installed by the test command (`scripts/test.sh`); when it is absent the mosquitto
 //! tests say so loudly and return. The WebSocket ones also need root and `unshare`.
 
-use mqtt_conformance::auth::{self, Credentials, Secret};
-use mqtt_conformance::broker_cmd::BrokerProcess;
-use mqtt_conformance::exec::RunContext;
+mod support;
+
+use mqtt_conformance::broker_process::BrokerProcess;
+use mqtt_conformance::check::{Body, Check, Version};
+use mqtt_conformance::credentials::{self, Credentials, Secret};
+use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
-use mqtt_conformance::profile::Profile;
-use mqtt_conformance::runner::{self, Progress};
-use mqtt_conformance::script::{Check, Version};
+use mqtt_conformance::runner;
 use mqtt_conformance::transport::{self, Target, TlsSettings};
 use mqtt_conformance::verdict::{CheckResult, Verdict};
 use rcgen::{
@@ -160,44 +161,27 @@ fn handful() -> Vec<Check> {
         .collect()
 }
 
+/// The built-in transport-level checks (native routines), both versions.
+fn transport_checks() -> Vec<Check> {
+    support::builtin("oasis")
+        .into_iter()
+        .filter(|c| matches!(c.body, Body::Native(_)))
+        .collect()
+}
+
 fn context(target: Target, auth: Option<Credentials>) -> Arc<RunContext> {
     Arc::new(RunContext {
-        target,
-        timeout: TIMEOUT,
-        topic_root: "conformance".into(),
-        client_id_prefix: String::new(),
-        username: None,
-        password: None,
-        auth: auth.map(Arc::new),
-        profile: Arc::new(Profile::load("oasis").expect("profile")),
-        run_id: mqtt_conformance::exec::tag(&format!("{:?}", std::time::Instant::now()), 5),
-        vectors: Arc::new(mqtt_vectors::Corpus::embedded().expect("vector corpus")),
+        credentials: auth.map(Arc::new),
+        ..support::context(target, "oasis", TIMEOUT)
     })
 }
 
 async fn run(ctx: &Arc<RunContext>, checks: Vec<Check>) -> Result<Vec<CheckResult>, String> {
-    let mut caps = Vec::new();
-    for v in [Version::V311, Version::V5] {
-        caps.push(runner::probe(ctx, v).await?);
-    }
-    let progress = Arc::new(Progress::new(checks.len(), false, false));
-    Ok(runner::run_all(checks, ctx.clone(), &caps, 8, progress).await)
+    support::run(ctx, checks, 8).await
 }
 
 fn assert_all_pass(what: &str, results: &[CheckResult]) {
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| r.verdict != Verdict::Pass)
-        .map(|r| {
-            format!(
-                "{} {}: expected {:?}, observed {:?}",
-                r.verdict.as_str(),
-                r.id,
-                r.expected,
-                r.observed
-            )
-        })
-        .collect();
+    let bad = support::verdicts_other_than(results, &[Verdict::Pass]);
     assert!(bad.is_empty(), "over {what}:\n{}", bad.join("\n"));
 }
 
@@ -266,10 +250,15 @@ async fn handful_of_checks_pass_over_tcp_tls_and_mutual_tls() {
     let ctx = context(tls_target(tls.port(), &certs, false), None);
     let results = run(&ctx, handful()).await.unwrap();
     assert_all_pass("TLS", &results);
-    // One-way TLS: no transport check applies.
-    assert!(transport::checks::run(&ctx, &[Version::V5], |_, _| true)
-        .await
-        .is_empty());
+    // One-way TLS: no transport check applies; each says what it needs.
+    let skipped = run(&ctx, transport_checks()).await.unwrap();
+    assert!(
+        skipped.iter().all(|r| r.verdict == Verdict::Skipped
+            && r.skip_reason
+                .as_deref()
+                .is_some_and(|w| w.starts_with("needs a"))),
+        "{skipped:?}"
+    );
     tls.stop();
 
     let mtls = start(&format!(
@@ -281,8 +270,12 @@ async fn handful_of_checks_pass_over_tcp_tls_and_mutual_tls() {
     let results = run(&ctx, handful()).await.unwrap();
     assert_all_pass("mutual TLS", &results);
     // The listener refuses a client without a certificate, and one from an unknown CA.
-    let transport_results =
-        transport::checks::run(&ctx, &[Version::V311, Version::V5], |_, _| true).await;
+    let transport_results: Vec<CheckResult> = run(&ctx, transport_checks())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.verdict != Verdict::Skipped)
+        .collect();
     let ids: Vec<&str> = transport_results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -419,10 +412,12 @@ fn websocket_runs_in_a_private_network_namespace() {
             "--quiet",
             "--target",
             url,
-            "--no-builtin",
             "--checks",
             checks_dir.to_str().unwrap(),
-            "--transport-checks",
+            "--only",
+            "*/transport-test/*",
+            "--only",
+            "*/6.0.0/ws-*",
             "--format",
             "json",
             "--output",
@@ -579,14 +574,14 @@ fn password(connect: &Value) -> String {
 async fn signature_mode_signs_each_client_id_and_never_shows_the_secret() {
     let (port, seen) = recording_broker().await;
     let secret = "sk-never-in-a-report";
-    let auth = auth::from_options(
+    let auth = credentials::from_options(
         "apsaramq-signature",
-        &auth::AuthOptions {
+        &credentials::AuthOptions {
             access_key_id: Some("LTAIexample".into()),
             instance_id: Some("mqtt-cn-test".into()),
             ..Default::default()
         },
-        |var| (var == auth::ENV_ACCESS_KEY_SECRET).then(|| secret.to_string()),
+        |var| (var == credentials::ENV_ACCESS_KEY_SECRET).then(|| secret.to_string()),
     )
     .unwrap();
     let ctx = context(Target::tcp("127.0.0.1", port), auth);
@@ -600,7 +595,7 @@ async fn signature_mode_signs_each_client_id_and_never_shows_the_secret() {
         assert_eq!(connect["username"], "Signature|LTAIexample|mqtt-cn-test");
         assert_eq!(
             password(connect),
-            auth::apsaramq_signature(secret, id),
+            credentials::apsaramq_signature(secret, id),
             "{id}"
         );
     }
@@ -650,7 +645,7 @@ async fn aliyun_iot_mode_rewrites_and_signs_the_client_id() {
             .parse()
             .unwrap();
         assert_eq!(connect["username"], "sensor-7&a1B2c3D4e5F");
-        let expect = auth::aliyun_iot_login(
+        let expect = credentials::aliyun_iot_login(
             "a1B2c3D4e5F",
             "sensor-7",
             "device-secret-value",

@@ -1,14 +1,16 @@
 //! The documented example scripts load, pass the lint, pass against a conforming broker and fail
 //! against deviating ones: the `--checks DIR` route works as `README.md` says.
 
+mod support;
+
 use mqtt_conformance::checks::{lint, load_dir};
-use mqtt_conformance::fake::{Deviation, FakeConfig};
-use mqtt_conformance::testing::run_against_fake;
 use mqtt_conformance::verdict::Verdict;
+use mqtt_fake_broker::{Deviation, FakeConfig};
 use std::path::Path;
 use std::time::Duration;
+use support::{builtin, run_against_fake};
 
-fn examples() -> Vec<mqtt_conformance::script::Check> {
+fn examples() -> Vec<mqtt_conformance::check::Check> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checks");
     let checks = load_dir(&dir).expect("example scripts load");
     assert!(checks.len() >= 2);
@@ -77,11 +79,11 @@ fn listed_builtin_scripts_load_back_as_user_checks() {
     std::fs::write(dir.join("listed.json"), &listed.stdout).expect("write");
     let loaded = load_dir(&dir).expect("listed scripts load");
     std::fs::remove_dir_all(&dir).ok();
-    let builtin: Vec<_> = mqtt_conformance::testing::builtin("oasis")
+    let builtin: Vec<_> = builtin("oasis")
         .into_iter()
         .filter(|c| c.id.starts_with("v5/3.1.0/"))
         .collect();
     assert!(!builtin.is_empty());
-    let as_json = |c: &[mqtt_conformance::script::Check]| serde_json::to_value(c).expect("json");
+    let as_json = |c: &[mqtt_conformance::check::Check]| serde_json::to_value(c).expect("json");
     assert_eq!(as_json(&loaded), as_json(&builtin));
 }

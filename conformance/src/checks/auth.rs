@@ -14,10 +14,11 @@
 //! with `enhanced_auth_response` from the client, CONNACK (re-authentication the same way with AUTH
 //! 0x19 first, ending with AUTH 0x00). Without these values the exchange checks are not built.
 
-use super::common::{hex, publish, refused};
-use super::session::connect_full;
+use super::common::outcomes::refused;
+use super::common::packets::{hex, publish};
+use crate::check::{Check, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 /// A method no broker is expected to support.
@@ -67,14 +68,8 @@ fn default_checks() -> Vec<Check> {
             .cites(&["MQTT-4.12.0-6"])
             .expect("CONNACK without Authentication Method or Data, and no AUTH packet afterwards")
             .steps(vec![
-                connect_full(
-                    "a",
-                    Value::Null,
-                    json!({"type": "CONNACK", "reason_code": 0, "properties": {
-                        "authentication_method": {"$absent": true}, "authentication_data": {"$absent": true}}}),
-                    true,
-                    &[],
-                ),
+                s::connect_expect("a", Value::Null, json!({"type": "CONNACK", "reason_code": 0, "properties": {
+                        "authentication_method": {"$absent": true}, "authentication_data": {"$absent": true}}})),
                 s::send("a", publish("${t}/auth", 0, "x")),
                 s::expect_nothing("a"),
             ]),
@@ -102,7 +97,7 @@ fn exchange_checks(method: &str, data: Option<&str>, response: &str) -> Vec<Chec
     // CONNECT, the broker's AUTH 0x18, our answer, CONNACK 0x00 with the method.
     let authenticated = || -> Vec<Step> {
         vec![
-            connect_full("a", connect.clone(), challenge.clone(), true, &[]),
+            s::connect_expect("a", connect.clone(), challenge.clone()),
             s::send("a", answer(response)),
             s::expect(
                 "a",
@@ -111,20 +106,16 @@ fn exchange_checks(method: &str, data: Option<&str>, response: &str) -> Vec<Chec
         ]
     };
     let reauth = json!({"type": "AUTH", "reason_code": 0x19, "properties": props});
-    let with = |mut steps: Vec<Step>, more: Vec<Step>| {
-        steps.extend(more);
-        steps
-    };
     vec![
         check(v, "4.12.0", "enhanced-auth", "Enhanced authentication: AUTH 0x18 before CONNACK")
             .cites(&["MQTT-4.12.0-2", "MQTT-4.12.0-5", "MQTT-3.2.0-1"])
             .expect("the broker answers CONNECT with AUTH 0x18 carrying the method, then the client's answer with CONNACK 0x00 carrying the method")
-            .steps(with(authenticated(), vec![s::expect_open("a")])),
+            .steps([authenticated(), vec![s::expect_open("a")]].concat()),
         check(v, "4.12.0", "enhanced-auth-refused", "A wrong authentication answer is refused")
             .cites(&["MQTT-4.12.0-4", "MQTT-3.2.2-7"])
             .expect("CONNACK with a reason code of 0x80 or more (or none), then the connection is closed")
             .steps(vec![
-                connect_full("a", connect.clone(), challenge.clone(), true, &[]),
+                s::connect_expect("a", connect.clone(), challenge.clone()),
                 s::send("a", answer(&wrong)),
                 s::expect_any(
                     "a",
@@ -138,29 +129,24 @@ fn exchange_checks(method: &str, data: Option<&str>, response: &str) -> Vec<Chec
             .cites(&["MQTT-3.1.2-30", "MQTT-4.13.1-1"])
             .expect("the broker refuses the connection (CONNACK 0x82 or another error code, or just a close)")
             .steps(vec![
-                connect_full("a", connect.clone(), challenge.clone(), true, &[]),
+                s::connect_expect("a", connect.clone(), challenge.clone()),
                 s::send("a", publish("${t}/early", 0, "too early")),
                 s::expect_any("a", refused(v, true, 0x82)),
             ]),
         check(v, "4.12.1", "re-authentication", "Re-authentication with AUTH 0x19")
             .cites(&["MQTT-4.12.0-5", "MQTT-4.12.0-2", "MQTT-4.12.1-1"])
             .expect("AUTH 0x19 gets AUTH 0x18 with the method; the answer gets AUTH 0x00 with the method; the connection stays open")
-            .steps(with(
-                authenticated(),
-                vec![
+            .steps([authenticated(), vec![
                     s::send("a", reauth.clone()),
                     s::expect("a", challenge.clone()),
                     s::send("a", answer(response)),
                     s::expect("a", json!({"type": "AUTH", "reason_code": 0, "properties": {"authentication_method": method}})),
                     s::expect_open("a"),
-                ],
-            )),
+                ]].concat()),
         check(v, "4.12.1", "re-authentication-failure", "A failed re-authentication closes the connection")
             .cites(&["MQTT-4.12.1-2"])
             .expect("DISCONNECT with a reason code of 0x80 or more (SHOULD), then the connection is closed (MUST)")
-            .steps(with(
-                authenticated(),
-                vec![
+            .steps([authenticated(), vec![
                     s::send("a", reauth),
                     s::expect("a", challenge.clone()),
                     s::send("a", answer(&wrong)),
@@ -171,17 +157,13 @@ fn exchange_checks(method: &str, data: Option<&str>, response: &str) -> Vec<Chec
                             s::should(s::closed(), "closed without DISCONNECT"),
                         ],
                     ),
-                ],
-            )),
+                ]].concat()),
         check(v, "4.12.1", "re-authentication-other-method", "Re-authentication with another method is a Protocol Error")
             .cites(&["MQTT-4.12.1-1", "MQTT-4.13.1-1"])
             .expect("DISCONNECT 0x82 (Protocol Error), then the connection is closed")
-            .steps(with(
-                authenticated(),
-                vec![
+            .steps([authenticated(), vec![
                     s::send("a", json!({"type": "AUTH", "reason_code": 0x19, "properties": {"authentication_method": UNSUPPORTED}})),
                     s::expect_any("a", refused(v, false, 0x82)),
-                ],
-            )),
+                ]].concat()),
     ]
 }

@@ -1,19 +1,16 @@
 //! §3.1 CONNECT and §3.2 CONNACK: connection establishment, both versions.
 
-use super::common::refused;
+use super::common::outcomes::refused;
+use super::common::patterns::connack;
+use crate::check::{Check, Level, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Version};
+use crate::script::{check, s};
 use serde_json::json;
 
 /// The checks.
 pub fn checks(_p: &Profile) -> Vec<Check> {
     let mut out = Vec::new();
     for v in [Version::V311, Version::V5] {
-        let ok = if v == Version::V5 {
-            json!({"type": "CONNACK", "reason_code": 0})
-        } else {
-            json!({"type": "CONNACK", "return_code": 0})
-        };
         out.push(
             check(
                 v,
@@ -23,11 +20,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             )
             // Exchanging packets at all shows the ordered, lossless byte-stream transport the
             // broker must offer (5.0 [MQTT-4.2.0-1], 3.1.1 [MQTT-7.1.1-1]).
-            .cites(if v == Version::V5 {
-                &["MQTT-3.2.0-1", "MQTT-4.2.0-1"]
-            } else {
-                &["MQTT-3.2.0-1", "MQTT-7.1.1-1"]
-            })
+            .cites(v.pick(
+                &["MQTT-3.2.0-1", "MQTT-7.1.1-1"],
+                &["MQTT-3.2.0-1", "MQTT-4.2.0-1"],
+            ))
             .expect("the first packet the broker sends is CONNACK")
             .steps(vec![s::connect("a"), s::expect_open("a")]),
         );
@@ -68,11 +64,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             ]),
         );
         // Session Present 0 with a clean session.
-        let sp0 = if v == Version::V5 {
-            json!({"type": "CONNACK", "reason_code": 0, "session_present": false})
-        } else {
-            json!({"type": "CONNACK", "return_code": 0, "session_present": false})
-        };
+        let sp0 = connack(v, 0, Some(false));
         out.push(
             check(
                 v,
@@ -80,11 +72,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 "clean-session-present-0",
                 "Clean start gives Session Present 0",
             )
-            .cites(if v == Version::V5 {
-                &["MQTT-3.2.2-2"]
-            } else {
-                &["MQTT-3.2.2-1"]
-            })
+            .cites(v.pick(&["MQTT-3.2.2-1"], &["MQTT-3.2.2-2"]))
             .expect("CONNACK Session Present is 0 after a clean start")
             .steps(vec![s::connect_expect(
                 "a",
@@ -92,7 +80,6 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 sp0,
             )]),
         );
-        let _ = ok;
     }
     // 3.1.1: unsupported protocol level -> return code 0x01 then close.
     out.push(

@@ -1,55 +1,21 @@
 //! Keep Alive (§3.1.2.10, 5.0 §3.2.2.3.14 Server Keep Alive) and PINGREQ / PINGRESP (§3.12, §3.13).
 
-use super::session::expect_open_level;
+use super::common::flows::keep_alive_then;
+use crate::check::{Check, Level, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Step, Version};
-use serde_json::{json, Value};
+use crate::script::{check, s, Step};
+use serde_json::json;
 
-/// Client `a` connects with Keep Alive `ka` and runs `then` if the broker keeps that value. In 5.0
-/// a CONNACK with another Server Keep Alive is a MAY branch that ends the check (the broker's value
-/// replaces ours; a large one cannot be waited for).
-pub(super) fn keep_alive_connect(v: Version, ka: u16, then: Vec<Step>) -> Vec<Step> {
-    keep_alive_connect_with(v, "a", json!({"keep_alive": ka}), then)
-}
-
-/// [`keep_alive_connect`] for `client` with more CONNECT fields (`keep_alive` among them).
-pub(super) fn keep_alive_connect_with(
-    v: Version,
-    client: &str,
-    fields: Value,
-    then: Vec<Step>,
-) -> Vec<Step> {
-    if v == Version::V311 {
-        let mut steps = vec![s::connect_with(client, fields)];
-        steps.extend(then);
-        return steps;
-    }
-    let ka = fields["keep_alive"].clone();
-    vec![s::connect_any(
-        client,
-        fields,
-        vec![
-            s::then(
-                s::packet(
-                    json!({"type": "CONNACK", "reason_code": 0, "properties": {"server_keep_alive": {"$one_of": [{"$absent": true}, ka]}}}),
-                ),
-                then,
-            ),
-            s::may(
-                s::packet(
-                    json!({"type": "CONNACK", "reason_code": 0, "properties": {"server_keep_alive": {"$any": true}}}),
-                ),
-                "the broker imposed another Server Keep Alive: the check does not apply",
-            ),
-        ],
-    )]
+/// Client `a` connects with Keep Alive `ka` and runs `then` if the broker keeps that value
+/// ([`keep_alive_then`]).
+fn keep_alive_connect(v: Version, ka: u16, then: Vec<Step>) -> Vec<Step> {
+    keep_alive_then(v, "a", json!({"keep_alive": ka}), then)
 }
 
 /// The checks.
 pub fn checks(_p: &Profile) -> Vec<Check> {
     let mut out = Vec::new();
     for v in [Version::V311, Version::V5] {
-        let v5 = v == Version::V5;
         out.push(
             check(
                 v,
@@ -73,11 +39,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         // replaces it: that branch is a MAY and ends the check.
         out.push(
             check(v, "3.1.2", "keep-alive-enforced", "A client silent for 1.5 x Keep Alive is disconnected")
-                .cites(if v5 {
-                    &["MQTT-3.1.2-22", "MQTT-3.2.2-22"]
-                } else {
-                    &["MQTT-3.1.2-24"]
-                })
+                .cites(v.pick(&["MQTT-3.1.2-24"], &["MQTT-3.1.2-22", "MQTT-3.2.2-22"]))
                 .timeout_ms(20_000)
                 .expect("with Keep Alive 1 s and no packet from the client, the broker closes the connection within about 1.5 s (3 s allowed)")
                 .steps(keep_alive_connect(v, 1, vec![s::expect_close_within("a", 3000)])),
@@ -85,7 +47,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         // Not closed while the client keeps to its Keep Alive (a PINGREQ restarts the period).
         out.push(
             check(v, "3.1.2", "keep-alive-not-early", "A client keeping to its Keep Alive is not disconnected")
-                .cites(if v5 { &["MQTT-3.1.2-22"] } else { &["MQTT-3.1.2-24"] })
+                .cites(v.pick(&["MQTT-3.1.2-24"], &["MQTT-3.1.2-22"]))
                 .timeout_ms(20_000)
                 .expect("with Keep Alive 2 s and a PINGREQ every 1.8 s the connection stays open (closing it is allowed but breaks conforming clients)")
                 .steps(keep_alive_connect(
@@ -93,9 +55,9 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     2,
                     vec![
                         s::wait(1800),
-                        expect_open_level("a", Level::Should),
+                        s::expect_open_level("a", Level::Should),
                         s::wait(1800),
-                        expect_open_level("a", Level::Should),
+                        s::expect_open_level("a", Level::Should),
                     ],
                 )),
         );

@@ -1,10 +1,33 @@
 //! The built-in checks, one module per area of the specification, and loading of user scripts.
 //!
 //! Each module exports `checks(profile) -> Vec<Check>`; [`builtin`] lists them all. Check ids are
-//! `<version>/<section>/<slug>` and never change once published.
+//! `<version>/<section>/<slug>` and never change once published; the slug is in the module's
+//! source as written. Where a check of an id lives:
+//!
+//! | module | area | ids (sections) |
+//! |---|---|---|
+//! | `connect` | §3.1 CONNECT, §3.2 CONNACK: establishing a connection | `3.1.0`, `3.2.0`, `3.1.2/unsupported-level`, `3.2.2/clean-session-present-0` |
+//! | `session` | Clean Start, Session Present, Session Expiry, takeover, Client Identifiers, refused CONNECTs, the broker's DISCONNECT, Request Problem / Response Information | `3.1.2`, `3.1.3`, `3.1.4`, `3.2.2`, `3.14.2`, `4.1.0` |
+//! | `will` | Will Messages, Will Delay | `3.1.2/will-*`, `3.1.3/will-*`, `3.1.4/will-*`, `3.14.4` |
+//! | `keepalive` | Keep Alive, PINGREQ / PINGRESP | `3.1.2/keep-alive-*`, `3.12.4` |
+//! | `auth` | 5.0 enhanced authentication, AUTH | `4.12.0`, `4.12.1`, `3.1.2/only-auth-before-connack` |
+//! | `publish` | PUBLISH delivery, ordering | `3.3.1`-`3.3.3`, `3.8.4/delivery-qos-*`, `4.6.0` |
+//! | `qos` | QoS 1 / 2 flows both ways, Packet Identifiers, redelivery, flow control | `2.2.1`, `3.3.4`, `4.3.2`, `4.3.3`, `4.4.0`, `4.9.0` |
+//! | `retained` | RETAIN: storing, replacing, deleting | `3.3.1/retained-*`, `3.3.1/forward-clears-retain` |
+//! | `properties` | 5.0 PUBLISH properties, Topic Aliases, Message Expiry, request / response, limits the CONNACK announces | `3.3.2`, `3.1.2/*topic-alias*`, `3.1.2/client-maximum-packet-size`, `3.2.2`, `3.3.4/receive-maximum-exceeded`, `4.10.0` |
+//! | `subscribe` | SUBSCRIBE / SUBACK / UNSUBSCRIBE / UNSUBACK | `3.8.4`, `3.9.3`, `3.10.4`, `3.3.4/overlap-max-qos` |
+//! | `wildcards` | Topic Names and Filters, `#`, `+`, `$` topics | `4.7.1`-`4.7.3`, `1.5.3`, `1.5.4`, `3.8.3/wildcard-*` |
+//! | `shared` | 5.0 shared subscriptions | `4.8.2`, `3.2.2/shared-*` |
+//! | `options` | 5.0 subscription options, Subscription Identifiers | `3.8.3/no-local`, `3.3.1/retain-*`, `3.3.4/subscription-identifier*` |
+//! | `reasons` | reason codes a configured broker gives (profile keys) | `*-0x85`, `*-0x86`, ... (one per code) |
+//! | `profile` | a vendor profile's documented values | `profile/*` |
+//! | `vectors` | one per invalid vector a client could send | `3.N/refuse-<vector id>` |
+//! | `transport` | mutual TLS and WebSocket (native routines) | `transport/*`, `6.0.0` |
+//!
+//! What the modules build their scripts from is in [`common`], by kind.
 
+use crate::check::{Body, Check};
 use crate::profile::Profile;
-use crate::script::Check;
 
 mod auth;
 pub mod common;
@@ -20,6 +43,7 @@ mod retained;
 mod session;
 mod shared;
 mod subscribe;
+mod transport;
 mod vectors;
 mod wildcards;
 mod will;
@@ -53,6 +77,7 @@ const MODULES: &[Module] = &[
     options::checks,
     reasons::checks,
     profile::checks,
+    transport::checks,
 ];
 
 /// Loads user checks: every `*.json` file in `dir` (recursively) holding one check or an array.
@@ -112,7 +137,7 @@ pub fn lint(checks: &[Check]) -> Vec<String> {
                 ));
             }
         }
-        if c.steps.is_empty() {
+        if matches!(&c.body, Body::Script(steps) if steps.is_empty()) {
             problems.push(format!("{}: no steps", c.id));
         }
     }

@@ -2,13 +2,14 @@
 //! §3.8.2.1.2 / §3.3.4 Subscription Identifiers (forwarded with the messages, one per matching
 //! subscription; refused by a broker that lacks them).
 
-use super::common::publish;
-use super::subscribe::{
-    clear_retained, feature_or_refusal, filter, message, message_with, published, retain, steps,
-    suback, subscribe_entry, subscribe_packet, subscribed,
+use super::common::flows::{
+    feature_or_refusal, published, retained_cleared, retained_stored, subscribed, subscribed_entry,
 };
+use super::common::packets::{filter, publish, subscribe_filters};
+use super::common::patterns::{message, message_with, suback};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 const V: Version = Version::V5;
@@ -54,19 +55,16 @@ fn no_local() -> Check {
     check(V, "3.8.3", "no-local", "No Local keeps a client's own messages from it")
         .cites(&["MQTT-3.8.3-3"])
         .expect("a message a publishes on 'n' (No Local) reaches c but not a; on 'l' (No Local 0) it reaches a")
-        .steps(steps(vec![
+        .steps([
             vec![
                 s::connect("a"),
                 s::connect("c"),
                 s::send(
                     "a",
-                    subscribe_packet(
-                        1,
-                        vec![
+                    subscribe_filters(1, vec![
                             entry("${t}/n", json!({"no_local": true})),
                             filter("${t}/l", 0),
-                        ],
-                    ),
+                        ]),
                 ),
                 s::expect("a", suback(V, 1, json!([0, 0]))),
             ],
@@ -80,7 +78,7 @@ fn no_local() -> Check {
                 s::send("a", publish("${t}/l", 0, "echo")),
                 s::expect("a", message("${t}/l", "echo")),
             ],
-        ]))
+        ].concat())
 }
 
 /// [MQTT-3.3.1-12] / [MQTT-3.3.1-13]: RETAIN as published, or 0.
@@ -106,34 +104,38 @@ fn retain_as_published(rap: bool) -> Check {
         .cites(&[cite])
         .requires(Requirement::Retain)
         .expect(expect)
-        .steps(steps(vec![
-            vec![s::connect("a"), s::connect("b")],
-            subscribe_entry(V, "a", entry("${t}/r", options), 0),
-            retain(V, "b", "${t}/r", "flagged"),
-            vec![s::expect(
-                "a",
-                message_with("${t}/r", "flagged", json!({"retain": rap})),
-            )],
-            published(V, "b", "${t}/r", 1, "plain"),
-            vec![s::expect(
-                "a",
-                message_with("${t}/r", "plain", json!({"retain": false})),
-            )],
-            clear_retained(V, "b", "${t}/r"),
-            vec![s::expect(
-                "a",
-                message_with("${t}/r", "", json!({"retain": rap})),
-            )],
-        ]))
+        .steps(
+            [
+                vec![s::connect("a"), s::connect("b")],
+                subscribed_entry(V, "a", entry("${t}/r", options), 0),
+                retained_stored(V, "b", "${t}/r", "flagged"),
+                vec![s::expect(
+                    "a",
+                    message_with("${t}/r", "flagged", json!({"retain": rap})),
+                )],
+                published(V, "b", "${t}/r", 1, "plain"),
+                vec![s::expect(
+                    "a",
+                    message_with("${t}/r", "plain", json!({"retain": false})),
+                )],
+                retained_cleared(V, "b", "${t}/r"),
+                vec![s::expect(
+                    "a",
+                    message_with("${t}/r", "", json!({"retain": rap})),
+                )],
+            ]
+            .concat(),
+        )
 }
 
 /// A retained message on `${t}/h`, then `a` subscribes with this Retain Handling.
 fn retained_then_subscribe(rh: u8) -> Vec<Step> {
-    steps(vec![
+    [
         vec![s::connect("a"), s::connect("b")],
-        retain(V, "b", "${t}/h", "kept"),
-        subscribe_entry(V, "a", entry("${t}/h", json!({"retain_handling": rh})), 0),
-    ])
+        retained_stored(V, "b", "${t}/h", "kept"),
+        subscribed_entry(V, "a", entry("${t}/h", json!({"retain_handling": rh})), 0),
+    ]
+    .concat()
 }
 
 fn kept() -> Value {
@@ -151,13 +153,13 @@ fn retain_handling_0() -> Check {
     .cites(&["MQTT-3.3.1-9", "MQTT-3.8.4-4"])
     .requires(Requirement::Retain)
     .expect("the retained message (RETAIN 1) after the first SUBACK and again after the repeated SUBSCRIBE")
-    .steps(steps(vec![
+    .steps([
         retained_then_subscribe(0),
         vec![s::expect("a", kept())],
-        subscribe_entry(V, "a", entry("${t}/h", json!({"retain_handling": 0})), 0),
+        subscribed_entry(V, "a", entry("${t}/h", json!({"retain_handling": 0})), 0),
         vec![s::expect("a", kept()), s::expect_nothing("a")],
-        clear_retained(V, "b", "${t}/h"),
-    ]))
+        retained_cleared(V, "b", "${t}/h"),
+    ].concat())
 }
 
 /// [MQTT-3.3.1-10].
@@ -171,13 +173,16 @@ fn retain_handling_1() -> Check {
     .cites(&["MQTT-3.3.1-10"])
     .requires(Requirement::Retain)
     .expect("the retained message after the first SUBACK, nothing after the repeated SUBSCRIBE")
-    .steps(steps(vec![
-        retained_then_subscribe(1),
-        vec![s::expect("a", kept())],
-        subscribe_entry(V, "a", entry("${t}/h", json!({"retain_handling": 1})), 0),
-        vec![s::expect_nothing("a")],
-        clear_retained(V, "b", "${t}/h"),
-    ]))
+    .steps(
+        [
+            retained_then_subscribe(1),
+            vec![s::expect("a", kept())],
+            subscribed_entry(V, "a", entry("${t}/h", json!({"retain_handling": 1})), 0),
+            vec![s::expect_nothing("a")],
+            retained_cleared(V, "b", "${t}/h"),
+        ]
+        .concat(),
+    )
 }
 
 /// [MQTT-3.3.1-11].
@@ -191,13 +196,16 @@ fn retain_handling_2() -> Check {
     .cites(&["MQTT-3.3.1-11"])
     .requires(Requirement::Retain)
     .expect("nothing after SUBACK; a message published afterwards is delivered")
-    .steps(steps(vec![
-        retained_then_subscribe(2),
-        vec![s::expect_nothing("a")],
-        published(V, "b", "${t}/h", 1, "live"),
-        vec![s::expect("a", message("${t}/h", "live"))],
-        clear_retained(V, "b", "${t}/h"),
-    ]))
+    .steps(
+        [
+            retained_then_subscribe(2),
+            vec![s::expect_nothing("a")],
+            published(V, "b", "${t}/h", 1, "live"),
+            vec![s::expect("a", message("${t}/h", "live"))],
+            retained_cleared(V, "b", "${t}/h"),
+        ]
+        .concat(),
+    )
 }
 
 /// A SUBSCRIBE of one filter with a Subscription Identifier.
@@ -217,7 +225,7 @@ fn subscription_identifier() -> Check {
     .cites(&["MQTT-3.3.4-3"])
     .requires(Requirement::SubscriptionIdentifiers)
     .expect("the message on 'i' carries Subscription Identifier 42; the one on 'j' (subscribed without) carries none")
-    .steps(steps(vec![
+    .steps([
         vec![
             s::connect("a"),
             s::connect("b"),
@@ -243,7 +251,7 @@ fn subscription_identifier() -> Check {
                 json!({"properties": {"subscription_identifiers": {"$absent": true}}}),
             ),
         )],
-    ]))
+    ].concat())
 }
 
 /// [MQTT-3.3.4-3..5]: two overlapping subscriptions with identifiers 1 and 2: one copy with both,
@@ -268,7 +276,7 @@ fn overlapping_subscription_identifiers() -> Check {
     .requires(Requirement::SubscriptionIdentifiers)
     .requires(Requirement::WildcardSubscriptions)
     .expect("with 'o/+' (id 1) and 'o/#' (id 2), one PUBLISH carrying ids 1 and 2, or two carrying 1 and 2 each")
-    .steps(steps(vec![
+    .steps([
         vec![
             s::connect("a"),
             s::connect("b"),
@@ -299,5 +307,5 @@ fn overlapping_subscription_identifiers() -> Check {
                 ],
             ),
         ],
-    ]))
+    ].concat())
 }

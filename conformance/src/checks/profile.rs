@@ -5,9 +5,13 @@
 //!
 //! Ids are `v5/profile/<slug>` and `v311/profile/<slug>`.
 
-use super::common::{publish, refused, settled, subscribe};
+use super::common::flows::{closed_by_takeover, settled, subscribed_any_grant};
+use super::common::outcomes::{connack_refusal, refused};
+use super::common::packets::{publish, subscribe};
+use super::common::patterns::{absent_or, connack, connack_with_properties, suback, success_ack};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, CheckBuilder, Requirement, Step, Version};
+use crate::script::{check, s, CheckBuilder, Step};
 use serde_json::{json, Value};
 
 /// The checks.
@@ -47,23 +51,6 @@ fn profile_check(v: Version, slug: &str, key: &str, title: &str) -> CheckBuilder
     check(v, "profile", slug, title).requires(Requirement::Profile(key.into()))
 }
 
-fn ok(v: Version) -> Value {
-    if v == Version::V5 {
-        json!({"type": "CONNACK", "reason_code": 0})
-    } else {
-        json!({"type": "CONNACK", "return_code": 0})
-    }
-}
-
-/// `ok(v)` with these CONNACK properties (5.0).
-fn ok_with(props: Value) -> Value {
-    json!({"type": "CONNACK", "reason_code": 0, "properties": props})
-}
-
-fn absent_or(p: Value) -> Value {
-    json!({"$one_of": [{"$absent": true}, p]})
-}
-
 /// The CONNACK values of a 5.0 connection, which depend on what the client asked for.
 fn connack_values(p: &Profile, out: &mut Vec<Check>) {
     let v = Version::V5;
@@ -83,7 +70,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
                 .steps(vec![s::connect_expect(
                     "a",
                     json!({"keep_alive": asked}),
-                    ok_with(json!({"server_keep_alive": max})),
+                    connack_with_properties(json!({"server_keep_alive": max})),
                 )]),
             );
         }
@@ -101,7 +88,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
             .steps(vec![s::connect_expect(
                 "a",
                 json!({"keep_alive": asked}),
-                ok_with(json!({"server_keep_alive": absent_or(json!(asked))})),
+                connack_with_properties(json!({"server_keep_alive": absent_or(json!(asked))})),
             )]),
         );
     }
@@ -117,7 +104,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
             .steps(vec![s::connect_expect(
                 "a",
                 Value::Null,
-                ok_with(json!({"session_expiry_interval": absent_or(json!(0))})),
+                connack_with_properties(json!({"session_expiry_interval": absent_or(json!(0))})),
             )]),
         );
         if min > 1 {
@@ -132,7 +119,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
                     s::connect_expect(
                         "a",
                         json!({"properties": {"session_expiry_interval": asked}}),
-                        ok_with(json!({"session_expiry_interval": {"$min": min}})),
+                        connack_with_properties(json!({"session_expiry_interval": {"$min": min}})),
                     ),
                     // Leave no session behind: a clean reconnection without expiry replaces it.
                     s::disconnect("a"),
@@ -153,7 +140,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
             .steps(vec![s::connect_expect(
                 "a",
                 Value::Null,
-                ok_with(json!({"maximum_packet_size": size})),
+                connack_with_properties(json!({"maximum_packet_size": size})),
             )]),
         );
     }
@@ -187,7 +174,7 @@ fn connack_values(p: &Profile, out: &mut Vec<Check>) {
             .steps(vec![s::connect_expect(
                 "a",
                 Value::Null,
-                ok_with(json!({"maximum_qos": max})),
+                connack_with_properties(json!({"maximum_qos": max})),
             )]),
         );
     }
@@ -210,7 +197,9 @@ fn topic_aliases(p: &Profile, out: &mut Vec<Check>) {
         .steps(vec![s::connect_expect(
             "a",
             Value::Null,
-            ok_with(json!({"topic_alias_maximum": absent_or(json!({"$max": max}))})),
+            connack_with_properties(
+                json!({"topic_alias_maximum": absent_or(json!({"$max": max}))}),
+            ),
         )]),
     );
     if max < u16::MAX {
@@ -248,28 +237,19 @@ fn topic_aliases(p: &Profile, out: &mut Vec<Check>) {
 
 /// The subscriber `b` on `${t}/<leaf>` at QoS 1.
 fn subscriber(leaf: &str) -> Vec<Step> {
-    vec![
-        s::connect("b"),
-        s::send("b", subscribe(&format!("${{t}}/{leaf}"), 1)),
-        s::expect("b", json!({"type": "SUBACK", "packet_id": 1})),
+    [
+        vec![s::connect("b")],
+        subscribed_any_grant("b", &format!("${{t}}/{leaf}"), 1),
     ]
+    .concat()
 }
 
 /// A delivery of `bytes` bytes on `${t}/<leaf>` to `b`.
-fn delivered(leaf: &str, bytes: usize) -> Step {
+fn delivered_bytes(leaf: &str, bytes: usize) -> Step {
     s::expect(
         "b",
         json!({"type": "PUBLISH", "topic": format!("${{t}}/{leaf}"), "payload": {"$len": bytes * 2}}),
     )
-}
-
-/// The PUBACK of an accepted QoS 1 PUBLISH.
-fn puback_ok(v: Version) -> Value {
-    if v == Version::V5 {
-        json!({"type": "PUBACK", "packet_id": 1, "reason_code": {"$max": 127}})
-    } else {
-        json!({"type": "PUBACK", "packet_id": 1})
-    }
 }
 
 /// Largest message body: exactly the limit is delivered, one byte more is refused.
@@ -281,8 +261,8 @@ fn message_body(p: &Profile, v: Version, out: &mut Vec<Check>) {
     steps.extend([
         s::connect("a"),
         s::send("a", publish("${t}/body", 1, &"x".repeat(max))),
-        s::expect("a", puback_ok(v)),
-        delivered("body", max),
+        s::expect("a", success_ack(v, "PUBACK", 1)),
+        delivered_bytes("body", max),
     ]);
     out.push(
         profile_check(
@@ -344,8 +324,8 @@ fn packet_limit(p: &Profile, v: Version, out: &mut Vec<Check>) {
     steps.extend([
         s::connect("a"),
         s::send("a", publish("${t}/big", 1, &"x".repeat(under))),
-        s::expect("a", puback_ok(v)),
-        delivered("big", under),
+        s::expect("a", success_ack(v, "PUBACK", 1)),
+        delivered_bytes("big", under),
     ]);
     out.push(
         profile_check(
@@ -402,26 +382,12 @@ fn client_id_length(p: &Profile, v: Version, out: &mut Vec<Check>) {
             s::connect_expect(
                 "a",
                 json!({"client_identifier": format!("${{client_id:a:{max}}}")}),
-                ok(v),
+                connack(v, 0, None),
             ),
             s::expect_open("a"),
         ]),
     );
-    let outcomes = if v == Version::V5 {
-        refused(v, true, 0x85)
-    } else {
-        vec![
-            s::packet_then_close(json!({"type": "CONNACK", "return_code": 2})),
-            s::should(
-                s::packet_then_close(json!({"type": "CONNACK", "return_code": {"$min": 1}})),
-                "refused with another return code than 0x02 (identifier rejected)",
-            ),
-            s::should(
-                s::closed(),
-                "closed without CONNACK 0x02 (identifier rejected)",
-            ),
-        ]
-    };
+    let outcomes = v.pick(connack_refusal(v, &[2]), refused(v, true, 0x85));
     out.push(
         profile_check(
             v,
@@ -429,19 +395,11 @@ fn client_id_length(p: &Profile, v: Version, out: &mut Vec<Check>) {
             "max_client_id_length",
             "A client id one character over the documented maximum is refused",
         )
-        .cites(if v == Version::V5 {
-            &["MQTT-3.1.3-8"]
-        } else {
-            &["MQTT-3.1.3-9"]
-        })
+        .cites(v.pick(&["MQTT-3.1.3-9"], &["MQTT-3.1.3-8"]))
         .expect(&format!(
             "CONNECT with a {}-character client id -> {} then close",
             max + 1,
-            if v == Version::V5 {
-                "CONNACK 0x85"
-            } else {
-                "CONNACK return code 2"
-            }
+            v.pick("CONNACK return code 2", "CONNACK 0x85")
         ))
         .steps(vec![s::connect_any(
             "a",
@@ -456,30 +414,11 @@ fn takeover(p: &Profile, v: Version, out: &mut Vec<Check>) {
     if p.duplicate_client_id_kicks != Some(true) {
         return;
     }
-    let first_closed = if v == Version::V5 {
-        s::expect_any(
-            "a",
-            vec![
-                s::packet_then_close(json!({"type": "DISCONNECT", "reason_code": 0x8E})),
-                s::should(
-                    s::packet_then_close(
-                        json!({"type": "DISCONNECT", "reason_code": {"$min": 128}}),
-                    ),
-                    "DISCONNECT carried another code than 0x8E (Session taken over)",
-                ),
-                s::should(
-                    s::closed(),
-                    "closed without DISCONNECT 0x8E (Session taken over)",
-                ),
-            ],
-        )
-    } else {
-        s::expect_close("a")
-    };
+    let first_closed = closed_by_takeover(v, "a");
     out.push(
         profile_check(v, "duplicate-client-id-kicks", "duplicate_client_id_kicks",
             "A second connection with the same client id disconnects the first")
-        .cites(if v == Version::V5 { &["MQTT-3.1.4-3"] } else { &["MQTT-3.1.4-2"] })
+        .cites(v.pick(&["MQTT-3.1.4-2"], &["MQTT-3.1.4-3"]))
         .expect("the second CONNECT is accepted; the first connection is closed (5.0: DISCONNECT 0x8E first)")
         .steps(vec![
             s::connect("a"),
@@ -501,7 +440,7 @@ fn heartbeat(p: &Profile, v: Version, out: &mut Vec<Check>) {
     out.push(
         profile_check(v, "keep-alive-timeout", "keep_alive_factor",
             "An idle connection is closed within the documented factor of its Keep Alive")
-        .cites(if v == Version::V5 { &["MQTT-3.1.2-22"] } else { &["MQTT-3.1.2-24"] })
+        .cites(v.pick(&["MQTT-3.1.2-24"], &["MQTT-3.1.2-22"]))
         .expect(&format!(
             "with Keep Alive {KEEP_ALIVE_S} s and no traffic, the broker closes within {factor} x {KEEP_ALIVE_S} s (+{TOLERANCE_MS} ms)"
         ))
@@ -518,22 +457,24 @@ fn qos_limit(p: &Profile, v: Version, out: &mut Vec<Check>) {
     let Some(max) = p.maximum_qos.filter(|q| *q < 2) else {
         return;
     };
-    let (field, refusal) = if v == Version::V5 {
-        ("reason_codes", json!({"$min": 128}))
-    } else {
-        ("return_codes", json!(0x80))
-    };
+    let refusal = v.pick(json!(0x80), json!({"$min": 128}));
     out.push(
-        profile_check(v, "subscribe-qos-above-maximum", "maximum_qos",
-            "A subscription at QoS 2 is granted at most the documented maximum QoS")
-        .cites(if v == Version::V5 { &["MQTT-3.8.4-7"] } else { &["MQTT-3.8.4-5"] })
-        .expect(&format!("SUBSCRIBE at QoS 2 -> SUBACK granting QoS <= {max}, or a failure code"))
+        profile_check(
+            v,
+            "subscribe-qos-above-maximum",
+            "maximum_qos",
+            "A subscription at QoS 2 is granted at most the documented maximum QoS",
+        )
+        .cites(v.pick(&["MQTT-3.8.4-5"], &["MQTT-3.8.4-7"]))
+        .expect(&format!(
+            "SUBSCRIBE at QoS 2 -> SUBACK granting QoS <= {max}, or a failure code"
+        ))
         .steps(vec![
             s::connect("a"),
             s::send("a", subscribe("${t}/q", 2)),
             s::expect(
                 "a",
-                json!({"type": "SUBACK", "packet_id": 1, field: [{"$one_of": [{"$max": max}, refusal]}]}),
+                suback(v, 1, json!([{"$one_of": [{"$max": max}, refusal]}])),
             ),
         ]),
     );

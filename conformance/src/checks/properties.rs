@@ -1,36 +1,18 @@
 //! §3.3.2.3 PUBLISH properties (5.0): properties forwarded unchanged, Message Expiry, Topic
 //! Aliases in both directions, the client's Maximum Packet Size, and request / response (§4.10).
 
-use super::common::{hex, refused};
-use super::publish::{connack, got, persistent, pubq, retained, subscribed};
+use super::common::flows::subscribed;
+use super::common::outcomes::refused;
+use super::common::packets::{
+    hex, persistent_session, publish, publish_with_id, retained_publish, with_properties,
+};
+use super::common::patterns::{connack_with_properties, message_at, resumed};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 const V: Version = Version::V5;
-
-/// A QoS 0 PUBLISH with properties.
-fn with_props(topic: &str, payload: &str, props: Value) -> Value {
-    let mut p = pubq(topic, 0, 0, payload);
-    p["properties"] = props;
-    p
-}
-
-/// Connects `client`, saving CONNACK values.
-fn connect_saving(client: &str, connack: Value, save: &[(&str, &str)]) -> Step {
-    Step::Connect {
-        client: client.into(),
-        connect: None,
-        expect: Some(connack),
-        auto_ack: true,
-        save: save
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-        timeout_ms: None,
-    }
-}
 
 /// A check that publishes one message with `props` and expects the subscriber to see `want`.
 fn forwards(
@@ -41,7 +23,7 @@ fn forwards(
     props: Value,
     want: Value,
 ) -> Check {
-    let mut pattern = got("${t}/p", 0, "payload");
+    let mut pattern = message_at("${t}/p", 0, "payload");
     pattern["properties"] = want;
     check(V, "3.3.2", slug, title)
         .cites(cites)
@@ -51,7 +33,10 @@ fn forwards(
                 vec![s::connect("sub"), s::connect("pub")],
                 subscribed(V, "sub", "${t}/p", 0),
                 vec![
-                    s::send("pub", with_props("${t}/p", "payload", props)),
+                    s::send(
+                        "pub",
+                        with_properties(publish("${t}/p", 0, "payload"), props),
+                    ),
                     s::expect("sub", pattern),
                 ],
             ]
@@ -105,12 +90,11 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 subscribed(V, "requester", "${t}/responses/requester", 0),
                 subscribed(V, "responder", "${t}/requests", 0),
                 vec![
-                    s::send("requester", with_props("${t}/requests", "question",
-                        json!({"response_topic": "${t}/responses/requester", "correlation_data": "0102a0"}))),
+                    s::send("requester", with_properties(publish("${t}/requests", 0, "question"), json!({"response_topic": "${t}/responses/requester", "correlation_data": "0102a0"}))),
                     s::expect_save("responder", json!({"type": "PUBLISH", "topic": "${t}/requests", "payload": hex("question"),
                         "properties": {"response_topic": "${t}/responses/requester", "correlation_data": "0102a0"}}),
                         &[("reply_to", "/properties/response_topic"), ("corr", "/properties/correlation_data")]),
-                    s::send("responder", with_props("${reply_to}", "answer", json!({"correlation_data": "${corr}"}))),
+                    s::send("responder", with_properties(publish("${reply_to}", 0, "answer"), json!({"correlation_data": "${corr}"}))),
                     s::expect("requester", json!({"type": "PUBLISH", "topic": "${t}/responses/requester",
                         "payload": hex("answer"), "properties": {"correlation_data": "0102a0"}})),
                 ],
@@ -124,7 +108,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             .timeout_ms(20_000)
             .expect("online: at most the published 30 s; after waiting 2 s in an offline session: at most 9 of the published 10 s")
             .steps([
-                vec![s::connect_with("sub", persistent(V)), s::connect("pub")],
+                vec![s::connect_with("sub", persistent_session(V, 60)), s::connect("pub")],
                 subscribed(V, "sub", "${t}/exp", 1),
                 vec![
                     s::send("pub", json!({"type": "PUBLISH", "topic": "${t}/exp", "qos": 1, "packet_id": 1,
@@ -139,7 +123,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                         "properties": {"message_expiry_interval": 10}, "payload": {"utf8": "queued"}})),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 2})),
                     s::wait(2100),
-                    s::connect_expect("sub", persistent(V), connack(V, true)),
+                    s::connect_expect("sub", persistent_session(V, 60), resumed(V)),
                     s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/exp", "payload": hex("queued"),
                         "properties": {"message_expiry_interval": {"$min": 1, "$max": 9}}})),
                 ],
@@ -152,7 +136,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             .timeout_ms(20_000)
             .expect("a QoS 1 message with Message Expiry Interval 1, queued for an offline session for 2 s, is not delivered on reconnection")
             .steps([
-                vec![s::connect_with("sub", persistent(V)), s::connect("pub")],
+                vec![s::connect_with("sub", persistent_session(V, 60)), s::connect("pub")],
                 subscribed(V, "sub", "${t}/gone", 1),
                 vec![
                     s::disconnect("sub"),
@@ -165,7 +149,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                         "properties": {"message_expiry_interval": 60}, "payload": {"utf8": "alive"}})),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 2})),
                     s::wait(2100),
-                    s::connect_expect("sub", persistent(V), connack(V, true)),
+                    s::connect_expect("sub", persistent_session(V, 60), resumed(V)),
                     s::expect("sub", json!({"type": "PUBLISH", "topic": "${t}/gone", "payload": hex("alive")})),
                     s::expect_nothing("sub"),
                 ],
@@ -173,7 +157,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     );
     // Topic Aliases from the client.
     let alias = |topic: &str, alias: Value, payload: &str| {
-        with_props(topic, payload, json!({"topic_alias": alias}))
+        with_properties(publish(topic, 0, payload), json!({"topic_alias": alias}))
     };
     out.push(
         check(V, "3.3.2", "topic-alias-accepted", "The broker accepts Topic Aliases from 1 to its Topic Alias Maximum")
@@ -183,9 +167,8 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             .steps([
                 vec![
                     s::connect("sub"),
-                    connect_saving("pub", json!({"type": "CONNACK", "reason_code": 0,
-                        "properties": {"topic_alias_maximum": {"$min": 1}}}),
-                        &[("max", "/properties/topic_alias_maximum")]),
+                    s::connect_saving("pub", Value::Null, json!({"type": "CONNACK", "reason_code": 0,
+                        "properties": {"topic_alias_maximum": {"$min": 1}}}), &[("max", "/properties/topic_alias_maximum")]),
                 ],
                 subscribed(V, "sub", "${t}/alias/a", 0),
                 vec![s::send("sub", json!({"type": "SUBSCRIBE", "packet_id": 2, "filters": [{"filter": "${t}/alias/b", "qos": 0}]})),
@@ -195,10 +178,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                     s::send("pub", alias("", 1.into(), "two")),
                     s::send("pub", alias("${t}/alias/b", "${max}".into(), "three")),
                     s::send("pub", alias("", "${max}".into(), "four")),
-                    s::expect("sub", got("${t}/alias/a", 0, "one")),
-                    s::expect("sub", got("${t}/alias/a", 0, "two")),
-                    s::expect("sub", got("${t}/alias/b", 0, "three")),
-                    s::expect("sub", got("${t}/alias/b", 0, "four")),
+                    s::expect("sub", message_at("${t}/alias/a", 0, "one")),
+                    s::expect("sub", message_at("${t}/alias/a", 0, "two")),
+                    s::expect("sub", message_at("${t}/alias/b", 0, "three")),
+                    s::expect("sub", message_at("${t}/alias/b", 0, "four")),
                     s::expect_open("pub"),
                 ],
             ].concat()),
@@ -224,7 +207,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 subscribed(V, "sub", "${t}/alias", 0),
                 vec![
                     s::send("pub", alias("${t}/alias", 1.into(), "set")),
-                    s::expect("sub", got("${t}/alias", 0, "set")),
+                    s::expect("sub", message_at("${t}/alias", 0, "set")),
                     s::disconnect("pub"),
                     s::connect("pub"),
                     s::send("pub", alias("", 1.into(), "stale")),
@@ -256,7 +239,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             for t in topics {
                 steps.push(s::send(
                     "pub",
-                    pubq(&format!("${{t}}/{t}"), 0, 0, &format!("{t}{round}")),
+                    publish(&format!("${{t}}/{t}"), 0, &format!("{t}{round}")),
                 ));
             }
         }
@@ -286,7 +269,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 subscribed(V, "sub", "${t}/ta/+", 0),
                 burst(&["ta/x", "ta/y"]),
                 vec![
-                    s::send("pub", pubq("${t}/ta/x", 0, 0, "last")),
+                    s::send("pub", publish("${t}/ta/x", 0, "last")),
                     s::expect(
                         "sub",
                         json!({"type": "PUBLISH", "topic": "${t}/ta/x", "payload": hex("last"),
@@ -333,11 +316,11 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 vec![s::connect_with("sub", json!({"properties": {"maximum_packet_size": 128}})), s::connect("pub")],
                 subscribed(V, "sub", "${t}/mps", 1),
                 vec![
-                    s::send("pub", pubq("${t}/mps", 1, 1, &big)),
+                    s::send("pub", publish("${t}/mps", 1, &big)),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 1})),
-                    s::send("pub", pubq("${t}/mps", 1, 2, "small")),
+                    s::send("pub", publish_with_id("${t}/mps", 1, 2, "small")),
                     s::expect("pub", json!({"type": "PUBACK", "packet_id": 2})),
-                    s::expect("sub", got("${t}/mps", 1, "small")),
+                    s::expect("sub", message_at("${t}/mps", 1, "small")),
                     s::expect_nothing("sub"),
                 ],
             ].concat()),
@@ -351,7 +334,6 @@ const RECEIVE_MAXIMUM_EXERCISED: u16 = 20;
 /// What the broker's CONNACK announces decides what these checks exercise: a limit the broker
 /// does not announce leaves nothing to check (a MAY branch, noted in the report).
 fn announced_limits() -> Vec<Check> {
-    let accepted = |props: Value| json!({"type": "CONNACK", "reason_code": 0, "properties": props});
     let unlimited = |what: &str| {
         s::may(
             s::packet(json!({"type": "CONNACK", "reason_code": 0})),
@@ -365,9 +347,9 @@ fn announced_limits() -> Vec<Check> {
             .expect("with Retain Available 0 in CONNACK: a retained PUBLISH gets DISCONNECT 0x9A (Retain not supported) and the connection is closed")
             .steps(vec![s::connect_any("pub", Value::Null, vec![
                 s::then(
-                    s::packet(accepted(json!({"retain_available": 0}))),
+                    s::packet(connack_with_properties(json!({"retain_available": 0}))),
                     vec![
-                        s::send("pub", retained("${t}/no-retain", "refused")),
+                        s::send("pub", retained_publish("${t}/no-retain", "refused")),
                         s::expect_any("pub", refused(V, false, 0x9A)),
                     ],
                 ),
@@ -380,9 +362,9 @@ fn announced_limits() -> Vec<Check> {
             .expect("with Topic Alias Maximum absent or 0 in CONNACK: a PUBLISH with Topic Alias 1 gets DISCONNECT 0x94 (Topic Alias invalid) and the connection is closed")
             .steps(vec![s::connect_any("pub", Value::Null, vec![
                 s::then(
-                    s::packet(accepted(json!({"topic_alias_maximum": {"$one_of": [0, {"$absent": true}]}}))),
+                    s::packet(connack_with_properties(json!({"topic_alias_maximum": {"$one_of": [0, {"$absent": true}]}}))),
                     vec![
-                        s::send("pub", with_props("${t}/alias-none", "refused", json!({"topic_alias": 1}))),
+                        s::send("pub", with_properties(publish("${t}/alias-none", 0, "refused"), json!({"topic_alias": 1}))),
                         s::expect_any("pub", refused(V, false, 0x94)),
                     ],
                 ),
@@ -393,9 +375,9 @@ fn announced_limits() -> Vec<Check> {
         .into_iter()
         .map(|(max, above)| {
             s::then(
-                s::packet(accepted(json!({"maximum_qos": max}))),
+                s::packet(connack_with_properties(json!({"maximum_qos": max}))),
                 vec![
-                    s::send("pub", pubq("${t}/above-max-qos", above, 1, "refused")),
+                    s::send("pub", publish("${t}/above-max-qos", above, "refused")),
                     s::expect_any("pub", refused(V, false, 0x9B)),
                 ],
             )
@@ -414,16 +396,22 @@ fn announced_limits() -> Vec<Check> {
     for n in 1..=RECEIVE_MAXIMUM_EXERCISED {
         let mut steps = vec![s::connect_manual("pub", Value::Null)];
         for id in 1..=n {
-            steps.push(s::send("pub", pubq("${t}/rm-in", 2, id, &format!("m{id}"))));
+            steps.push(s::send(
+                "pub",
+                publish_with_id("${t}/rm-in", 2, id, &format!("m{id}")),
+            ));
             steps.push(s::expect(
                 "pub",
                 json!({"type": "PUBREC", "packet_id": id, "reason_code": {"$max": 127}}),
             ));
         }
-        steps.push(s::send("pub", pubq("${t}/rm-in", 2, n + 1, "one too many")));
+        steps.push(s::send(
+            "pub",
+            publish_with_id("${t}/rm-in", 2, n + 1, "one too many"),
+        ));
         steps.push(s::expect_any("pub", refused(V, false, 0x93)));
         rm_outcomes.push(s::then(
-            s::packet(accepted(json!({"receive_maximum": n}))),
+            s::packet(connack_with_properties(json!({"receive_maximum": n}))),
             steps,
         ));
     }

@@ -11,9 +11,12 @@
 //! `brokers/mosquitto-restricted.profile.json` and `brokers/mosquitto-inflight.profile.json`
 //! describe mosquitto as `brokers/mosquitto.sh PORT restricted|inflight` starts it.
 
-use super::common::{hex, publish, refused, subscribe};
+use super::common::outcomes::{connack_refusal, refused, suback_refusal};
+use super::common::packets::{hex, publish, subscribe};
+use super::common::patterns::{connack_with_properties, suback};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, CheckBuilder, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, CheckBuilder, Outcome};
 use serde_json::{json, Value};
 
 /// The checks.
@@ -39,58 +42,6 @@ pub fn checks(p: &Profile) -> Vec<Check> {
 
 fn configured(v: Version, section: &str, slug: &str, key: &str, title: &str) -> CheckBuilder {
     check(v, section, slug, title).requires(Requirement::Profile(key.into()))
-}
-
-/// A CONNACK with one of `codes` (5.0 reason codes, 3.1.1 return codes), then a close; another
-/// failure code or a close without CONNACK are non-strict.
-fn connack_refusal(v: Version, codes: &[u8]) -> Vec<Outcome> {
-    let field = if v == Version::V5 {
-        "reason_code"
-    } else {
-        "return_code"
-    };
-    let floor = if v == Version::V5 { 128 } else { 1 };
-    let names = codes
-        .iter()
-        .map(|c| format!("{c:#04x}"))
-        .collect::<Vec<_>>()
-        .join(" or ");
-    let mut out: Vec<Outcome> = codes
-        .iter()
-        .map(|c| s::packet_then_close(json!({"type": "CONNACK", field: c})))
-        .collect();
-    out.push(s::should(
-        s::packet_then_close(json!({"type": "CONNACK", field: {"$min": floor}})),
-        &format!("refused with another code than {names}"),
-    ));
-    out.push(s::should(
-        s::closed(),
-        &format!("closed without CONNACK {names}"),
-    ));
-    out
-}
-
-/// A SUBACK whose only code is one of `codes`, or (5.0) a DISCONNECT with one of them then a
-/// close; another failure code is non-strict.
-fn suback_refusal(v: Version, codes: &[u8]) -> Vec<Outcome> {
-    if v == Version::V311 {
-        return vec![s::packet(
-            json!({"type": "SUBACK", "packet_id": 1, "return_codes": [0x80]}),
-        )];
-    }
-    let one_of = json!({"$one_of": codes});
-    vec![
-        s::packet(json!({"type": "SUBACK", "packet_id": 1, "reason_codes": [one_of]})),
-        s::packet_then_close(json!({"type": "DISCONNECT", "reason_code": one_of})),
-        s::should(
-            s::packet(json!({"type": "SUBACK", "packet_id": 1, "reason_codes": [{"$min": 128}]})),
-            "SUBACK carried another failure code",
-        ),
-        s::should(
-            s::packet_then_close(json!({"type": "DISCONNECT", "reason_code": {"$min": 128}})),
-            "DISCONNECT carried another code",
-        ),
-    ]
 }
 
 /// 0x8D: a 5.0 broker closing for Keep Alive MAY say so with DISCONNECT 0x8D first.
@@ -127,16 +78,11 @@ fn client_id(p: &Profile, v: Version, out: &mut Vec<Check>) {
     let Some(id) = &p.refused_client_id else {
         return;
     };
-    let (slug, codes, cites): (_, &[u8], _) = if v == Version::V5 {
-        ("refused-client-id-0x85", &[0x85], ["MQTT-3.1.3-8"])
-    } else {
-        ("refused-client-id-rc2", &[2], ["MQTT-3.1.3-9"])
-    };
-    let outcomes = if v == Version::V5 {
-        refused(v, true, 0x85)
-    } else {
-        connack_refusal(v, codes)
-    };
+    let (slug, codes, cites): (_, &[u8], _) = v.pick(
+        ("refused-client-id-rc2", &[2], ["MQTT-3.1.3-9"]),
+        ("refused-client-id-0x85", &[0x85], ["MQTT-3.1.3-8"]),
+    );
+    let outcomes = v.pick(connack_refusal(v, codes), refused(v, true, 0x85));
     out.push(
         configured(
             v,
@@ -148,11 +94,10 @@ fn client_id(p: &Profile, v: Version, out: &mut Vec<Check>) {
         .cites(&cites)
         .expect(&format!(
             "CONNECT with client id {id:?} -> {} then close",
-            if v == Version::V5 {
+            v.pick(
+                "CONNACK return code 2 (identifier rejected)",
                 "CONNACK 0x85 (Client Identifier not valid)"
-            } else {
-                "CONNACK return code 2 (identifier rejected)"
-            }
+            )
         ))
         .steps(vec![s::connect_any(
             "a",
@@ -167,35 +112,21 @@ fn credentials(p: &Profile, v: Version, out: &mut Vec<Check>) {
     if p.credentials_required != Some(true) {
         return;
     }
-    let v5 = v == Version::V5;
-    let (bad, none): (&[u8], &[u8]) = if v5 {
-        (&[0x86, 0x87], &[0x87, 0x86])
-    } else {
-        (&[4, 5], &[5, 4])
-    };
-    let cites: &[&str] = if v5 {
-        &["MQTT-3.2.2-7"]
-    } else {
-        &["MQTT-3.2.2-5"]
-    };
+    let (bad, none): (&[u8], &[u8]) = v.pick((&[4, 5], &[5, 4]), (&[0x86, 0x87], &[0x87, 0x86]));
+    let cites: &[&str] = v.pick(&["MQTT-3.2.2-5"], &["MQTT-3.2.2-7"]);
     out.push(
         configured(
             v,
             "3.2.2",
-            if v5 {
-                "bad-credentials-0x86"
-            } else {
-                "bad-credentials-rc4"
-            },
+            v.pick("bad-credentials-rc4", "bad-credentials-0x86"),
             "credentials_required",
             "Unknown credentials are refused with Bad User Name or Password",
         )
         .cites(cites)
-        .expect(if v5 {
-            "CONNACK 0x86 (Bad User Name or Password) or 0x87 (Not authorized), then close"
-        } else {
-            "CONNACK return code 4 (bad user name or password) or 5 (not authorized), then close"
-        })
+        .expect(v.pick(
+            "CONNACK return code 4 (bad user name or password) or 5 (not authorized), then close",
+            "CONNACK 0x86 (Bad User Name or Password) or 0x87 (Not authorized), then close",
+        ))
         .steps(vec![s::connect_any(
             "a",
             json!({"username": "conformance-unknown-user", "password": hex("not-the-password")}),
@@ -206,20 +137,18 @@ fn credentials(p: &Profile, v: Version, out: &mut Vec<Check>) {
         configured(
             v,
             "3.2.2",
-            if v5 {
-                "anonymous-not-authorized-0x87"
-            } else {
-                "anonymous-not-authorized-rc5"
-            },
+            v.pick(
+                "anonymous-not-authorized-rc5",
+                "anonymous-not-authorized-0x87",
+            ),
             "credentials_required",
             "A CONNECT without credentials is refused with Not authorized",
         )
         .cites(cites)
-        .expect(if v5 {
-            "CONNACK 0x87 (Not authorized) or 0x86, then close"
-        } else {
-            "CONNACK return code 5 (not authorized) or 4, then close"
-        })
+        .expect(v.pick(
+            "CONNACK return code 5 (not authorized) or 4, then close",
+            "CONNACK 0x87 (Not authorized) or 0x86, then close",
+        ))
         .steps(vec![s::connect_any(
             "a",
             json!({"username": null, "password": null}),
@@ -252,16 +181,12 @@ fn access(p: &Profile, v: Version, out: &mut Vec<Check>) {
                 s::closed(),
             ]
         };
-        let b = if v5 {
-            configured(v, "3.4.2", "publish-not-authorized-0x87", "denied_publish_prefix",
-                "A PUBLISH the access list denies gets PUBACK 0x87 (Not authorized) or 0x90 (Topic Name invalid)")
-            .expect("QoS 1 PUBLISH to a read-only topic -> PUBACK 0x87 or 0x90 (or DISCONNECT with one of them), not delivered")
-        } else {
-            configured(v, "3.3.5", "publish-not-authorized", "denied_publish_prefix",
+        let b = v.pick(configured(v, "3.3.5", "publish-not-authorized", "denied_publish_prefix",
                 "A PUBLISH the access list denies is acknowledged normally or the connection closed")
             .cites(&["MQTT-3.3.5-2"])
-            .expect("QoS 1 PUBLISH to a read-only topic -> PUBACK (3.1.1 cannot refuse) or a close, not delivered")
-        };
+            .expect("QoS 1 PUBLISH to a read-only topic -> PUBACK (3.1.1 cannot refuse) or a close, not delivered"), configured(v, "3.4.2", "publish-not-authorized-0x87", "denied_publish_prefix",
+                "A PUBLISH the access list denies gets PUBACK 0x87 (Not authorized) or 0x90 (Topic Name invalid)")
+            .expect("QoS 1 PUBLISH to a read-only topic -> PUBACK 0x87 or 0x90 (or DISCONNECT with one of them), not delivered"));
         out.push(b.steps(vec![
             // A reader the access list allows proves the message goes nowhere.
             s::connect("b"),
@@ -275,13 +200,7 @@ fn access(p: &Profile, v: Version, out: &mut Vec<Check>) {
     }
     if let Some(prefix) = &p.denied_subscribe_prefix {
         let filter = format!("{prefix}/${{t}}/x");
-        let b = if v5 {
-            configured(v, "3.9.3", "subscribe-not-authorized-0x87", "denied_subscribe_prefix",
-                "A SUBSCRIBE the access list denies gets SUBACK 0x87 (Not authorized) or 0x8F (Topic Filter invalid)")
-            .cites(&["MQTT-3.8.4-7"])
-            .expect("SUBSCRIBE to a denied filter -> SUBACK 0x87 or 0x8F")
-        } else {
-            configured(
+        let b = v.pick(configured(
                 v,
                 "3.9.3",
                 "subscribe-not-authorized",
@@ -289,8 +208,10 @@ fn access(p: &Profile, v: Version, out: &mut Vec<Check>) {
                 "A SUBSCRIBE the access list denies gets SUBACK 0x80",
             )
             .cites(&["MQTT-3.8.4-5"])
-            .expect("SUBSCRIBE to a denied filter -> SUBACK return code 0x80 (failure)")
-        };
+            .expect("SUBSCRIBE to a denied filter -> SUBACK return code 0x80 (failure)"), configured(v, "3.9.3", "subscribe-not-authorized-0x87", "denied_subscribe_prefix",
+                "A SUBSCRIBE the access list denies gets SUBACK 0x87 (Not authorized) or 0x8F (Topic Filter invalid)")
+            .cites(&["MQTT-3.8.4-7"])
+            .expect("SUBSCRIBE to a denied filter -> SUBACK 0x87 or 0x8F"));
         out.push(b.steps(vec![
             s::connect("a"),
             s::send("a", subscribe(&filter, 1)),
@@ -307,11 +228,7 @@ fn quota(p: &Profile, v: Version, out: &mut Vec<Check>) {
     let filters: Vec<Value> = (0..n)
         .map(|i| json!({"filter": format!("${{t}}/q/{i}"), "qos": 0}))
         .collect();
-    let granted = if v == Version::V5 {
-        json!({"type": "SUBACK", "packet_id": 1, "reason_codes": vec![json!(0); n]})
-    } else {
-        json!({"type": "SUBACK", "packet_id": 1, "return_codes": vec![json!(0); n]})
-    };
+    let granted = suback(v, 1, json!(vec![0; n]));
     let mut one_more = subscribe("${t}/q/one-more", 0);
     one_more["packet_id"] = 2.into();
     let refusal: Vec<Outcome> = suback_refusal(v, &[0x97])
@@ -325,11 +242,10 @@ fn quota(p: &Profile, v: Version, out: &mut Vec<Check>) {
             o
         })
         .collect();
-    let (slug, what) = if v == Version::V5 {
-        ("subscription-quota-0x97", "SUBACK 0x97 (Quota exceeded)")
-    } else {
-        ("subscription-quota", "SUBACK 0x80")
-    };
+    let (slug, what) = v.pick(
+        ("subscription-quota", "SUBACK 0x80"),
+        ("subscription-quota-0x97", "SUBACK 0x97 (Quota exceeded)"),
+    );
     out.push(
         configured(
             v,
@@ -359,15 +275,14 @@ fn wildcards(p: &Profile, v: Version, out: &mut Vec<Check>) {
     if p.wildcard_subscriptions != Some(false) {
         return;
     }
-    let (slug, cites, what): (_, &[&str], _) = if v == Version::V5 {
+    let (slug, cites, what): (_, &[&str], _) = v.pick(
+        ("wildcard-not-supported", &["MQTT-3.8.3-2"], "SUBACK 0x80"),
         (
             "wildcard-not-supported-0xa2",
             &[],
             "SUBACK or DISCONNECT 0xA2 (Wildcard Subscriptions not supported)",
-        )
-    } else {
-        ("wildcard-not-supported", &["MQTT-3.8.3-2"], "SUBACK 0x80")
-    };
+        ),
+    );
     out.push(
         configured(
             v,
@@ -419,16 +334,11 @@ fn receive_maximum(p: &Profile, out: &mut Vec<Check>) {
     };
     let v = Version::V5;
     // No PUBREL: every QoS 2 PUBLISH stays unacknowledged (PUBCOMP never comes).
-    let mut steps = vec![Step::Connect {
-        client: "a".into(),
-        connect: None,
-        expect: Some(
-            json!({"type": "CONNACK", "reason_code": 0, "properties": {"receive_maximum": max}}),
-        ),
-        auto_ack: false,
-        save: Default::default(),
-        timeout_ms: None,
-    }];
+    let mut steps = vec![s::connect_manual_expect(
+        "a",
+        Value::Null,
+        connack_with_properties(json!({"receive_maximum": max})),
+    )];
     for id in 1..=max {
         let mut p = publish("${t}/rm", 2, "held");
         p["packet_id"] = id.into();

@@ -2,146 +2,26 @@
 //! Present, resumption with subscriptions and queued messages, 5.0 Session Expiry (CONNECT and DISCONNECT), takeover of a Client Identifier
 //! (§3.1.4), Client Identifier handling (§3.1.3.1), refused CONNECTs, the protocol name, the
 //! broker's own DISCONNECT (§3.14) and the Request Problem / Response Information properties.
-//!
-//! Shared helpers for the Will, Keep Alive and AUTH modules live here too.
 
-use super::common::{hex, publish, refused, subscribe};
+use super::common::flows::{closed_by_takeover, end_session, session_then, subscribed_any_grant};
+use super::common::outcomes::refused;
+use super::common::packets::{hex, persistent_session, publish, subscribe};
+use super::common::patterns::{connack, message};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Level, Outcome, Requirement, Step, Version};
+use crate::script::{check, s, Outcome, Step};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-
-/// "reason_code" (5.0) or "return_code" (3.1.1).
-pub(super) fn code_key(v: Version) -> &'static str {
-    if v == Version::V5 {
-        "reason_code"
-    } else {
-        "return_code"
-    }
-}
-
-/// A CONNACK pattern with this code and, if given, this Session Present.
-pub(super) fn connack(v: Version, code: u8, session_present: Option<bool>) -> Value {
-    let mut p = json!({"type": "CONNACK"});
-    p[code_key(v)] = code.into();
-    if let Some(sp) = session_present {
-        p["session_present"] = sp.into();
-    }
-    p
-}
-
-/// CONNECT fields for a session that outlives the connection: Clean Start 0 and (5.0) a Session
-/// Expiry Interval of `expiry` seconds.
-pub(super) fn persistent(v: Version, expiry: u32) -> Value {
-    if v == Version::V5 {
-        json!({"clean_start": false, "properties": {"session_expiry_interval": expiry}})
-    } else {
-        json!({"clean_start": false})
-    }
-}
-
-/// A [`Step::Connect`] with every field given.
-pub(super) fn connect_full(
-    client: &str,
-    fields: Value,
-    connack: Value,
-    auto_ack: bool,
-    save: &[(&str, &str)],
-) -> Step {
-    Step::Connect {
-        client: client.into(),
-        connect: (!fields.is_null()).then_some(fields),
-        expect: Some(connack),
-        auto_ack,
-        save: save
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-        timeout_ms: None,
-    }
-}
-
-/// A [`Step::ExpectOpen`] at `level`.
-pub(super) fn expect_open_level(client: &str, level: Level) -> Step {
-    Step::ExpectOpen {
-        client: client.into(),
-        level,
-    }
-}
-
-/// Steps subscribing `client` (already connected) to `filter` and waiting for the SUBACK.
-pub(super) fn sub(client: &str, filter: &str, qos: u8) -> Vec<Step> {
-    vec![
-        s::send(client, subscribe(filter, qos)),
-        s::expect(client, json!({"type": "SUBACK", "packet_id": 1})),
-    ]
-}
-
-/// The PUBLISH pattern of a message on `topic` with this text payload.
-pub(super) fn delivered(topic: &str, payload: &str) -> Value {
-    json!({"type": "PUBLISH", "topic": topic, "payload": hex(payload)})
-}
-
-/// Steps ending `client`'s session on the broker (after its connection was closed): a Clean Start
-/// connection without Session Expiry, then DISCONNECT. `fields` adds CONNECT fields (e.g. another
-/// client's Client Identifier).
-pub(super) fn end_session(client: &str, mut fields: Value) -> Vec<Step> {
-    if fields.is_null() {
-        fields = json!({});
-    }
-    fields["clean_start"] = true.into();
-    vec![s::connect_with(client, fields), s::disconnect(client)]
-}
-
-/// `client` connects with `fields` (a session that outlives the connection, e.g. [`persistent`])
-/// and, if the CONNACK matches `connack` and (5.0) announces no Session Expiry Interval or one
-/// matching `expiry_ok`, runs `then`. In 5.0 the broker may impose another Session Expiry Interval
-/// in CONNACK: that is a MAY branch ending the check, which could not hold with that interval.
-pub(super) fn session_then(
-    v: Version,
-    client: &str,
-    fields: Value,
-    connack: Value,
-    expiry_ok: Value,
-    then: Vec<Step>,
-) -> Vec<Step> {
-    if v == Version::V311 {
-        return cat(vec![connect_full(client, fields, connack, true, &[])], then);
-    }
-    let mut kept = connack;
-    kept["properties"] =
-        json!({"session_expiry_interval": {"$one_of": [{"$absent": true}, expiry_ok]}});
-    vec![s::connect_any(
-        client,
-        fields,
-        vec![
-            s::then(s::packet(kept), then),
-            s::may(
-                s::packet(
-                    json!({"type": "CONNACK", "reason_code": 0, "properties": {"session_expiry_interval": {"$any": true}}}),
-                ),
-                "the broker imposed another Session Expiry Interval: the check does not apply",
-            ),
-        ],
-    )]
-}
 
 /// [`session_then`] with Session Expiry Interval 30 s, any interval of 5 s or more being enough.
 fn resumable_then(v: Version, client: &str, connack: Value, then: Vec<Step>) -> Vec<Step> {
     session_then(
         v,
         client,
-        persistent(v, 30),
+        persistent_session(v, 30),
         connack,
         json!({"$min": 5}),
         then,
     )
-}
-
-/// Appends `more` to `steps`.
-pub(super) fn cat(mut steps: Vec<Step>, more: Vec<Step>) -> Vec<Step> {
-    steps.extend(more);
-    steps
 }
 
 /// The checks.
@@ -160,18 +40,6 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     out
 }
 
-fn cites(
-    v: Version,
-    v311: &'static [&'static str],
-    v5: &'static [&'static str],
-) -> &'static [&'static str] {
-    if v == Version::V5 {
-        v5
-    } else {
-        v311
-    }
-}
-
 /// §3.1.2.4 Clean Start / Clean Session and §3.2.2 Session Present.
 fn clean_start(v: Version) -> Vec<Check> {
     let mut out = Vec::new();
@@ -179,81 +47,64 @@ fn clean_start(v: Version) -> Vec<Check> {
     // A session is resumed with its subscriptions, and Session Present says so.
     out.push(
         check(v, "3.1.2", "session-resumed", "Clean Start 0 resumes the session and its subscriptions")
-            .cites(cites(
-                v,
-                &["MQTT-3.1.2-4", "MQTT-3.2.2-2", "MQTT-3.1.3-2", "MQTT-3.1.4-3", "MQTT-4.1.0-1"],
-                &["MQTT-3.1.2-5", "MQTT-3.1.2-23", "MQTT-3.2.2-3", "MQTT-3.1.3-2", "MQTT-3.1.4-4", "MQTT-4.1.0-1"],
-            ))
+            .cites(v.pick(&["MQTT-3.1.2-4", "MQTT-3.2.2-2", "MQTT-3.1.3-2", "MQTT-3.1.4-3", "MQTT-4.1.0-1"], &["MQTT-3.1.2-5", "MQTT-3.1.2-23", "MQTT-3.2.2-3", "MQTT-3.1.3-2", "MQTT-3.1.4-4", "MQTT-4.1.0-1"]))
             .expect("reconnecting with Clean Start 0 gives Session Present 1 and the subscription still delivers")
             .steps(resumable_then(
                 v,
                 "a",
                 ok.clone(),
-                cat(
-                    sub("a", "${t}/s", 0),
-                    cat(
-                        vec![
+                [subscribed_any_grant("a", "${t}/s", 0), [vec![
                             s::disconnect("a"),
-                            connect_full("a", persistent(v, 30), connack(v, 0, Some(true)), true, &[]),
+                            s::connect_expect("a", persistent_session(v, 30), connack(v, 0, Some(true))),
                             s::connect("b"),
                             s::send("b", publish("${t}/s", 0, "resumed")),
-                            s::expect("a", delivered("${t}/s", "resumed")),
+                            s::expect("a", message("${t}/s", "resumed")),
                             s::disconnect("a"),
-                        ],
-                        end_session("a", Value::Null),
-                    ),
-                ),
+                        ], end_session("a", Value::Null)].concat()].concat(),
             )),
     );
     // No stored session: Session Present 0 (and a session is created).
     out.push(
         check(v, "3.2.2", "session-present-0-new", "Clean Start 0 without a stored session gives Session Present 0")
-            .cites(cites(v, &["MQTT-3.2.2-3", "MQTT-3.1.2-4"], &["MQTT-3.2.2-3", "MQTT-3.1.2-6", "MQTT-3.2.2-1"]))
+            .cites(v.pick(&["MQTT-3.2.2-3", "MQTT-3.1.2-4"], &["MQTT-3.2.2-3", "MQTT-3.1.2-6", "MQTT-3.2.2-1"]))
             .expect("CONNACK 0x00 with Session Present 0 for a Client Identifier the broker has never seen; the session then exists")
             .steps(resumable_then(
                 v,
                 "a",
                 connack(v, 0, Some(false)),
-                cat(
-                    vec![
+                [vec![
                         s::disconnect("a"),
                         // The session was created: the next connection finds it.
-                        connect_full("a", persistent(v, 30), connack(v, 0, Some(true)), true, &[]),
+                        s::connect_expect("a", persistent_session(v, 30), connack(v, 0, Some(true))),
                         s::disconnect("a"),
-                    ],
-                    end_session("a", Value::Null),
-                ),
+                    ], end_session("a", Value::Null)].concat(),
             )),
     );
     // Clean Start 1 throws the old session away; the new one does not outlive its connection.
     out.push(
         check(v, "3.1.2", "clean-start-discards", "Clean Start 1 discards the stored session")
-            .cites(cites(
-                v,
-                &["MQTT-3.1.2-6", "MQTT-3.1.4-3", "MQTT-3.2.2-1", "MQTT-4.1.0-2"],
-                &["MQTT-3.1.2-4", "MQTT-3.1.4-4", "MQTT-3.2.2-2"],
-            ))
+            .cites(v.pick(&["MQTT-3.1.2-6", "MQTT-3.1.4-3", "MQTT-3.2.2-1", "MQTT-4.1.0-2"], &["MQTT-3.1.2-4", "MQTT-3.1.4-4", "MQTT-3.2.2-2"]))
             .expect("Session Present 0, the old subscription is gone, and the clean session is not kept after its connection")
             .steps(resumable_then(
                 v,
                 "a",
                 ok.clone(),
                 [
-                    sub("a", "${t}/c", 0),
+                    subscribed_any_grant("a", "${t}/c", 0),
                     vec![
                         s::disconnect("a"),
-                        connect_full("a", json!({"clean_start": true}), connack(v, 0, Some(false)), true, &[]),
+                        s::connect_expect("a", json!({"clean_start": true}), connack(v, 0, Some(false))),
                         s::connect("b"),
                     ],
-                    sub("b", "${t}/c", 0),
+                    subscribed_any_grant("b", "${t}/c", 0),
                     vec![
                         s::send("b", publish("${t}/c", 0, "after clean start")),
                         // b got it, so the broker has routed it: a must have nothing.
-                        s::expect("b", delivered("${t}/c", "after clean start")),
+                        s::expect("b", message("${t}/c", "after clean start")),
                         s::expect_nothing("a"),
                         s::disconnect("a"),
                         // The Clean Start session ended with its connection.
-                        connect_full("a", persistent(v, 30), connack(v, 0, Some(false)), true, &[]),
+                        s::connect_expect("a", persistent_session(v, 30), connack(v, 0, Some(false))),
                         s::disconnect("a"),
                     ],
                     end_session("a", Value::Null),
@@ -268,11 +119,7 @@ fn clean_start(v: Version) -> Vec<Check> {
         let ack = if qos == 1 { "PUBACK" } else { "PUBREC" };
         out.push(
             check(v, "3.1.2", &format!("queued-while-offline-qos{qos}"), &format!("QoS {qos} messages are queued for an offline session"))
-                .cites(cites(
-                    v,
-                    &["MQTT-3.1.2-5", "MQTT-4.5.0-1", "MQTT-4.1.0-1"],
-                    &["MQTT-3.1.2-23", "MQTT-4.5.0-1", "MQTT-4.1.0-1"],
-                ))
+                .cites(v.pick(&["MQTT-3.1.2-5", "MQTT-4.5.0-1", "MQTT-4.1.0-1"], &["MQTT-3.1.2-23", "MQTT-4.5.0-1", "MQTT-4.1.0-1"]))
                 .requires(req)
                 .expect(&format!("a QoS {qos} message published while the subscriber was offline is delivered when its session resumes"))
                 .steps(resumable_then(
@@ -280,13 +127,13 @@ fn clean_start(v: Version) -> Vec<Check> {
                     "a",
                     ok.clone(),
                     [
-                        sub("a", &topic, qos),
+                        subscribed_any_grant("a", &topic, qos),
                         vec![
                             s::disconnect("a"),
                             s::connect("b"),
                             s::send("b", publish(&topic, qos, &text)),
                             s::expect("b", json!({"type": ack, "packet_id": 1})),
-                            connect_full("a", persistent(v, 30), connack(v, 0, Some(true)), true, &[]),
+                            s::connect_expect("a", persistent_session(v, 30), connack(v, 0, Some(true))),
                             s::expect("a", json!({"type": "PUBLISH", "topic": topic, "qos": qos, "payload": hex(&text)})),
                             s::disconnect("a"),
                         ],
@@ -302,26 +149,7 @@ fn clean_start(v: Version) -> Vec<Check> {
 /// §3.1.4: a second connection with the same Client Identifier takes the session over.
 fn takeover(v: Version) -> Vec<Check> {
     let mut out = Vec::new();
-    let kicked = if v == Version::V5 {
-        s::expect_any(
-            "a",
-            vec![
-                s::packet_then_close(json!({"type": "DISCONNECT", "reason_code": 0x8E})),
-                s::should(
-                    s::packet_then_close(
-                        json!({"type": "DISCONNECT", "reason_code": {"$min": 128}}),
-                    ),
-                    "the DISCONNECT carried another reason code than 0x8E (Session taken over)",
-                ),
-                s::should(
-                    s::closed(),
-                    "closed the old connection without DISCONNECT 0x8E (Session taken over)",
-                ),
-            ],
-        )
-    } else {
-        s::expect_close("a")
-    };
+    let kicked = closed_by_takeover(v, "a");
     out.push(
         check(
             v,
@@ -329,8 +157,7 @@ fn takeover(v: Version) -> Vec<Check> {
             "takeover",
             "A second connection with the same Client Identifier closes the first",
         )
-        .cites(cites(
-            v,
+        .cites(v.pick(
             &["MQTT-3.1.4-2"],
             &["MQTT-3.1.4-3", "MQTT-3.14.4-1", "MQTT-3.14.4-2"],
         ))
@@ -344,7 +171,7 @@ fn takeover(v: Version) -> Vec<Check> {
             s::expect_open("b"),
         ]),
     );
-    let mut fields = persistent(v, 30);
+    let mut fields = persistent_session(v, 30);
     fields["client_identifier"] = "${client_id:a}".into();
     out.push(
         check(
@@ -353,8 +180,7 @@ fn takeover(v: Version) -> Vec<Check> {
             "takeover-resumes-session",
             "Taking over a Clean Start 0 session resumes it",
         )
-        .cites(cites(
-            v,
+        .cites(v.pick(
             &[
                 "MQTT-3.1.4-2",
                 "MQTT-3.1.2-4",
@@ -374,13 +200,13 @@ fn takeover(v: Version) -> Vec<Check> {
             "a",
             connack(v, 0, None),
             [
-                sub("a", "${t}/k", 0),
+                subscribed_any_grant("a", "${t}/k", 0),
                 vec![
-                    connect_full("b", fields, connack(v, 0, Some(true)), true, &[]),
+                    s::connect_expect("b", fields, connack(v, 0, Some(true))),
                     kicked,
                     s::connect("c"),
                     s::send("c", publish("${t}/k", 0, "to the new connection")),
-                    s::expect("b", delivered("${t}/k", "to the new connection")),
+                    s::expect("b", message("${t}/k", "to the new connection")),
                     s::disconnect("b"),
                 ],
                 end_session("b", json!({"client_identifier": "${client_id:a}"})),
@@ -428,8 +254,7 @@ fn client_ids(v: Version) -> Vec<Check> {
             "client-id-23-alphanumeric",
             "A 23-character alphanumeric Client Identifier is accepted",
         )
-        .cites(cites(
-            v,
+        .cites(v.pick(
             &["MQTT-3.1.3-5", "MQTT-3.1.4-4"],
             &["MQTT-3.1.3-5", "MQTT-3.1.4-5"],
         ))
@@ -487,11 +312,7 @@ fn client_ids(v: Version) -> Vec<Check> {
     }
     // Empty ids are allowed by configuration (a broker may refuse them, a MAY branch): when they
     // are accepted, each client gets its own id, and (5.0) the assigned one is the session's id.
-    let mut accepted = s::packet(if v == Version::V5 {
-        json!({"type": "CONNACK", "reason_code": 0, "properties": {"assigned_client_identifier": {"$any": true}}})
-    } else {
-        connack(v, 0, Some(false))
-    });
+    let mut accepted = s::packet(v.pick(connack(v, 0, Some(false)), json!({"type": "CONNACK", "reason_code": 0, "properties": {"assigned_client_identifier": {"$any": true}}})));
     if v == Version::V5 {
         accepted.save.insert(
             "aid".into(),
@@ -513,12 +334,8 @@ fn client_ids(v: Version) -> Vec<Check> {
     }
     out.push(
         check(v, "3.1.3", "empty-client-id-unique", "Clients with an empty Client Identifier get distinct identifiers")
-            .cites(cites(v, &["MQTT-3.1.3-6"], &["MQTT-3.1.3-6", "MQTT-3.1.3-7", "MQTT-3.2.2-16"]))
-            .expect(if v == Version::V5 {
-                "two clients with empty ids coexist, and connecting with the Assigned Client Identifier takes the first one over (or empty ids are refused)"
-            } else {
-                "two clients with empty ids and Clean Session 1 coexist, each with its own id (or empty ids are refused with 0x02)"
-            })
+            .cites(v.pick(&["MQTT-3.1.3-6"], &["MQTT-3.1.3-6", "MQTT-3.1.3-7", "MQTT-3.2.2-16"]))
+            .expect(v.pick("two clients with empty ids and Clean Session 1 coexist, each with its own id (or empty ids are refused with 0x02)", "two clients with empty ids coexist, and connecting with the Assigned Client Identifier takes the first one over (or empty ids are refused)"))
             .steps(vec![s::connect_any(
                 "a",
                 json!({"client_identifier": ""}),
@@ -526,8 +343,16 @@ fn client_ids(v: Version) -> Vec<Check> {
             )]),
     );
     // The protocol name.
-    let (raw, outcomes) = if v == Version::V5 {
-        (
+    let (raw, outcomes) = v.pick((
+            "10 0c | 00 04 4d 51 54 58 04 02 00 3c | 00 00",
+            vec![
+                s::closed(),
+                s::may(
+                    s::packet_then_close(json!({"type": "CONNACK", "return_code": {"$min": 1}})),
+                    "answered with a CONNACK failure code before closing",
+                ),
+            ],
+        ), (
             "10 0d | 00 04 4d 51 54 58 05 02 00 3c 00 | 00 00",
             vec![
                 s::closed(),
@@ -539,19 +364,7 @@ fn client_ids(v: Version) -> Vec<Check> {
                 ),
                 s::bytes_then_close("20 02 00 01"),
             ],
-        )
-    } else {
-        (
-            "10 0c | 00 04 4d 51 54 58 04 02 00 3c | 00 00",
-            vec![
-                s::closed(),
-                s::may(
-                    s::packet_then_close(json!({"type": "CONNACK", "return_code": {"$min": 1}})),
-                    "answered with a CONNACK failure code before closing",
-                ),
-            ],
-        )
-    };
+        ));
     out.push(
         check(v, "3.1.2", "bad-protocol-name", "A CONNECT whose Protocol Name is not MQTT is refused")
             .cites(&["MQTT-3.1.2-1"])
@@ -565,8 +378,18 @@ fn client_ids(v: Version) -> Vec<Check> {
 fn refused_connect(v: Version) -> Vec<Check> {
     // A refused CONNECT, then a valid one and a PUBLISH in the same burst: the broker must not
     // accept the second CONNECT (3.1.1 would have to ignore it; 5.0 processes only AUTH).
-    let (bad, refusal, cites_v): (Step, Vec<Outcome>, &[&str]) = if v == Version::V5 {
-        (
+    let (bad, refusal, cites_v): (Step, Vec<Outcome>, &[&str]) = v.pick((
+            s::send_raw("a", "10 0c | 00 04 4d 51 54 54 04 00 00 3c | 00 00"),
+            // The CONNACK may be lost when the close resets the connection while the rest is
+            // still arriving; what matters here is that nothing more is processed.
+            vec![
+                s::packet_then_close(
+                    json!({"type": "CONNACK", "return_code": {"$min": 1}, "session_present": false}),
+                ),
+                s::closed(),
+            ],
+            &["MQTT-3.1.4-5", "MQTT-3.2.2-4", "MQTT-3.2.2-5"],
+        ), (
             s::send(
                 "a",
                 json!({"type": "CONNECT", "protocol_version": 5, "clean_start": true, "keep_alive": 60,
@@ -586,37 +409,20 @@ fn refused_connect(v: Version) -> Vec<Check> {
                 "MQTT-3.2.2-7",
                 "MQTT-4.13.2-1",
             ],
-        )
-    } else {
-        (
-            s::send_raw("a", "10 0c | 00 04 4d 51 54 54 04 00 00 3c | 00 00"),
-            // The CONNACK may be lost when the close resets the connection while the rest is
-            // still arriving; what matters here is that nothing more is processed.
-            vec![
-                s::packet_then_close(
-                    json!({"type": "CONNACK", "return_code": {"$min": 1}, "session_present": false}),
-                ),
-                s::closed(),
-            ],
-            &["MQTT-3.1.4-5", "MQTT-3.2.2-4", "MQTT-3.2.2-5"],
-        )
-    };
-    let good = json!({"type": "CONNECT", "protocol_version": if v == Version::V5 { 5 } else { 4 },
+        ));
+    let good = json!({"type": "CONNECT", "protocol_version": v.pick(4, 5),
         "clean_start": true, "keep_alive": 60, "client_identifier": "${client_id:a2}"});
     vec![check(v, "3.1.4", "refused-connect-ignores-rest", "Nothing after a refused CONNECT is processed")
         .cites(cites_v)
         .expect("the broker answers the refused CONNECT (or not) and closes; the CONNECT and PUBLISH sent after it are ignored")
-        .steps(cat(
-            cat(vec![s::connect("b")], sub("b", "${t}/x", 0)),
-            vec![
+        .steps([[vec![s::connect("b")], subscribed_any_grant("b", "${t}/x", 0)].concat(), vec![
                 s::open("a"),
                 bad,
                 s::send("a", good),
                 s::send("a", publish("${t}/x", 0, "after a refused connect")),
                 s::expect_any("a", refusal),
                 s::expect_nothing("b"),
-            ],
-        ))]
+            ]].concat())]
 }
 
 /// 5.0 Session Expiry Interval, in CONNECT and DISCONNECT.
@@ -625,12 +431,10 @@ fn expiry() -> Vec<Check> {
     let mut out = Vec::new();
     let ok = connack(v, 0, None);
     let resume_check = |expiry: u32, present: bool| {
-        connect_full(
+        s::connect_expect(
             "a",
-            persistent(v, expiry),
+            persistent_session(v, expiry),
             connack(v, 0, Some(present)),
-            true,
-            &[],
         )
     };
     let end = || {
@@ -653,7 +457,7 @@ fn expiry() -> Vec<Check> {
                     s::send("a", subscribe("${t}/e", 0)),
                     s::expect("a", json!({"type": "SUBACK"})),
                     s::disconnect("a"),
-                    connect_full("a", json!({"clean_start": false}), connack(v, 0, Some(false)), true, &[]),
+                    s::connect_expect("a", json!({"clean_start": false}), connack(v, 0, Some(false))),
                     s::disconnect("a"),
                 ],
             )),
@@ -666,7 +470,7 @@ fn expiry() -> Vec<Check> {
             .steps(session_then(
                 v,
                 "a",
-                persistent(v, 1),
+                persistent_session(v, 1),
                 ok.clone(),
                 json!(1),
                 vec![
@@ -698,7 +502,7 @@ fn expiry() -> Vec<Check> {
             .steps(session_then(
                 v,
                 "a",
-                persistent(v, 1),
+                persistent_session(v, 1),
                 ok.clone(),
                 json!(1),
                 vec![
@@ -762,14 +566,14 @@ fn information() -> Vec<Check> {
             .cites(&["MQTT-3.1.2-28"])
             .expect("CONNACK has no Response Information when Request Response Information is absent or 0")
             .steps(vec![
-                connect_full("a", Value::Null, json!({"type": "CONNACK", "reason_code": 0, "properties": {"response_information": {"$absent": true}}}), true, &[]),
-                connect_full("b", json!({"properties": {"request_response_information": 0}}), json!({"type": "CONNACK", "reason_code": 0, "properties": {"response_information": {"$absent": true}}}), true, &[]),
+                s::connect_expect("a", Value::Null, json!({"type": "CONNACK", "reason_code": 0, "properties": {"response_information": {"$absent": true}}})),
+                s::connect_expect("b", json!({"properties": {"request_response_information": 0}}), json!({"type": "CONNACK", "reason_code": 0, "properties": {"response_information": {"$absent": true}}})),
             ]),
         check(v, "3.1.2", "response-information-requested", "Request Response Information 1 may get Response Information")
             .expect("CONNACK 0x00, with or without Response Information (a UTF-8 string) as the broker chooses")
             .steps(vec![
                 // The broker MAY answer with Response Information.
-                connect_full("a", json!({"properties": {"request_response_information": 1}}), json!({"type": "CONNACK", "reason_code": 0}), true, &[]),
+                s::connect_expect("a", json!({"properties": {"request_response_information": 1}}), json!({"type": "CONNACK", "reason_code": 0})),
                 s::expect_open("a"),
             ]),
         check(v, "3.1.2", "no-problem-information", "Request Problem Information 0 keeps Reason Strings and User Properties off acknowledgements")
@@ -804,22 +608,16 @@ fn retained_outlives_session() -> Check {
         .cites(&["MQTT-3.1.2-7"])
         .requires(Requirement::Retain)
         .expect("a retained message published in a Clean Session is delivered to a later subscriber after that session ended")
-        .steps(cat(
-            cat(
-                vec![
+        .steps([[vec![
                     s::connect("a"),
                     s::send("a", json!({"type": "PUBLISH", "topic": "${t}/kept", "qos": 0, "retain": true, "payload": {"utf8": "kept"}})),
                     s::expect_open("a"),
                     s::disconnect("a"),
                     s::connect("b"),
-                ],
-                sub("b", "${t}/kept", 0),
-            ),
-            vec![
+                ], subscribed_any_grant("b", "${t}/kept", 0)].concat(), vec![
                 s::expect("b", json!({"type": "PUBLISH", "topic": "${t}/kept", "retain": true, "payload": hex("kept")})),
                 // Clear it (b gets the empty message as any subscriber would).
                 s::send("b", json!({"type": "PUBLISH", "topic": "${t}/kept", "qos": 0, "retain": true, "payload": ""})),
                 s::expect("b", json!({"type": "PUBLISH", "topic": "${t}/kept", "payload": ""})),
-            ],
-        ))
+            ]].concat())
 }

@@ -6,13 +6,14 @@
 //! Which member a broker picks is its choice, so the scripts ask member `a1` with a PINGREQ
 //! whether the message came to it (PUBLISH first) or not (PINGRESP first) and branch on that.
 
-use super::subscribe::{
-    clear_retained, connect_manual_expect, feature_or_refusal, filter, message, message_with,
-    persistent, published, resumed, retain, saving, steps, subscribe_packet, subscribed,
-    unsubscribed,
+use super::common::flows::{
+    feature_or_refusal, published, retained_cleared, retained_stored, subscribed, unsubscribed,
 };
+use super::common::packets::{filter, persistent_session, subscribe_filters};
+use super::common::patterns::{message, message_with, resumed};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::json;
 
 const V: Version = Version::V5;
@@ -44,7 +45,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         )
         .expect("SUBACK granting it, SUBACK 0x9E, or DISCONNECT 0x9E and close")
         .steps(feature_or_refusal(
-            subscribe_packet(1, vec![filter("$share/g/${t}/s", 0)]),
+            subscribe_filters(1, vec![filter("$share/g/${t}/s", 0)]),
             0x9E,
             "the shared subscription",
         )),
@@ -101,26 +102,29 @@ fn each_group_gets_a_copy() -> Check {
     .expect(
         "'$share/g1/<root>/s', '$share/g2/<root>/s' and '<root>/s' each receive the message once",
     )
-    .steps(steps(vec![
-        vec![
-            s::connect("a1"),
-            s::connect("a2"),
-            s::connect("c"),
-            s::connect("b"),
-        ],
-        subscribed(V, "a1", "$share/g1/${t}/s", 0),
-        subscribed(V, "a2", "$share/g2/${t}/s", 0),
-        subscribed(V, "c", "${t}/s", 0),
-        published(V, "b", "${t}/s", 1, "everyone"),
-        vec![
-            s::expect("a1", message("${t}/s", "everyone")),
-            s::expect("a2", message("${t}/s", "everyone")),
-            s::expect("c", message("${t}/s", "everyone")),
-            s::expect_nothing("a1"),
-            s::expect_nothing("a2"),
-            s::expect_nothing("c"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![
+                s::connect("a1"),
+                s::connect("a2"),
+                s::connect("c"),
+                s::connect("b"),
+            ],
+            subscribed(V, "a1", "$share/g1/${t}/s", 0),
+            subscribed(V, "a2", "$share/g2/${t}/s", 0),
+            subscribed(V, "c", "${t}/s", 0),
+            published(V, "b", "${t}/s", 1, "everyone"),
+            vec![
+                s::expect("a1", message("${t}/s", "everyone")),
+                s::expect("a2", message("${t}/s", "everyone")),
+                s::expect("c", message("${t}/s", "everyone")),
+                s::expect_nothing("a1"),
+                s::expect_nothing("a2"),
+                s::expect_nothing("c"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// [MQTT-4.8.2-3].
@@ -135,15 +139,18 @@ fn granted_qos() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
     .expect("a QoS 1 message arrives at QoS 0 on a shared subscription granted QoS 0")
-    .steps(steps(vec![
-        vec![s::connect("a"), s::connect("b")],
-        subscribed(V, "a", "$share/g/${t}/q", 0),
-        published(V, "b", "${t}/q", 1, "down"),
-        vec![
-            s::expect("a", message_with("${t}/q", "down", json!({"qos": 0}))),
-            s::expect_nothing("a"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![s::connect("a"), s::connect("b")],
+            subscribed(V, "a", "$share/g/${t}/q", 0),
+            published(V, "b", "${t}/q", 1, "down"),
+            vec![
+                s::expect("a", message_with("${t}/q", "down", json!({"qos": 0}))),
+                s::expect_nothing("a"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// §3.8.4 (a new or joined Shared Subscription: "No retained messages are sent") and §4.8.2;
@@ -158,15 +165,18 @@ fn no_retained_at_subscribe() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Retain)
     .expect("no retained message after SUBACK; a message published afterwards is delivered")
-    .steps(steps(vec![
-        vec![s::connect("a"), s::connect("b")],
-        retain(V, "b", "${t}/r", "kept"),
-        subscribed(V, "a", "$share/g/${t}/r", 0),
-        vec![s::expect_nothing("a")],
-        published(V, "b", "${t}/r", 1, "live"),
-        vec![s::expect("a", message("${t}/r", "live"))],
-        clear_retained(V, "b", "${t}/r"),
-    ]))
+    .steps(
+        [
+            vec![s::connect("a"), s::connect("b")],
+            retained_stored(V, "b", "${t}/r", "kept"),
+            subscribed(V, "a", "$share/g/${t}/r", 0),
+            vec![s::expect_nothing("a")],
+            published(V, "b", "${t}/r", 1, "live"),
+            vec![s::expect("a", message("${t}/r", "live"))],
+            retained_cleared(V, "b", "${t}/r"),
+        ]
+        .concat(),
+    )
 }
 
 /// [MQTT-4.8.2-4]: both members drop their connections while a QoS 2 message is unacknowledged;
@@ -179,7 +189,7 @@ fn qos2_resumed_with_same_member() -> Check {
         "exactly once",
         json!({"qos": 2, "dup": true, "packet_id": "${pid}"}),
     );
-    let reconnect = |c: &str| connect_manual_expect(c, persistent(V), resumed(V));
+    let reconnect = |c: &str| s::connect_manual_expect(c, persistent_session(V, 60), resumed(V));
     let finish = |chosen: &str, other: &str| -> Vec<Step> {
         vec![
             s::close("a1"),
@@ -208,10 +218,10 @@ fn qos2_resumed_with_same_member() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos2)
     .expect("after both members reconnect, the member that had the unacknowledged QoS 2 message gets it again (DUP 1), the other gets nothing")
-    .steps(steps(vec![
+    .steps([
         vec![
-            s::connect_manual("a1", persistent(V)),
-            s::connect_manual("a2", persistent(V)),
+            s::connect_manual("a1", persistent_session(V, 60)),
+            s::connect_manual("a2", persistent_session(V, 60)),
             s::connect("b"),
         ],
         subscribed(V, "a1", "$share/g/${t}/q", 2),
@@ -223,12 +233,12 @@ fn qos2_resumed_with_same_member() -> Check {
             s::expect_any(
                 "a1",
                 vec![
-                    s::then(saving(s::packet(first.clone()), &[("pid", "/packet_id")]), a1_had_it),
+                    s::then(s::saving(s::packet(first.clone()), &[("pid", "/packet_id")]), a1_had_it),
                     s::then(s::packet(json!({"type": "PINGRESP"})), a2_had_it),
                 ],
             ),
         ],
-    ]))
+    ].concat())
 }
 
 /// [MQTT-4.8.2-5]: the member that has an unacknowledged QoS 2 message drops its connection and
@@ -249,7 +259,7 @@ fn qos2_not_redirected_after_session_end() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos2)
     .expect("after the member holding the unacknowledged QoS 2 message disconnects for good, the other member receives nothing")
-    .steps(steps(vec![
+    .steps([
         vec![
             s::connect_manual("a1", serde_json::Value::Null),
             s::connect_manual("a2", serde_json::Value::Null),
@@ -285,7 +295,7 @@ fn qos2_not_redirected_after_session_end() -> Check {
                 ],
             ),
         ],
-    ]))
+    ].concat())
 }
 
 /// [MQTT-4.8.2-6]: the member refuses the message with PUBACK 0x80; nobody gets it.
@@ -308,45 +318,48 @@ fn refused_not_redirected() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
     .expect("after the chosen member answers PUBACK 0x80, neither member receives the message")
-    .steps(steps(vec![
-        vec![
-            s::connect_manual("a1", serde_json::Value::Null),
-            s::connect_manual("a2", serde_json::Value::Null),
-            s::connect("b"),
-        ],
-        subscribed(V, "a1", "$share/g/${t}/n", 1),
-        subscribed(V, "a2", "$share/g/${t}/n", 1),
-        published(V, "b", topic, 1, "refused"),
-        vec![
-            pingreq("a1"),
-            pingreq("a2"),
-            s::expect_any(
-                "a1",
-                vec![
-                    s::then(
-                        saving(s::packet(msg.clone()), &[("pid", "/packet_id")]),
-                        vec![
-                            pingresp("a1"),
-                            pingresp("a2"),
-                            refuse("a1"),
-                            s::expect_nothing("a1"),
-                            s::expect_nothing("a2"),
-                        ],
-                    ),
-                    s::then(
-                        s::packet(json!({"type": "PINGRESP"})),
-                        vec![
-                            s::expect_save("a2", msg, &[("pid", "/packet_id")]),
-                            pingresp("a2"),
-                            refuse("a2"),
-                            s::expect_nothing("a2"),
-                            s::expect_nothing("a1"),
-                        ],
-                    ),
-                ],
-            ),
-        ],
-    ]))
+    .steps(
+        [
+            vec![
+                s::connect_manual("a1", serde_json::Value::Null),
+                s::connect_manual("a2", serde_json::Value::Null),
+                s::connect("b"),
+            ],
+            subscribed(V, "a1", "$share/g/${t}/n", 1),
+            subscribed(V, "a2", "$share/g/${t}/n", 1),
+            published(V, "b", topic, 1, "refused"),
+            vec![
+                pingreq("a1"),
+                pingreq("a2"),
+                s::expect_any(
+                    "a1",
+                    vec![
+                        s::then(
+                            s::saving(s::packet(msg.clone()), &[("pid", "/packet_id")]),
+                            vec![
+                                pingresp("a1"),
+                                pingresp("a2"),
+                                refuse("a1"),
+                                s::expect_nothing("a1"),
+                                s::expect_nothing("a2"),
+                            ],
+                        ),
+                        s::then(
+                            s::packet(json!({"type": "PINGRESP"})),
+                            vec![
+                                s::expect_save("a2", msg, &[("pid", "/packet_id")]),
+                                pingresp("a2"),
+                                refuse("a2"),
+                                s::expect_nothing("a2"),
+                                s::expect_nothing("a1"),
+                            ],
+                        ),
+                    ],
+                ),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// UNSUBSCRIBE with the full `$share/...` filter detaches the session from the group.
@@ -361,17 +374,20 @@ fn unsubscribe_leaves_group() -> Check {
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
     .expect("after a1 unsubscribes '$share/g/<root>/s', both following messages go to a2")
-    .steps(steps(vec![
-        vec![s::connect("a1"), s::connect("a2"), s::connect("b")],
-        subscribed(V, "a1", "$share/g/${t}/s", 0),
-        subscribed(V, "a2", "$share/g/${t}/s", 0),
-        unsubscribed(V, "a1", &["$share/g/${t}/s"]),
-        published(V, "b", "${t}/s", 1, "one"),
-        published(V, "b", "${t}/s", 1, "two"),
-        vec![
-            s::expect("a2", message("${t}/s", "one")),
-            s::expect("a2", message("${t}/s", "two")),
-            s::expect_nothing("a1"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![s::connect("a1"), s::connect("a2"), s::connect("b")],
+            subscribed(V, "a1", "$share/g/${t}/s", 0),
+            subscribed(V, "a2", "$share/g/${t}/s", 0),
+            unsubscribed(V, "a1", &["$share/g/${t}/s"]),
+            published(V, "b", "${t}/s", 1, "one"),
+            published(V, "b", "${t}/s", 1, "two"),
+            vec![
+                s::expect("a2", message("${t}/s", "one")),
+                s::expect("a2", message("${t}/s", "two")),
+                s::expect_nothing("a1"),
+            ],
+        ]
+        .concat(),
+    )
 }

@@ -1,8 +1,9 @@
 //! One check per invalid vector a client could send: the broker must refuse the bytes (close the
 //! connection; in 5.0 with the vector's reason code in CONNACK or DISCONNECT first).
 
-use super::common::refused;
-use crate::script::{check, s, Check, Level, Version};
+use super::common::outcomes::refused;
+use crate::check::{Check, Level, Version};
+use crate::script::{check, s};
 use mqtt_vectors::{Corpus, Verdict};
 
 /// Packet types a client sends, by first-byte nibble.
@@ -82,16 +83,8 @@ pub fn checks(corpus: &Corpus) -> Vec<Check> {
         let mut cites: Vec<&str> = v.cites.iter().map(String::as_str).collect();
         // Closing on a violation it detects is itself a statement: 3.1.1 [MQTT-4.8.0-1], 5.0
         // [MQTT-4.13.1-1].
-        cites.push(if version == Version::V5 {
-            "MQTT-4.13.1-1"
-        } else {
-            "MQTT-4.8.0-1"
-        });
-        let must = if version == Version::V5 {
-            RECEIVER_MUST_REFUSE_V5
-        } else {
-            RECEIVER_MUST_REFUSE_V311
-        };
+        cites.push(version.pick("MQTT-4.8.0-1", "MQTT-4.13.1-1"));
+        let must = version.pick(RECEIVER_MUST_REFUSE_V311, RECEIVER_MUST_REFUSE_V5);
         let level = if cites.iter().any(|c| must.contains(c)) {
             Level::Must
         } else {
@@ -108,14 +101,13 @@ pub fn checks(corpus: &Corpus) -> Vec<Check> {
             .level(level)
             .expect(&format!(
                 "the broker closes the connection{}",
-                if version == Version::V5 {
+                version.pick(
+                    String::new(),
                     format!(
                         " (after {} {code:#04x})",
                         if is_connect { "CONNACK" } else { "DISCONNECT" }
                     )
-                } else {
-                    String::new()
-                }
+                )
             ))
             .steps(steps),
         );

@@ -2,11 +2,12 @@
 //! starting with `$`, case and byte-exact comparison (no normalisation), empty levels, U+FEFF,
 //! and a broker's refusal of wildcard subscriptions.
 
-use super::subscribe::{
-    feature_or_refusal, filter, message, published, steps, suback, subscribe_packet, subscribed,
-};
+use super::common::flows::{feature_or_refusal, published, subscribed};
+use super::common::packets::{filter, publish, subscribe_filters};
+use super::common::patterns::{message, suback};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::json;
 
 /// The checks.
@@ -43,7 +44,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         )
         .expect("SUBACK granting it, SUBACK 0xA2, or DISCONNECT 0xA2 and close")
         .steps(feature_or_refusal(
-            subscribe_packet(1, vec![filter("${t}/w/#", 0)]),
+            subscribe_filters(1, vec![filter("${t}/w/#", 0)]),
             0xA2,
             "the wildcard subscription",
         )),
@@ -61,22 +62,25 @@ fn multi_level(v: Version) -> Check {
     )
     .requires(Requirement::WildcardSubscriptions)
     .expect("'m/#' delivers 'm', 'm/a', 'm/a/b' and 'm/' but not 'mx'")
-    .steps(steps(vec![
-        vec![s::connect("a"), s::connect("b")],
-        subscribed(v, "a", "${t}/m/#", 0),
-        published(v, "b", "${t}/m", 0, "parent"),
-        published(v, "b", "${t}/m/a", 0, "child"),
-        published(v, "b", "${t}/m/a/b", 0, "grandchild"),
-        published(v, "b", "${t}/m/", 0, "empty level"),
-        published(v, "b", "${t}/mx", 0, "sibling"),
-        vec![
-            s::expect("a", message("${t}/m", "parent")),
-            s::expect("a", message("${t}/m/a", "child")),
-            s::expect("a", message("${t}/m/a/b", "grandchild")),
-            s::expect("a", message("${t}/m/", "empty level")),
-            s::expect_nothing("a"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![s::connect("a"), s::connect("b")],
+            subscribed(v, "a", "${t}/m/#", 0),
+            published(v, "b", "${t}/m", 0, "parent"),
+            published(v, "b", "${t}/m/a", 0, "child"),
+            published(v, "b", "${t}/m/a/b", 0, "grandchild"),
+            published(v, "b", "${t}/m/", 0, "empty level"),
+            published(v, "b", "${t}/mx", 0, "sibling"),
+            vec![
+                s::expect("a", message("${t}/m", "parent")),
+                s::expect("a", message("${t}/m/a", "child")),
+                s::expect("a", message("${t}/m/a/b", "grandchild")),
+                s::expect("a", message("${t}/m/", "empty level")),
+                s::expect_nothing("a"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// `+` matches exactly one level, an empty one included.
@@ -89,13 +93,13 @@ fn single_level(v: Version) -> Check {
     )
     .requires(Requirement::WildcardSubscriptions)
     .expect("'s/+/x' delivers 's/a/x' and 's//x' but not 's/x', 's/a/b/x', 's/a/x/y'; 'p/+' delivers 'p/' but not 'p' or 'p/a/b'")
-    .steps(steps(vec![
+    .steps([
         vec![
             s::connect("a"),
             s::connect("b"),
             s::send(
                 "a",
-                subscribe_packet(1, vec![filter("${t}/s/+/x", 0), filter("${t}/p/+", 0)]),
+                subscribe_filters(1, vec![filter("${t}/s/+/x", 0), filter("${t}/p/+", 0)]),
             ),
             s::expect("a", suback(v, 1, json!([0, 0]))),
         ],
@@ -113,14 +117,14 @@ fn single_level(v: Version) -> Check {
             s::expect("a", message("${t}/p/", "empty last level")),
             s::expect_nothing("a"),
         ],
-    ]))
+    ].concat())
 }
 
 /// Client `b` publishes on a Topic Name starting with `$` (QoS 1); the broker may accept it, or
 /// refuse it (a SHOULD of §4.7.2 even asks it to), by an error code or by closing.
 fn dollar_publish(topic: &str) -> Vec<Step> {
     vec![
-        s::send("b", super::common::publish(topic, 1, "dollar")),
+        s::send("b", publish(topic, 1, "dollar")),
         s::expect_any(
             "b",
             vec![
@@ -139,11 +143,11 @@ fn dollar_publish(topic: &str) -> Vec<Step> {
 /// it refuses that PUBLISH (fine) or the subscription (nothing to check then).
 fn dollar(v: Version, filter: &str, slug: &str, title: &str) -> Check {
     let mut entry = json!({"filter": filter, "qos": 0});
-    if v == Version::V5 {
+    if v.is_v5() {
         entry["retain_handling"] = 2.into();
     }
     let mut granted = Vec::new();
-    if v == Version::V311 {
+    if !v.is_v5() {
         granted.push(s::send("a", json!({"type": "PINGREQ"})));
         granted.push(skip_until_pingresp(64));
     }
@@ -161,7 +165,7 @@ fn dollar(v: Version, filter: &str, slug: &str, title: &str) -> Check {
             s::connect("a"),
             s::connect("b"),
             s::connect("c"),
-            s::send("a", subscribe_packet(1, vec![entry])),
+            s::send("a", subscribe_filters(1, vec![entry])),
             s::expect_any(
                 "a",
                 vec![
@@ -214,17 +218,20 @@ fn case_sensitive(v: Version) -> Check {
     )
     .cites(&["MQTT-4.7.3-4"])
     .expect("'Case/X' delivers 'Case/X' only, not 'case/x' or 'CASE/X'")
-    .steps(steps(vec![
-        vec![s::connect("a"), s::connect("b")],
-        subscribed(v, "a", "${t}/Case/X", 0),
-        published(v, "b", "${t}/case/x", 0, "lower"),
-        published(v, "b", "${t}/CASE/X", 0, "upper"),
-        published(v, "b", "${t}/Case/X", 0, "exact"),
-        vec![
-            s::expect("a", message("${t}/Case/X", "exact")),
-            s::expect_nothing("a"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![s::connect("a"), s::connect("b")],
+            subscribed(v, "a", "${t}/Case/X", 0),
+            published(v, "b", "${t}/case/x", 0, "lower"),
+            published(v, "b", "${t}/CASE/X", 0, "upper"),
+            published(v, "b", "${t}/Case/X", 0, "exact"),
+            vec![
+                s::expect("a", message("${t}/Case/X", "exact")),
+                s::expect_nothing("a"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// [MQTT-4.7.3-4]: no Unicode normalisation, no collapsing of empty levels.
@@ -237,13 +244,13 @@ fn no_normalisation(v: Version) -> Check {
     )
     .cites(&["MQTT-4.7.3-4"])
     .expect("'\u{e9}' (U+00E9) does not match 'e' + U+0301, 'a//b' does not match 'a/b'; each matches itself")
-    .steps(steps(vec![
+    .steps([
         vec![
             s::connect("a"),
             s::connect("b"),
             s::send(
                 "a",
-                subscribe_packet(1, vec![filter("${t}/\u{e9}", 0), filter("${t}/a//b", 0)]),
+                subscribe_filters(1, vec![filter("${t}/\u{e9}", 0), filter("${t}/a//b", 0)]),
             ),
             s::expect("a", suback(v, 1, json!([0, 0]))),
         ],
@@ -256,7 +263,7 @@ fn no_normalisation(v: Version) -> Check {
             s::expect("a", message("${t}/\u{e9}", "composed")),
             s::expect_nothing("a"),
         ],
-    ]))
+    ].concat())
 }
 
 /// Empty levels are levels: 'x//y' and 'x/' are distinct, valid filters.
@@ -269,25 +276,28 @@ fn empty_levels(v: Version) -> Check {
     )
     .cites(&["MQTT-4.7.3-4"])
     .expect("'<root>//x' and '<root>/x/' are delivered, '<root>/x' is not")
-    .steps(steps(vec![
-        vec![
-            s::connect("a"),
-            s::connect("b"),
-            s::send(
-                "a",
-                subscribe_packet(1, vec![filter("${t}//x", 0), filter("${t}/x/", 0)]),
-            ),
-            s::expect("a", suback(v, 1, json!([0, 0]))),
-        ],
-        published(v, "b", "${t}/x", 0, "no empty level"),
-        published(v, "b", "${t}//x", 0, "inner"),
-        published(v, "b", "${t}/x/", 0, "trailing"),
-        vec![
-            s::expect("a", message("${t}//x", "inner")),
-            s::expect("a", message("${t}/x/", "trailing")),
-            s::expect_nothing("a"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![
+                s::connect("a"),
+                s::connect("b"),
+                s::send(
+                    "a",
+                    subscribe_filters(1, vec![filter("${t}//x", 0), filter("${t}/x/", 0)]),
+                ),
+                s::expect("a", suback(v, 1, json!([0, 0]))),
+            ],
+            published(v, "b", "${t}/x", 0, "no empty level"),
+            published(v, "b", "${t}//x", 0, "inner"),
+            published(v, "b", "${t}/x/", 0, "trailing"),
+            vec![
+                s::expect("a", message("${t}//x", "inner")),
+                s::expect("a", message("${t}/x/", "trailing")),
+                s::expect_nothing("a"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// [MQTT-4.7.3-4]: the Topic Name is forwarded exactly as published.
@@ -299,28 +309,23 @@ fn name_unchanged(v: Version) -> Check {
         "topic-name-unchanged",
         "A forwarded message keeps its Topic Name byte for byte",
     )
-    .cites(if v == Version::V5 {
-        &["MQTT-4.7.3-4", "MQTT-1.5.4-3"]
-    } else {
-        &["MQTT-4.7.3-4", "MQTT-1.5.3-3"]
-    })
+    .cites(v.pick(
+        &["MQTT-4.7.3-4", "MQTT-1.5.3-3"],
+        &["MQTT-4.7.3-4", "MQTT-1.5.4-3"],
+    ))
     .requires(Requirement::WildcardSubscriptions)
     .expect("'w/#' delivers the message with the Topic Name as published (spaces, non-ASCII, U+FEFF, empty level, case)")
-    .steps(steps(vec![
+    .steps([
         vec![s::connect("a"), s::connect("b")],
         subscribed(v, "a", "${t}/w/#", 0),
         published(v, "b", topic, 0, "odd"),
         vec![s::expect("a", message(topic, "odd")), s::expect_nothing("a")],
-    ]))
+    ].concat())
 }
 
 /// [MQTT-1.5.3-3] / [MQTT-1.5.4-3]: U+FEFF in a topic is a character like any other.
 fn bom_kept(v: Version) -> Check {
-    let (section, cite) = if v == Version::V5 {
-        ("1.5.4", "MQTT-1.5.4-3")
-    } else {
-        ("1.5.3", "MQTT-1.5.3-3")
-    };
+    let (section, cite) = v.pick(("1.5.3", "MQTT-1.5.3-3"), ("1.5.4", "MQTT-1.5.4-3"));
     check(
         v,
         section,
@@ -329,21 +334,24 @@ fn bom_kept(v: Version) -> Check {
     )
     .cites(&[cite, "MQTT-4.7.3-4"])
     .expect("'\u{feff}b' (with U+FEFF) and 'b' are different topics; the message keeps the U+FEFF")
-    .steps(steps(vec![
-        vec![s::connect("a"), s::connect("b"), s::connect("c")],
-        subscribed(v, "a", "${t}/\u{feff}b", 0),
-        subscribed(v, "c", "${t}/b", 0),
-        published(v, "b", "${t}/\u{feff}b", 0, "with"),
-        vec![
-            s::expect("a", message("${t}/\u{feff}b", "with")),
-            s::expect_nothing("c"),
-        ],
-        published(v, "b", "${t}/b", 0, "without"),
-        vec![
-            s::expect("c", message("${t}/b", "without")),
-            s::expect_nothing("a"),
-        ],
-    ]))
+    .steps(
+        [
+            vec![s::connect("a"), s::connect("b"), s::connect("c")],
+            subscribed(v, "a", "${t}/\u{feff}b", 0),
+            subscribed(v, "c", "${t}/b", 0),
+            published(v, "b", "${t}/\u{feff}b", 0, "with"),
+            vec![
+                s::expect("a", message("${t}/\u{feff}b", "with")),
+                s::expect_nothing("c"),
+            ],
+            published(v, "b", "${t}/b", 0, "without"),
+            vec![
+                s::expect("c", message("${t}/b", "without")),
+                s::expect_nothing("a"),
+            ],
+        ]
+        .concat(),
+    )
 }
 
 /// 3.1.1 [MQTT-3.8.3-2]: a broker without wildcard support refuses the subscription (0x80); one
@@ -353,16 +361,17 @@ fn bom_kept(v: Version) -> Check {
 fn refused_or_served(v: Version) -> Check {
     let served = s::then(
         s::packet(suback(v, 1, json!([0]))),
-        steps(vec![
+        [
             published(v, "b", "${t}/w/x", 0, "served"),
             vec![
                 s::expect("a", message("${t}/w/x", "served")),
                 s::expect_nothing("a"),
             ],
-        ]),
+        ]
+        .concat(),
     );
     let mut outcomes = vec![served];
-    let c = if v == Version::V5 {
+    let c = if v.is_v5() {
         outcomes.push(s::packet(suback(v, 1, json!([0xA2]))));
         outcomes.push(s::should(
             s::packet(suback(v, 1, json!([{"$min": 128}]))),
@@ -390,7 +399,7 @@ fn refused_or_served(v: Version) -> Check {
         .steps(vec![
             s::connect("a"),
             s::connect("b"),
-            s::send("a", subscribe_packet(1, vec![filter("${t}/w/+", 0)])),
+            s::send("a", subscribe_filters(1, vec![filter("${t}/w/+", 0)])),
             s::expect_any("a", outcomes),
         ])
 }

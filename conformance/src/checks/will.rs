@@ -3,13 +3,12 @@
 //! not after a normal DISCONNECT; Will QoS, Will Retain and Will Properties honoured; 5.0 Will
 //! Delay Interval.
 
-use super::common::hex;
-use super::keepalive::keep_alive_connect_with;
-use super::session::{
-    cat, connack, connect_full, delivered, end_session, persistent, session_then, sub,
-};
+use super::common::flows::{end_session, keep_alive_then, session_then, subscribed_any_grant};
+use super::common::packets::{hex, persistent_session};
+use super::common::patterns::{connack, message};
+use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
-use crate::script::{check, s, Check, Requirement, Step, Version};
+use crate::script::{check, s, Step};
 use serde_json::{json, Value};
 
 const TOPIC: &str = "${t}/will";
@@ -28,18 +27,6 @@ fn with_will(w: Value) -> Value {
     json!({"will": w})
 }
 
-fn cites(
-    v: Version,
-    v311: &'static [&'static str],
-    v5: &'static [&'static str],
-) -> &'static [&'static str] {
-    if v == Version::V5 {
-        v5
-    } else {
-        v311
-    }
-}
-
 /// The checks.
 pub fn checks(_p: &Profile) -> Vec<Check> {
     let mut out = Vec::new();
@@ -52,84 +39,56 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
 
 /// Steps connecting the observer `b`, subscribed to the Will topic at `qos`.
 fn observer(qos: u8) -> Vec<Step> {
-    cat(vec![s::connect("b")], sub("b", TOPIC, qos))
+    [vec![s::connect("b")], subscribed_any_grant("b", TOPIC, qos)].concat()
 }
 
 fn both(v: Version) -> Vec<Check> {
     let mut out = Vec::new();
     out.push(
         check(v, "3.1.2", "will-on-network-close", "The Will is published when the connection closes without DISCONNECT")
-            .cites(cites(
-                v,
-                &["MQTT-3.1.2-8", "MQTT-3.1.2-16", "MQTT-3.1.2-10"],
-                &["MQTT-3.1.2-7", "MQTT-3.1.2-8", "MQTT-3.1.2-14", "MQTT-3.1.2-10"],
-            ))
+            .cites(v.pick(&["MQTT-3.1.2-8", "MQTT-3.1.2-16", "MQTT-3.1.2-10"], &["MQTT-3.1.2-7", "MQTT-3.1.2-8", "MQTT-3.1.2-14", "MQTT-3.1.2-10"]))
             .expect("the subscriber gets the Will once; with Will Retain 0 it is not kept as a retained message")
-            .steps(cat(
-                cat(
-                    observer(0),
-                    vec![
+            .steps([[observer(0), vec![
                         s::connect_with("a", with_will(will("gone", 0, false, None))),
                         s::close("a"),
                         s::expect("b", json!({"type": "PUBLISH", "topic": TOPIC, "retain": false, "payload": hex("gone")})),
                         s::connect("c"),
-                    ],
-                ),
-                cat(sub("c", TOPIC, 0), vec![s::expect_nothing("c"), s::expect_nothing("b")]),
-            )),
+                    ]].concat(), [subscribed_any_grant("c", TOPIC, 0), vec![s::expect_nothing("c"), s::expect_nothing("b")]].concat()].concat()),
     );
     out.push(
         check(v, "3.1.2", "will-retained", "A Will with Will Retain 1 is published as a retained message")
-            .cites(cites(v, &["MQTT-3.1.2-17"], &["MQTT-3.1.2-15"]))
+            .cites(v.pick(&["MQTT-3.1.2-17"], &["MQTT-3.1.2-15"]))
             .requires(Requirement::Retain)
             .expect("a client subscribing after the Will was published gets it with RETAIN 1")
-            .steps(cat(
-                cat(
-                    observer(0),
-                    vec![
+            .steps([[observer(0), vec![
                         s::connect_with("a", with_will(will("retained will", 0, true, None))),
                         s::close("a"),
-                        s::expect("b", delivered(TOPIC, "retained will")),
+                        s::expect("b", message(TOPIC, "retained will")),
                         s::connect("c"),
-                    ],
-                ),
-                cat(
-                    sub("c", TOPIC, 0),
-                    vec![
+                    ]].concat(), [subscribed_any_grant("c", TOPIC, 0), vec![
                         s::expect("c", json!({"type": "PUBLISH", "topic": TOPIC, "retain": true, "payload": hex("retained will")})),
                         // Clear it.
                         s::send("c", json!({"type": "PUBLISH", "topic": TOPIC, "qos": 0, "retain": true, "payload": ""})),
                         s::expect("c", json!({"type": "PUBLISH", "topic": TOPIC, "payload": ""})),
-                    ],
-                ),
-            )),
+                    ]].concat()].concat()),
     );
     out.push(
         check(v, "3.14.4", "no-will-after-disconnect", "No Will is published after a normal DISCONNECT")
-            .cites(cites(
-                v,
-                &["MQTT-3.14.4-3", "MQTT-3.1.2-10", "MQTT-3.1.2-8"],
-                &["MQTT-3.14.4-3", "MQTT-3.1.2-10", "MQTT-3.1.2-8"],
-            ))
+            .cites(v.pick(&["MQTT-3.14.4-3", "MQTT-3.1.2-10", "MQTT-3.1.2-8"], &["MQTT-3.14.4-3", "MQTT-3.1.2-10", "MQTT-3.1.2-8"]))
             .expect("after DISCONNECT (5.0: reason 0x00) the broker discards the Will: the subscriber gets nothing")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("must not be sent", 0, false, None))),
                     s::disconnect("a"),
                     s::expect_nothing_after("b", 500),
-                ],
-            )),
+                ]].concat()),
     );
     // A Will discarded by DISCONNECT stays discarded: the next connection of the same client,
     // without a Will, ends abnormally and nothing is published.
     out.push(
         check(v, "3.1.2", "no-stale-will", "A discarded Will is not published by a later connection without Will")
-            .cites(cites(v, &["MQTT-3.1.2-12", "MQTT-3.1.2-10"], &["MQTT-3.1.2-10"]))
+            .cites(v.pick(&["MQTT-3.1.2-12", "MQTT-3.1.2-10"], &["MQTT-3.1.2-10"]))
             .expect("after DISCONNECT and a reconnection with Will Flag 0 that ends without DISCONNECT, no Will is published")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("stale", 0, false, None))),
                     s::disconnect("a"),
                     // The reconnection travels on another connection: had the broker read it
@@ -139,60 +98,45 @@ fn both(v: Version) -> Vec<Check> {
                     s::connect("a"),
                     s::close("a"),
                     s::expect_nothing_after("b", 500),
-                ],
-            )),
+                ]].concat()),
     );
     let mut ka_fields = with_will(will("timed out", 0, false, None));
     ka_fields["keep_alive"] = 1.into();
     out.push(
         check(v, "3.1.2", "will-on-keep-alive-timeout", "The Will is published when the Keep Alive expires")
-            .cites(cites(v, &["MQTT-3.1.2-24", "MQTT-3.1.2-8"], &["MQTT-3.1.2-22", "MQTT-3.1.2-8"]))
+            .cites(v.pick(&["MQTT-3.1.2-24", "MQTT-3.1.2-8"], &["MQTT-3.1.2-22", "MQTT-3.1.2-8"]))
             .timeout_ms(20_000)
             .expect("a client silent for 1.5 x its Keep Alive of 1 s is disconnected and its Will published (within 9 s)")
-            .steps(cat(
-                observer(0),
-                keep_alive_connect_with(
-                    v,
-                    "a",
-                    ka_fields,
-                    vec![
+            .steps([observer(0), keep_alive_then(v, "a", ka_fields, vec![
                         // Generous: keep-alive-enforced grades the timing, this the Will.
-                        s::expect_within("b", delivered(TOPIC, "timed out"), 9000),
+                        s::expect_within("b", message(TOPIC, "timed out"), 9000),
                         s::expect_close("a"),
-                    ],
-                ),
-            )),
+                    ])].concat()),
     );
     out.push(
         check(v, "3.1.2", "will-on-protocol-error", "The Will is published when the broker closes for a protocol error")
-            .cites(cites(v, &["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
+            .cites(v.pick(&["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
             .expect("after a second CONNECT (a protocol violation) the broker closes the connection and publishes the Will")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("violated", 0, false, None))),
                     s::send(
                         "a",
                         json!({"type": "CONNECT", "client_identifier": "${client_id:a}", "clean_start": true, "keep_alive": 60}),
                     ),
                     s::expect_close("a"),
-                    s::expect("b", delivered(TOPIC, "violated")),
-                ],
-            )),
+                    s::expect("b", message(TOPIC, "violated")),
+                ]].concat()),
     );
     out.push(
         check(v, "3.1.2", "will-on-malformed-packet", "The Will is published when the broker closes for a malformed packet")
-            .cites(cites(v, &["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
+            .cites(v.pick(&["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
             .expect("after a packet of the reserved type 0 the broker closes the connection and publishes the Will")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("malformed", 0, false, None))),
                     s::send_raw("a", "00 00"),
                     s::expect_close("a"),
-                    s::expect("b", delivered(TOPIC, "malformed")),
-                ],
-            )),
+                    s::expect("b", message(TOPIC, "malformed")),
+                ]].concat()),
     );
     out.push(
         check(
@@ -201,20 +145,17 @@ fn both(v: Version) -> Vec<Check> {
             "will-qos",
             "The Will is published at its Will QoS",
         )
-        .cites(cites(v, &["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
+        .cites(v.pick(&["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
         .requires(Requirement::Qos2)
         .expect("a Will with Will QoS 2 reaches a QoS 2 subscriber as a QoS 2 PUBLISH")
-        .steps(cat(
-            observer(2),
-            vec![
+        .steps([observer(2), vec![
                 s::connect_with("a", with_will(will("qos two", 2, false, None))),
                 s::close("a"),
                 s::expect(
                     "b",
                     json!({"type": "PUBLISH", "topic": TOPIC, "qos": 2, "payload": hex("qos two")}),
                 ),
-            ],
-        )),
+            ]].concat()),
     );
     out
 }
@@ -227,14 +168,11 @@ fn v5_only() -> Vec<Check> {
         check(v, "3.1.2", "will-on-disconnect-0x04", "DISCONNECT 0x04 publishes the Will")
             .cites(&["MQTT-3.1.2-8"])
             .expect("after DISCONNECT with reason 0x04 (Disconnect with Will Message) the subscriber gets the Will")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("asked for", 0, false, None))),
                     s::disconnect_with("a", json!({"reason_code": 4})),
-                    s::expect("b", delivered(TOPIC, "asked for")),
-                ],
-            )),
+                    s::expect("b", message(TOPIC, "asked for")),
+                ]].concat()),
     );
     out.push(
         check(
@@ -247,16 +185,19 @@ fn v5_only() -> Vec<Check> {
         .expect(
             "the old connection (Will Delay 0) is closed by the takeover and its Will published",
         )
-        .steps(cat(
-            observer(0),
-            vec![
-                s::connect_with("a", with_will(will("taken over", 0, false, None))),
-                s::connect_with("c", json!({"client_identifier": "${client_id:a}"})),
-                s::expect_close("a"),
-                s::expect("b", delivered(TOPIC, "taken over")),
-                s::disconnect("c"),
-            ],
-        )),
+        .steps(
+            [
+                observer(0),
+                vec![
+                    s::connect_with("a", with_will(will("taken over", 0, false, None))),
+                    s::connect_with("c", json!({"client_identifier": "${client_id:a}"})),
+                    s::expect_close("a"),
+                    s::expect("b", message(TOPIC, "taken over")),
+                    s::disconnect("c"),
+                ],
+            ]
+            .concat(),
+        ),
     );
     let mut fields = with_will(will("delayed", 0, false, delay(2)));
     fields["properties"] = json!({"session_expiry_interval": 10});
@@ -265,24 +206,18 @@ fn v5_only() -> Vec<Check> {
             .cites(&["MQTT-3.1.2-8"])
             .timeout_ms(20_000)
             .expect("with Will Delay Interval 2 s (session expiry 10 s) nothing is published for 1 s, then the Will arrives")
-            .steps(cat(
-                observer(0),
-                session_then(
+            .steps([observer(0), session_then(
                     v,
                     "a",
                     fields,
                     connack(v, 0, None),
                     json!({"$min": 3}),
-                    cat(
-                        vec![
+                    [vec![
                             s::close("a"),
                             s::expect_nothing_after("b", 1000),
-                            s::expect_within("b", delivered(TOPIC, "delayed"), 5000),
-                        ],
-                        end_session("a", Value::Null),
-                    ),
-                ),
-            )),
+                            s::expect_within("b", message(TOPIC, "delayed"), 5000),
+                        ], end_session("a", Value::Null)].concat(),
+                )].concat()),
     );
     let mut fields = with_will(will("cancelled", 0, false, delay(2)));
     fields["clean_start"] = false.into();
@@ -292,9 +227,7 @@ fn v5_only() -> Vec<Check> {
             .cites(&["MQTT-3.1.3-9", "MQTT-3.1.2-8"])
             .timeout_ms(20_000)
             .expect("the session reconnects before its Will Delay Interval of 2 s passes: the Will is never published")
-            .steps(cat(
-                observer(0),
-                session_then(
+            .steps([observer(0), session_then(
                     v,
                     "a",
                     fields,
@@ -302,12 +235,11 @@ fn v5_only() -> Vec<Check> {
                     json!({"$min": 3}),
                     vec![
                         s::close("a"),
-                        connect_full("a", persistent(v, 30), connack(v, 0, Some(true)), true, &[]),
+                        s::connect_expect("a", persistent_session(v, 30), connack(v, 0, Some(true))),
                         s::expect_nothing_after("b", 2500),
                         s::disconnect_with("a", json!({"reason_code": 0, "properties": {"session_expiry_interval": 0}})),
                     ],
-                ),
-            )),
+                )].concat()),
     );
     let mut fields = with_will(will("session ended", 0, false, delay(30)));
     fields["properties"] = json!({"session_expiry_interval": 1});
@@ -316,9 +248,7 @@ fn v5_only() -> Vec<Check> {
             .cites(&["MQTT-3.1.2-8", "MQTT-4.1.0-2"])
             .timeout_ms(20_000)
             .expect("Will Delay Interval 30 s, Session Expiry Interval 1 s: the Will arrives about 1 s after the close")
-            .steps(cat(
-                observer(0),
-                session_then(
+            .steps([observer(0), session_then(
                     v,
                     "a",
                     fields,
@@ -326,10 +256,9 @@ fn v5_only() -> Vec<Check> {
                     json!(1),
                     vec![
                         s::close("a"),
-                        s::expect_within("b", delivered(TOPIC, "session ended"), 5000),
+                        s::expect_within("b", message(TOPIC, "session ended"), 5000),
                     ],
-                ),
-            )),
+                )].concat()),
     );
     let props = json!({
         "payload_format_indicator": 1,
@@ -343,9 +272,7 @@ fn v5_only() -> Vec<Check> {
         check(v, "3.1.3", "will-properties", "Will Properties are forwarded with the Will")
             .cites(&["MQTT-3.1.3-10"])
             .expect("the Will arrives with its Payload Format Indicator, Content Type, Response Topic, Correlation Data, Message Expiry Interval (not above 120) and User Properties in order")
-            .steps(cat(
-                observer(0),
-                vec![
+            .steps([observer(0), vec![
                     s::connect_with("a", with_will(will("with properties", 0, false, Some(props)))),
                     s::close("a"),
                     s::expect(
@@ -359,8 +286,7 @@ fn v5_only() -> Vec<Check> {
                             "user_properties": [["k", "1"], ["z", "last"], ["k", "2"]]
                         }}),
                     ),
-                ],
-            )),
+                ]].concat()),
     );
     out
 }

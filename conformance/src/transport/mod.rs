@@ -6,7 +6,7 @@
 //! that stream, so MQTT packets split over several frames, or several packets in one frame,
 //! reach the decoder as contiguous bytes ([MQTT-6.0.0-2]).
 
-pub mod checks;
+pub mod probes;
 pub mod tcp;
 pub mod tls;
 pub mod ws;

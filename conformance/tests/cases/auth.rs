@@ -4,10 +4,10 @@
 //! conforming fake broker (the `conforming_fake` test runs the oasis profile only).
 
 use super::{deviating, Case, Outcome};
+use crate::support::{builtin, run_against_fake, verdicts_other_than};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig};
-use mqtt_conformance::testing::{builtin, run_against_fake};
 use mqtt_conformance::verdict::Verdict;
+use mqtt_fake_broker::{Deviation, FakeConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,18 +103,6 @@ async fn exchange_checks_pass_against_a_conforming_broker() {
         Duration::from_millis(2000),
     )
     .await;
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| r.verdict != Verdict::Pass)
-        .map(|r| {
-            format!(
-                "{} {}: {:?} / {:?}",
-                r.verdict.as_str(),
-                r.id,
-                r.expected,
-                r.observed
-            )
-        })
-        .collect();
+    let bad = verdicts_other_than(&results, &[Verdict::Pass]);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

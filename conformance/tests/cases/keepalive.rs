@@ -2,7 +2,7 @@
 
 use super::{deviating, Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::Deviation;
+use mqtt_fake_broker::Deviation;
 
 pub fn cases() -> Vec<Case> {
     vec![

@@ -1,7 +1,7 @@
 //! Deviation cases, one module per area. Each case: which checks (globs over ids), which fake
 //! broker configuration (deviations, limits), and the verdict those checks must get.
 
-use mqtt_conformance::fake::FakeConfig;
+use mqtt_fake_broker::FakeConfig;
 
 mod auth;
 mod connect;
@@ -93,7 +93,7 @@ impl Case {
 }
 
 /// A configuration with these deviations.
-pub fn deviating(d: Vec<mqtt_conformance::fake::Deviation>) -> FakeConfig {
+pub fn deviating(d: Vec<mqtt_fake_broker::Deviation>) -> FakeConfig {
     FakeConfig {
         deviations: d,
         ..FakeConfig::default()

@@ -3,7 +3,7 @@
 use super::subscribe::rewrite;
 use super::{deviating, Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 use serde_json::Value;
 
 fn no_subscription_ids(deviations: Vec<Deviation>) -> FakeConfig {

@@ -3,7 +3,7 @@
 
 use super::{Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits, JsonEdit};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits, JsonEdit};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 
 use super::publish::rewrite_publish;
 use super::{deviating, Case, Outcome};
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 use serde_json::json;
 
 /// A broker announcing `limits` and deviating with `d`.

@@ -3,7 +3,7 @@
 use super::publish::rewrite_publish;
 use super::{deviating, Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::Deviation;
+use mqtt_fake_broker::Deviation;
 use std::sync::Arc;
 
 fn shift_id(packet: PacketType) -> Deviation {

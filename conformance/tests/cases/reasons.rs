@@ -6,7 +6,7 @@
 
 use super::{Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 use std::sync::Arc;
 
 /// The profile the fake broker below matches.

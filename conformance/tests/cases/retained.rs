@@ -2,7 +2,7 @@
 
 use super::publish::rewrite_publish;
 use super::{deviating, Case, Outcome};
-use mqtt_conformance::fake::Deviation;
+use mqtt_fake_broker::Deviation;
 
 pub fn cases() -> Vec<Case> {
     vec![

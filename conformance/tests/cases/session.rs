@@ -4,7 +4,7 @@
 
 use super::{deviating, Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 use std::sync::Arc;
 
 fn rewrite(packet: PacketType, edit: fn(&mut serde_json::Value)) -> Deviation {

@@ -3,7 +3,7 @@
 use super::subscribe::{map_codes, rewrite};
 use super::{deviating, Case, Outcome};
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 
 fn no_shared(deviations: Vec<Deviation>) -> FakeConfig {
     FakeConfig {

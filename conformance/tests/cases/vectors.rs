@@ -3,7 +3,7 @@
 //! in 5.0 (it SHOULD send DISCONNECT with the reason code first).
 
 use super::{deviating, Case, Outcome};
-use mqtt_conformance::fake::Deviation;
+use mqtt_fake_broker::Deviation;
 
 pub fn cases() -> Vec<Case> {
     vec![

@@ -4,7 +4,7 @@ use super::subscribe::{map_codes, rewrite};
 use super::{deviating, Case, Outcome};
 use mqtt_codec::topic::matches;
 use mqtt_codec::PacketType;
-use mqtt_conformance::fake::{Deviation, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeConfig, FakeLimits};
 use serde_json::Value;
 use std::sync::Arc;
 

@@ -1,8 +1,70 @@
 //! `conformance decode`: the packet inspector. Hex in (argument, stdin, or JSON lines), the JSON
 //! form of the packet out, or the error with its byte offset, spec id and reason code.
 
+use clap::Args;
 use mqtt_codec::{decode, json, DecoderConfig, Direction, Packet, ProtocolVersion, Status};
 use serde_json::{json, Value};
+use std::io::Read;
+use std::process::ExitCode;
+
+/// `conformance decode` arguments.
+#[derive(Args)]
+pub struct DecodeArgs {
+    /// Protocol version: 3.1, 3.1.1, 5, or detect (from a leading CONNECT).
+    #[arg(long, default_value = "detect")]
+    pub version: String,
+    /// Who sent the bytes: client-to-server, server-to-client, or any.
+    #[arg(long, default_value = "any")]
+    pub direction: String,
+    /// Read JSON lines {"id", "version", "hex"} from stdin and write one JSON result per line.
+    #[arg(long)]
+    pub batch: bool,
+    /// Hex bytes (spaces and | allowed). Read from stdin when absent.
+    pub hex: Vec<String>,
+}
+
+/// Runs `conformance decode`: exit 0 when every packet decodes, 1 when one does not, 2 on bad
+/// arguments or input.
+pub fn run(args: DecodeArgs) -> ExitCode {
+    let (version, direction) = match (
+        parse_version(&args.version),
+        parse_direction(&args.direction),
+    ) {
+        (Ok(v), Ok(d)) => (v, d),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdin = String::new();
+    if args.batch || args.hex.is_empty() {
+        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
+            eprintln!("error: reading stdin: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if args.batch {
+        for line in batch(&stdin, version, direction) {
+            println!("{line}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let hex = if args.hex.is_empty() {
+        stdin
+    } else {
+        args.hex.join(" ")
+    };
+    let result = inspect(&hex, version, direction);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&result).unwrap_or_default()
+    );
+    if result["ok"] == true {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
 
 /// Parses a version argument: 3.1, 3.1.1, 5 / 5.0, or detect.
 pub fn parse_version(s: &str) -> Result<Option<ProtocolVersion>, String> {

@@ -1,19 +1,17 @@
-//! Transport-level checks (`--transport-checks`): what a mutual-TLS listener or a WebSocket
-//! endpoint must do before or around MQTT itself.
+//! The native routines of the transport-level checks (registered in `crate::checks::transport`):
+//! what a mutual-TLS listener or a WebSocket endpoint must do before or around MQTT itself.
 //!
-//! These are not built-in script checks because the step language has no way to say "connect
-//! without the client certificate" or "send this packet in a text frame": every script step runs
-//! over the connection [`super::connect`] opens with the run's settings. So they are code, run
-//! after the scripted checks, and they report [`CheckResult`]s like any other check (same
-//! verdicts, reports and expected-results files). Ids: `{v311,v5}/transport/...` for TLS,
-//! `{v311,v5}/6.0.0/...` for WebSocket (MQTT 3.1.1 and 5.0 §6).
+//! They are code, not scripts, because the step language has no way to say "connect without the
+//! client certificate" or "send this packet in a text frame": every script step runs over the
+//! connection [`super::connect`] opens with the run's settings. They report [`CheckResult`]s like
+//! any other check (same verdicts, reports and expected-results files).
 
 use super::tls::{self, Identity};
 use super::ws::{self, WsIo};
-use super::{Io, Target};
-use crate::exec::{tag, RunContext};
-use crate::script::{Level, Version};
-use crate::verdict::{CheckResult, Direction, TraceEntry, Verdict};
+use super::Io;
+use crate::check::{Check, Level, Native, Version};
+use crate::execution::{tag, RunContext};
+use crate::verdict::{CheckResult, TraceDirection, TraceEntry, Verdict};
 use bytes::{Bytes, BytesMut};
 use futures_util::SinkExt;
 use mqtt_codec::{json, DecoderConfig, FrameDecoder};
@@ -24,115 +22,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::Message;
-
-/// One transport check, as `--list` would show it.
-#[derive(Debug, Clone, Copy)]
-pub struct Spec {
-    /// Id after the version prefix.
-    pub slug: &'static str,
-    /// What it checks.
-    pub title: &'static str,
-    /// Statements verified (MQTT 3.1.1 and 5.0 share the §6 ids).
-    pub cites: &'static [&'static str],
-    /// Weight.
-    pub level: Level,
-    /// What a conforming broker does.
-    pub expect: &'static str,
-}
-
-const MTLS_NO_CERT: Spec = Spec {
-    slug: "transport/mtls-refuses-no-client-cert",
-    title: "A mutual-TLS listener refuses a client that presents no certificate",
-    cites: &[],
-    level: Level::Must,
-    expect: "the TLS handshake fails, or the connection closes, before any successful CONNACK",
-};
-const MTLS_WRONG_CERT: Spec = Spec {
-    slug: "transport/mtls-refuses-unknown-client-cert",
-    title: "A mutual-TLS listener refuses a client certificate from a CA it does not trust",
-    cites: &[],
-    level: Level::Must,
-    expect: "the TLS handshake fails, or the connection closes, before any successful CONNACK",
-};
-const WS_SUBPROTOCOL: Spec = Spec {
-    slug: "6.0.0/ws-subprotocol-mqtt",
-    title: "The WebSocket upgrade selects the subprotocol mqtt, and MQTT flows in binary frames",
-    cites: &["MQTT-6.0.0-4", "MQTT-6.0.0-1"],
-    level: Level::Must,
-    expect:
-        "101 Switching Protocols with Sec-WebSocket-Protocol: mqtt, then CONNACK in binary frames",
-};
-const WS_OTHER_SUBPROTOCOL: Spec = Spec {
-    slug: "6.0.0/ws-refuses-other-subprotocol",
-    title: "A WebSocket upgrade offering only another subprotocol than mqtt is refused",
-    cites: &["MQTT-6.0.0-4"],
-    level: Level::Should,
-    expect: "the upgrade is refused (non-101 status or close), or the MQTT session is not accepted",
-};
-const WS_TEXT_FRAME: Spec = Spec {
-    slug: "6.0.0/ws-text-frame-closes",
-    title: "CONNECT sent in a WebSocket text frame: the broker closes the connection",
-    cites: &["MQTT-6.0.0-1"],
-    level: Level::Must,
-    expect: "the connection is closed, no CONNACK",
-};
-const WS_SPLIT: Spec = Spec {
-    slug: "6.0.0/ws-packet-split-across-frames",
-    title: "Packets split over several WebSocket messages and continuation frames are reassembled",
-    cites: &["MQTT-6.0.0-2"],
-    level: Level::Must,
-    expect: "CONNACK to a CONNECT sent one byte per message, PINGRESP to a PINGREQ sent as two fragments",
-};
-const WS_SHARED: Spec = Spec {
-    slug: "6.0.0/ws-packets-share-a-frame",
-    title: "Two packets in one WebSocket frame are both processed",
-    cites: &["MQTT-6.0.0-2"],
-    level: Level::Must,
-    expect: "CONNACK then PINGRESP to a CONNECT and a PINGREQ sent in a single binary frame",
-};
-
-/// The transport checks that apply to `target`.
-pub fn applicable(target: &Target) -> Vec<Spec> {
-    let mut out = Vec::new();
-    if target.scheme.is_tls() && target.tls.is_mutual() {
-        out.extend([MTLS_NO_CERT, MTLS_WRONG_CERT]);
-    }
-    if target.scheme.is_websocket() {
-        out.extend([
-            WS_SUBPROTOCOL,
-            WS_OTHER_SUBPROTOCOL,
-            WS_TEXT_FRAME,
-            WS_SPLIT,
-            WS_SHARED,
-        ]);
-    }
-    out
-}
-
-/// The full id of `spec` for `version`.
-pub fn id(spec: &Spec, version: Version) -> String {
-    format!("{}/{}", version.prefix(), spec.slug)
-}
-
-/// Runs every applicable transport check for each of `versions` whose id (or cite) `keep`
-/// accepts.
-pub async fn run(
-    ctx: &Arc<RunContext>,
-    versions: &[Version],
-    keep: impl Fn(&str, &[&str]) -> bool,
-) -> Vec<CheckResult> {
-    let mut out = Vec::new();
-    for &version in versions {
-        for spec in applicable(&ctx.target) {
-            let id = id(&spec, version);
-            if !keep(&id, spec.cites) {
-                continue;
-            }
-            out.push(run_one(ctx, version, spec, id).await);
-        }
-    }
-    out
-}
 
 /// What a check found.
 struct Found {
@@ -152,11 +41,7 @@ impl Found {
 
     fn deviation(level: Level, observed: impl Into<String>) -> Found {
         Found {
-            verdict: match level {
-                Level::Must => Verdict::Fail,
-                Level::Should => Verdict::NonStrict,
-                Level::May => Verdict::Pass,
-            },
+            verdict: Verdict::of_deviation(level),
             observed: Some(observed.into()),
             notes: Vec::new(),
         }
@@ -218,7 +103,7 @@ fn accepted(connack: &Value) -> bool {
 }
 
 impl Probe<'_> {
-    fn note(&mut self, direction: Direction, what: impl Into<String>) {
+    fn note(&mut self, direction: TraceDirection, what: impl Into<String>) {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
@@ -229,7 +114,7 @@ impl Probe<'_> {
         });
     }
 
-    fn packet(&mut self, direction: Direction, packet: Value, bytes: &[u8]) {
+    fn packet(&mut self, direction: TraceDirection, packet: Value, bytes: &[u8]) {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
@@ -248,11 +133,7 @@ impl Probe<'_> {
             self.ctx.client_id_prefix,
             tag(&format!("{}|{}", self.ctx.run_id, self.id), 12)
         ));
-        let clean = if v.is_v5() {
-            "clean_start"
-        } else {
-            "clean_session"
-        };
+        let clean = self.version.clean_start_key();
         let mut packet = json!({"type": "CONNECT", "protocol_version": v.level(), clean: true,
             "keep_alive": 30, "client_identifier": login.client_id});
         let mut shown = packet.clone();
@@ -268,7 +149,7 @@ impl Probe<'_> {
         self.trace.push(TraceEntry {
             t_ms: self.start.elapsed().as_millis() as u64,
             client: "a".into(),
-            direction: Direction::Sent,
+            direction: TraceDirection::Sent,
             hex: Some(if login.password.is_some() {
                 "(redacted: carries credentials)".into()
             } else {
@@ -295,7 +176,7 @@ impl Probe<'_> {
                         Ok(p) => json::to_json(&p, v),
                         Err(e) => return Reply::Closed(got, format!("malformed packet: {e}")),
                     };
-                    self.packet(Direction::Received, p.clone(), &bytes);
+                    self.packet(TraceDirection::Received, p.clone(), &bytes);
                     got.push(p);
                     continue;
                 }
@@ -305,12 +186,12 @@ impl Probe<'_> {
             let mut chunk = [0u8; 4096];
             match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {
                 Ok(Ok(0)) => {
-                    self.note(Direction::Event, "connection closed by the broker");
+                    self.note(TraceDirection::Event, "connection closed by the broker");
                     return Reply::Closed(got, "end of stream".into());
                 }
                 Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => {
-                    self.note(Direction::Event, format!("read failed: {e}"));
+                    self.note(TraceDirection::Event, format!("read failed: {e}"));
                     return Reply::Closed(got, e.to_string());
                 }
                 Err(_) => return Reply::Timeout(got),
@@ -346,7 +227,7 @@ impl Probe<'_> {
             Err(_) => return Found::error(format!("cannot connect to {target}: timed out")),
         };
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             format!("TCP connected to {}", target.authority()),
         );
         let handshake =
@@ -354,7 +235,7 @@ impl Probe<'_> {
         let mut stream = match handshake {
             Err(_) => return Found::error("the TLS handshake did not finish within the timeout"),
             Ok(Err(e)) => {
-                self.note(Direction::Event, e.to_string());
+                self.note(TraceDirection::Event, e.to_string());
                 return Found::pass(format!("refused during the handshake: {e}"));
             }
             Ok(Ok(s)) => s,
@@ -362,7 +243,7 @@ impl Probe<'_> {
         // In TLS 1.3 the server judges the client certificate after the client has finished its
         // side of the handshake: the refusal shows on the first read.
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             "TLS handshake finished on the client side",
         );
         let bytes = match self.connect_bytes() {
@@ -370,7 +251,7 @@ impl Probe<'_> {
             Err(e) => return Found::error(e),
         };
         if let Err(e) = self.write(&mut stream, &bytes).await {
-            self.note(Direction::Event, e.clone());
+            self.note(TraceDirection::Event, e.clone());
             return Found::pass(format!("refused: {e}"));
         }
         let reply = self.read_packets(&mut stream, 1).await;
@@ -402,7 +283,7 @@ impl Probe<'_> {
             .map_err(|_| Err("connect timed out".to_string()))?
             .map_err(|e| Err(format!("cannot connect to {target}: {e}")))?;
         self.note(
-            Direction::Event,
+            TraceDirection::Event,
             format!(
                 "upgrade GET {path} offering subprotocols {:?}",
                 subprotocols
@@ -417,7 +298,7 @@ impl Probe<'_> {
         match upgraded {
             Ok((w, h)) => {
                 self.note(
-                    Direction::Received,
+                    TraceDirection::Received,
                     format!(
                         "HTTP {} {}, Sec-WebSocket-Protocol: {}",
                         h.status,
@@ -428,7 +309,7 @@ impl Probe<'_> {
                 Ok(WsIo::new(w, h))
             }
             Err(e) => {
-                self.note(Direction::Event, e.to_string());
+                self.note(TraceDirection::Event, e.to_string());
                 Err(Ok(e))
             }
         }
@@ -520,7 +401,7 @@ impl Probe<'_> {
         let Ok(text) = String::from_utf8(bytes) else {
             return Found::error("this CONNECT is not valid UTF-8, so no text frame can carry it");
         };
-        self.note(Direction::Sent, "the CONNECT above, as a text frame");
+        self.note(TraceDirection::Sent, "the CONNECT above, as a text frame");
         let sent =
             tokio::time::timeout(self.ctx.timeout, io.get_mut().send(Message::text(text))).await;
         if !matches!(sent, Ok(Ok(()))) {
@@ -552,7 +433,7 @@ impl Probe<'_> {
             Err(e) => return Found::error(e),
         };
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             format!(
                 "the CONNECT above, one byte per binary message ({} messages)",
                 bytes.len()
@@ -574,9 +455,13 @@ impl Probe<'_> {
         if !matches!(&reply, Reply::Packets(p) if accepted(&p[0])) {
             return Found::deviation(level, format!("to the split CONNECT: {}", reply.describe()));
         }
-        self.packet(Direction::Sent, json!({"type": "PINGREQ"}), &[0xC0, 0x00]);
+        self.packet(
+            TraceDirection::Sent,
+            json!({"type": "PINGREQ"}),
+            &[0xC0, 0x00],
+        );
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             "the PINGREQ above as one binary message in two frames (binary, then continuation)",
         );
         let sent = tokio::time::timeout(self.ctx.timeout, async {
@@ -626,9 +511,13 @@ impl Probe<'_> {
             Ok(b) => b,
             Err(e) => return Found::error(e),
         };
-        self.packet(Direction::Sent, json!({"type": "PINGREQ"}), &[0xC0, 0x00]);
+        self.packet(
+            TraceDirection::Sent,
+            json!({"type": "PINGREQ"}),
+            &[0xC0, 0x00],
+        );
         self.note(
-            Direction::Sent,
+            TraceDirection::Sent,
             "the CONNECT and the PINGREQ above in one binary frame",
         );
         bytes.extend_from_slice(&[0xC0, 0x00]);
@@ -646,35 +535,30 @@ impl Probe<'_> {
     }
 }
 
-async fn run_one(ctx: &Arc<RunContext>, version: Version, spec: Spec, id: String) -> CheckResult {
+/// Runs the native routine `routine` of `check`.
+pub async fn run(routine: Native, check: &Check, ctx: &RunContext) -> CheckResult {
     let started = Instant::now();
     let mut probe = Probe {
         ctx,
-        version,
-        id: id.clone(),
+        version: check.version,
+        id: check.id.clone(),
         start: started,
         trace: Vec::new(),
     };
+    let level = check.level;
     let limit = ctx.timeout * 4 + Duration::from_secs(5);
     let work = async {
-        match spec.slug {
-            s if s == MTLS_NO_CERT.slug => {
-                probe.mtls_refuses(Identity::Anonymous, spec.level).await
-            }
-            s if s == MTLS_WRONG_CERT.slug => match tls::stranger_identity() {
-                Ok((chain, key)) => {
-                    probe
-                        .mtls_refuses(Identity::Given(chain, key), spec.level)
-                        .await
-                }
+        match routine {
+            Native::MtlsRefusesNoClientCert => probe.mtls_refuses(Identity::Anonymous, level).await,
+            Native::MtlsRefusesUnknownClientCert => match tls::stranger_identity() {
+                Ok((chain, key)) => probe.mtls_refuses(Identity::Given(chain, key), level).await,
                 Err(e) => Found::error(e),
             },
-            s if s == WS_SUBPROTOCOL.slug => probe.ws_subprotocol(spec.level).await,
-            s if s == WS_OTHER_SUBPROTOCOL.slug => probe.ws_other_subprotocol(spec.level).await,
-            s if s == WS_TEXT_FRAME.slug => probe.ws_text_frame(spec.level).await,
-            s if s == WS_SPLIT.slug => probe.ws_split(spec.level).await,
-            s if s == WS_SHARED.slug => probe.ws_shared(spec.level).await,
-            other => Found::error(format!("no transport check {other}")),
+            Native::WsSubprotocolMqtt => probe.ws_subprotocol(level).await,
+            Native::WsRefusesOtherSubprotocol => probe.ws_other_subprotocol(level).await,
+            Native::WsTextFrameCloses => probe.ws_text_frame(level).await,
+            Native::WsPacketSplitAcrossFrames => probe.ws_split(level).await,
+            Native::WsPacketsShareAFrame => probe.ws_shared(level).await,
         }
     };
     let found = tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
@@ -695,17 +579,11 @@ async fn run_one(ctx: &Arc<RunContext>, version: Version, spec: Spec, id: String
         }
     }
     CheckResult {
-        id,
-        title: spec.title.to_string(),
-        version,
-        cites: spec.cites.iter().map(|c| c.to_string()).collect(),
-        level: spec.level,
-        verdict: found.verdict,
-        expected: (found.verdict != Verdict::Pass).then(|| spec.expect.to_string()),
+        expected: (found.verdict != Verdict::Pass).then(|| check.expect.clone()),
         observed: found.observed,
         notes: found.notes,
         trace,
         duration_ms: started.elapsed().as_millis() as u64,
-        skip_reason: None,
+        ..CheckResult::new(check, found.verdict)
     }
 }

@@ -10,9 +10,9 @@ use mqtt_codec::alias::InboundTopicAliases;
 use mqtt_codec::topic::shared_subscription;
 use mqtt_codec::{
     json, Ack, Auth, ConnAck, Connect, DecodeError, DecoderConfig, Direction, Disconnect,
-    ErrorKind, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
-    ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, SubAck, Subscribe,
-    UnsubAck, Unsubscribe,
+    ErrorKind, FixedHeader, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
+    ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, Status, SubAck,
+    Subscribe, UnsubAck, Unsubscribe,
 };
 use std::num::NonZeroU16;
 use std::sync::Arc;
@@ -293,9 +293,9 @@ impl Conn {
     /// A packet the codec refused: lenient paths for the deviations that accept it, else the
     /// specification's answer (CONNACK / DISCONNECT reason code, or just closing).
     fn decode_error(&mut self, e: DecodeError, buf: &mut BytesMut) -> ErrFlow {
-        let len = match packet_len(buf) {
+        let len = match fixed_header(buf) {
             None => return ErrFlow::Wait,
-            Some(Ok(n)) => Some(n),
+            Some(Ok(h)) => Some(h.packet_len()),
             Some(Err(())) => None,
         };
         if let (Some(n), true) = (len, self.connected()) {
@@ -805,7 +805,9 @@ impl Conn {
     /// wildcard Topic Name cannot be sent on).
     fn lenient_publish(&mut self, bytes: &[u8], original: DecodeError) -> Flow {
         let mut copy = bytes.to_vec();
-        let header = header_len(&copy);
+        let header = fixed_header(&copy)
+            .and_then(Result::ok)
+            .map_or(copy.len(), |h| h.header_len);
         if copy.len() >= header + 2 {
             let topic_len = usize::from(u16::from_be_bytes([copy[header], copy[header + 1]]));
             let end = (header + 2 + topic_len).min(copy.len());
@@ -818,7 +820,7 @@ impl Conn {
             }
         }
         match mqtt_codec::decode(&copy, &self.decoder_cfg) {
-            Ok(mqtt_codec::Status::Complete((Packet::Publish(p), _))) => {
+            Ok(Status::Complete((Packet::Publish(p), _))) => {
                 let topic = p.topic.replace('\u{1}', "+").replace('\u{2}', "#");
                 let payload = Bytes::copy_from_slice(p.payload);
                 self.on_publish(&p, Some(topic), payload)
@@ -1103,30 +1105,26 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// The whole length of the packet at the start of `buf` from its fixed header: `None` if the
-/// Remaining Length is not all there yet, `Err` if it is longer than four bytes.
-fn packet_len(buf: &[u8]) -> Option<Result<usize, ()>> {
-    let mut value = 0usize;
-    for i in 0..4 {
-        let b = *buf.get(1 + i)?;
-        value += usize::from(b & 0x7F) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some(Ok(2 + i + value));
-        }
+/// The fixed header of the (possibly malformed) packet at the start of `buf`, as the codec reads
+/// it: `None` while its Remaining Length is incomplete, `Err` when the Remaining Length itself is
+/// malformed (longer than four bytes, or not in its shortest form). Only the length matters to
+/// the callers, which also read packets whose type or flags the codec refuses, so the first byte
+/// is replaced by PINGREQ's, which every version accepts with those flags.
+fn fixed_header(buf: &[u8]) -> Option<Result<FixedHeader, ()>> {
+    let mut head = [0u8; 5];
+    let n = buf.len().min(head.len());
+    head[..n].copy_from_slice(&buf[..n]);
+    head[0] = 0xC0;
+    match FixedHeader::decode(&head[..n], Some(ProtocolVersion::V5), None) {
+        Ok(Status::Complete(h)) => Some(Ok(h)),
+        Ok(Status::Partial { .. }) => None,
+        Err(_) => Some(Err(())),
     }
-    Some(Err(()))
-}
-
-/// Fixed header length of a packet whose Remaining Length is complete.
-fn header_len(buf: &[u8]) -> usize {
-    (1..5)
-        .find(|&i| buf.get(i).is_none_or(|b| b & 0x80 == 0))
-        .map_or(5, |i| i + 1)
 }
 
 /// The version a (possibly malformed) CONNECT at the start of `buf` asks for.
 fn sniff_version(buf: &[u8]) -> Option<ProtocolVersion> {
-    let h = header_len(buf);
+    let h = fixed_header(buf)?.ok()?.header_len;
     let len = usize::from(u16::from_be_bytes([*buf.get(h)?, *buf.get(h + 1)?]));
     let name = buf.get(h + 2..h + 2 + len)?;
     let level = *buf.get(h + 2 + len)?;
@@ -1152,14 +1150,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packet_len_reads_the_remaining_length() {
-        assert_eq!(packet_len(&[0x30]), None);
-        assert_eq!(packet_len(&[0x30, 0x00]), Some(Ok(2)));
-        assert_eq!(packet_len(&[0x30, 0x80, 0x01]), Some(Ok(3 + 128)));
-        assert_eq!(packet_len(&[0x30, 0x80]), None);
-        assert_eq!(packet_len(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF]), Some(Err(())));
-        assert_eq!(header_len(&[0x30, 0x80, 0x01]), 3);
-        assert_eq!(header_len(&[0x30, 0x05]), 2);
+    fn fixed_header_reads_the_remaining_length_of_any_first_byte() {
+        let len = |buf: &[u8]| fixed_header(buf).map(|h| h.map(|h| h.packet_len()));
+        assert_eq!(len(&[0x30]), None);
+        assert_eq!(len(&[0x30, 0x00]), Some(Ok(2)));
+        assert_eq!(len(&[0x30, 0x80, 0x01]), Some(Ok(3 + 128)));
+        assert_eq!(len(&[0x30, 0x80]), None);
+        assert_eq!(len(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF]), Some(Err(())));
+        // Type 0 and PUBLISH with QoS 3 are refused by the codec, yet their length is known.
+        assert_eq!(len(&[0x00, 0x00]), Some(Ok(2)));
+        assert_eq!(len(&[0x36, 0x03]), Some(Ok(5)));
+        assert_eq!(
+            fixed_header(&[0x30, 0x80, 0x01])
+                .unwrap()
+                .unwrap()
+                .header_len,
+            3
+        );
     }
 
     #[test]

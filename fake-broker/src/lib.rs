@@ -1,4 +1,9 @@
-//! An in-process, scripted fake MQTT broker that the conformance checks are tested against.
+//! `mqtt-fake-broker`: an in-process, scripted fake MQTT broker that the conformance checks are
+//! tested against.
+//!
+//! It is test apparatus, kept out of the `mqtt-conformance` product: it depends only on the
+//! public API of `mqtt-codec`, never on the runner, so "every check fails against a broker that
+//! deviates from it" is shown by a broker that knows nothing of the checks.
 //!
 //! With an empty [`FakeConfig::deviations`] list the broker is a small but conforming MQTT 3.1
 //! ("MQIsdp", level 3), 3.1.1 and 5.0 server: sessions and session expiry, takeover, keep alive,
@@ -11,7 +16,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use mqtt_conformance::fake::{Deviation, FakeBroker, FakeConfig};
+//! use mqtt_fake_broker::{Deviation, FakeBroker, FakeConfig};
 //! use mqtt_codec::PacketType;
 //! let broker = FakeBroker::start(FakeConfig {
 //!     deviations: vec![Deviation::DropOut { packet: PacketType::PingResp }],

@@ -13,10 +13,9 @@
 //!   `clientId{clientId}deviceName{deviceName}productKey{productKey}timestamp{ms}`.
 //!
 //! Signed modes sign the client id actually sent, so the runner asks for credentials per CONNECT
-//! ([`RunContext::login`]). Secrets are held in [`Secret`], whose `Debug` shows nothing, and
+//! ([`crate::execution::RunContext::login`]). Secrets are held in [`Secret`], whose `Debug` shows nothing, and
 //! every secret and every password computed is added to the trace redaction list.
 
-use crate::exec::RunContext;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -380,31 +379,6 @@ pub fn from_options(
             ))
         }
     })
-}
-
-impl RunContext {
-    /// The client identifier, user name and password a CONNECT for `client_id` carries: from
-    /// [`RunContext::auth`] when set, else `username` and `password` as given.
-    pub fn login(&self, client_id: &str) -> Login {
-        match &self.auth {
-            Some(auth) => auth.credentials_for(client_id),
-            None => Login {
-                client_id: client_id.to_string(),
-                username: self.username.clone(),
-                password: self.password.as_ref().map(|p| p.as_bytes().to_vec()),
-            },
-        }
-    }
-
-    /// Every secret the run knows: the plain password and the signing keys or tokens.
-    pub fn secrets(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.password.iter().cloned().collect();
-        if let Some(auth) = &self.auth {
-            out.extend(auth.secrets());
-        }
-        out.retain(|s| !s.is_empty());
-        out
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! hmac/hashlib/base64 and `openssl dgst`, commands beside each vector) or taken from the
 //! vendor's documentation.
 
-use mqtt_conformance::auth::{
+use mqtt_conformance::credentials::{
     aliyun_iot_login, apsaramq_signature, apsaramq_username, check_token_password, Credentials,
     Secret,
 };

@@ -1,10 +1,11 @@
 //! Runs one check's script against a broker: connections, packet trace, expectations, verdict.
 
+use crate::check::{Body, Check, Level};
 use crate::pattern;
 use crate::profile::Profile;
-use crate::script::{Check, Level, Outcome, Step};
+use crate::script::{Outcome, Step};
 use crate::transport::{self, Io, Target};
-use crate::verdict::{CheckResult, Direction, TraceEntry, Verdict};
+use crate::verdict::{CheckResult, TraceDirection, TraceEntry, Verdict};
 use bytes::BytesMut;
 use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
 use serde_json::{json, Map, Value};
@@ -30,13 +31,38 @@ pub struct RunContext {
     pub password: Option<String>,
     /// Signed or per-client credentials (`--auth`); when set, CONNECT takes its client id, user
     /// name and password from here instead of `username` and `password` (see [`RunContext::login`]).
-    pub auth: Option<Arc<crate::auth::Credentials>>,
+    pub credentials: Option<Arc<crate::credentials::Credentials>>,
     /// The vendor profile.
     pub profile: Arc<Profile>,
     /// A short id unique to this run, so concurrent runs do not meet.
     pub run_id: String,
     /// The vector corpus, for `send_vector`.
     pub vectors: Arc<mqtt_vectors::Corpus>,
+}
+
+impl RunContext {
+    /// The client identifier, user name and password a CONNECT for `client_id` carries: from
+    /// [`RunContext::credentials`] when set, else `username` and `password` as given.
+    pub fn login(&self, client_id: &str) -> crate::credentials::Login {
+        match &self.credentials {
+            Some(auth) => auth.credentials_for(client_id),
+            None => crate::credentials::Login {
+                client_id: client_id.to_string(),
+                username: self.username.clone(),
+                password: self.password.as_ref().map(|p| p.as_bytes().to_vec()),
+            },
+        }
+    }
+
+    /// Every secret the run knows: the plain password and the signing keys or tokens.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.password.iter().cloned().collect();
+        if let Some(auth) = &self.credentials {
+            out.extend(auth.secrets());
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    }
 }
 
 /// A failed or undecidable step.
@@ -95,7 +121,7 @@ impl Tracer {
     fn add(
         &mut self,
         client: &str,
-        direction: Direction,
+        direction: TraceDirection,
         bytes: Option<&[u8]>,
         packet: Option<Value>,
         note: Option<String>,
@@ -149,10 +175,18 @@ fn redact(p: &mut Value, secrets: &[String]) {
     }
 }
 
-/// Runs `check` and returns its result (never panics, never waits unbounded).
+/// Runs `check` and returns its result (never panics, never waits unbounded): its script here,
+/// a native routine where it lives ([`crate::check::Native`]).
 pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
+    match &check.body {
+        Body::Script(steps) => run_script(check, steps, ctx).await,
+        Body::Native(routine) => crate::transport::probes::run(*routine, check, ctx).await,
+    }
+}
+
+async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckResult {
     let started = Instant::now();
-    let mut runner = Runner {
+    let mut execution = CheckExecution {
         check,
         ctx,
         conns: HashMap::new(),
@@ -166,7 +200,7 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
         worst: Verdict::Pass,
     };
     let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
-    let outcome = tokio::time::timeout(limit, runner.run()).await;
+    let outcome = tokio::time::timeout(limit, execution.run(steps)).await;
     let (verdict, expected, observed) = match outcome {
         Err(_) => (
             Verdict::Error,
@@ -176,48 +210,38 @@ pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {
                 limit.as_millis()
             )),
         ),
-        Ok(Ok(())) => (runner.worst, None, None),
+        Ok(Ok(())) => (execution.worst, None, None),
         Ok(Err(Stop::Deviation {
             expected,
             observed,
             level,
         })) => {
-            let v = match level {
-                Level::Must => Verdict::Fail,
-                Level::Should => Verdict::NonStrict,
-                Level::May => Verdict::Pass,
-            };
             if level == Level::May {
-                runner.notes.push(format!(
+                execution.notes.push(format!(
                     "MAY not taken: expected {expected}, observed {observed}"
                 ));
             }
-            (v.max(runner.worst), Some(expected), Some(observed))
+            let verdict = Verdict::of_deviation(level).max(execution.worst);
+            (verdict, Some(expected), Some(observed))
         }
         Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(e)),
     };
-    for conn in runner.conns.values_mut() {
+    for conn in execution.conns.values_mut() {
         if let Some(mut io) = conn.io.take() {
             let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
         }
     }
     CheckResult {
-        id: check.id.clone(),
-        title: check.title.clone(),
-        version: check.version,
-        cites: check.cites.clone(),
-        level: check.level,
-        verdict,
         expected: expected.or_else(|| (verdict != Verdict::Pass).then(|| check.expect.clone())),
         observed,
-        notes: std::mem::take(&mut runner.notes),
-        trace: std::mem::take(&mut runner.tracer.entries),
+        notes: std::mem::take(&mut execution.notes),
+        trace: std::mem::take(&mut execution.tracer.entries),
         duration_ms: started.elapsed().as_millis() as u64,
-        skip_reason: None,
+        ..CheckResult::new(check, verdict)
     }
 }
 
-struct Runner<'c> {
+struct CheckExecution<'c> {
     check: &'c Check,
     ctx: &'c RunContext,
     conns: HashMap<String, Conn>,
@@ -247,7 +271,7 @@ pub fn tag(s: &str, len: usize) -> String {
     out
 }
 
-impl Runner<'_> {
+impl CheckExecution<'_> {
     fn timeout(&self, ms: Option<u64>) -> Duration {
         ms.map_or(self.ctx.timeout, Duration::from_millis)
     }
@@ -366,8 +390,8 @@ impl Runner<'_> {
         Ok(())
     }
 
-    async fn run(&mut self) -> Result<(), Stop> {
-        for (n, step) in self.check.steps.iter().enumerate() {
+    async fn run(&mut self, steps: &[Step]) -> Result<(), Stop> {
+        for (n, step) in steps.iter().enumerate() {
             self.step(step).await.map_err(|e| match e {
                 Stop::Error(m) => Stop::Error(format!("step {} ({}): {m}", n + 1, step_name(step))),
                 d => d,
@@ -389,7 +413,7 @@ impl Runner<'_> {
         let version = self.check.version.protocol();
         self.tracer.add(
             client,
-            Direction::Event,
+            TraceDirection::Event,
             None,
             None,
             Some(format!("connected to {}", self.ctx.target)),
@@ -416,7 +440,7 @@ impl Runner<'_> {
         packet: Option<Value>,
     ) -> Result<(), Stop> {
         self.tracer
-            .add(client, Direction::Sent, Some(bytes), packet, None);
+            .add(client, TraceDirection::Sent, Some(bytes), packet, None);
         let conn = self.conn(client)?;
         let Some(io) = conn.io.as_mut() else {
             // Sending on a closed connection: the close is what the next expectation will see.
@@ -431,7 +455,7 @@ impl Runner<'_> {
             conn.closed.get_or_insert(why.clone());
             conn.io = None;
             self.tracer
-                .add(client, Direction::Event, None, None, Some(why));
+                .add(client, TraceDirection::Event, None, None, Some(why));
         }
         Ok(())
     }
@@ -463,7 +487,7 @@ impl Runner<'_> {
                     };
                     self.tracer.add(
                         client,
-                        Direction::Received,
+                        TraceDirection::Received,
                         Some(&bytes),
                         Some(packet.clone()),
                         None,
@@ -481,7 +505,7 @@ impl Runner<'_> {
                     let msg = format!("{e} (bytes {hex})");
                     self.tracer.add(
                         client,
-                        Direction::Event,
+                        TraceDirection::Event,
                         None,
                         None,
                         Some(format!("malformed packet from the broker: {msg}")),
@@ -505,7 +529,7 @@ impl Runner<'_> {
                     conn.io = None;
                     self.tracer.add(
                         client,
-                        Direction::Event,
+                        TraceDirection::Event,
                         None,
                         None,
                         Some("connection closed by the broker".into()),
@@ -517,7 +541,7 @@ impl Runner<'_> {
                     conn.closed = Some(why.clone());
                     conn.io = None;
                     self.tracer
-                        .add(client, Direction::Event, None, None, Some(why));
+                        .add(client, TraceDirection::Event, None, None, Some(why));
                 }
             }
         }
@@ -714,11 +738,7 @@ impl Runner<'_> {
 
     fn connect_packet(&mut self, client: &str, overrides: Option<&Value>) -> Result<Value, Stop> {
         let version = self.check.version.protocol();
-        let clean_key = if version.is_v5() {
-            "clean_start"
-        } else {
-            "clean_session"
-        };
+        let clean_key = self.check.version.clean_start_key();
         let mut packet = json!({
             "type": "CONNECT",
             "protocol_version": version.level(),
@@ -764,6 +784,52 @@ impl Runner<'_> {
         Ok(packet)
     }
 
+    /// Opens `client` unless its connection is open, and sends its CONNECT (`fields` over the
+    /// defaults); `auto_ack`, when given, sets whether incoming QoS flows are answered for it.
+    async fn send_connect(
+        &mut self,
+        client: &str,
+        fields: Option<&Value>,
+        auto_ack: Option<bool>,
+    ) -> Result<(), Stop> {
+        let packet = self.connect_packet(client, fields)?;
+        if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
+            self.open(client).await?;
+        }
+        let conn = self.conn(client)?;
+        if let Some(auto_ack) = auto_ack {
+            conn.auto_ack = auto_ack;
+        }
+        // The limits this client announces bind what the broker may send it.
+        let props = &packet["properties"];
+        let mut cfg = DecoderConfig::client(conn.version)
+            .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
+        if let Some(m) = props["maximum_packet_size"].as_u64() {
+            cfg = cfg.max_packet_size(m as u32);
+        }
+        conn.decoder.set_config(cfg);
+        self.send_json(client, &packet).await
+    }
+
+    /// Runs the steps of the outcome that was seen (its branch of the script); the script goes
+    /// on after the step that branched.
+    async fn run_branch(&mut self, steps: &[Step]) -> Result<(), Stop> {
+        for step in steps {
+            Box::pin(self.step(step)).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes `client`'s network connection from the test client's side.
+    async fn close_connection(&mut self, client: &str) -> Result<(), Stop> {
+        let conn = self.conn(client)?;
+        if let Some(mut io) = conn.io.take() {
+            let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+        }
+        conn.closed = Some("closed by the test client".into());
+        Ok(())
+    }
+
     async fn step(&mut self, step: &Step) -> Result<(), Stop> {
         match step {
             Step::Open { client } => self.open(client).await,
@@ -775,27 +841,12 @@ impl Runner<'_> {
                 save,
                 timeout_ms,
             } => {
-                let packet = self.connect_packet(client, connect.as_ref())?;
-                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
-                    self.open(client).await?;
-                }
-                // The limits this client announces bind what the broker may send it.
-                let conn = self.conn(client)?;
-                conn.auto_ack = *auto_ack;
-                let props = &packet["properties"];
-                let mut cfg = DecoderConfig::client(conn.version)
-                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
-                if let Some(m) = props["maximum_packet_size"].as_u64() {
-                    cfg = cfg.max_packet_size(m as u32);
-                }
-                conn.decoder.set_config(cfg);
-                self.send_json(client, &packet).await?;
+                self.send_connect(client, connect.as_ref(), Some(*auto_ack))
+                    .await?;
                 let pattern = expect.clone().unwrap_or_else(|| {
-                    if self.check.version.protocol().is_v5() {
-                        json!({"type": "CONNACK", "reason_code": 0})
-                    } else {
-                        json!({"type": "CONNACK", "return_code": 0})
-                    }
+                    let mut p = json!({"type": "CONNACK"});
+                    p[self.check.version.code_key()] = 0.into();
+                    p
                 });
                 let connack = self
                     .expect(client, &pattern, *timeout_ms, self.check.level)
@@ -808,24 +859,9 @@ impl Runner<'_> {
                 outcomes,
                 timeout_ms,
             } => {
-                let packet = self.connect_packet(client, connect.as_ref())?;
-                if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
-                    self.open(client).await?;
-                }
-                let conn = self.conn(client)?;
-                let props = &packet["properties"];
-                let mut cfg = DecoderConfig::client(conn.version)
-                    .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
-                if let Some(m) = props["maximum_packet_size"].as_u64() {
-                    cfg = cfg.max_packet_size(m as u32);
-                }
-                conn.decoder.set_config(cfg);
-                self.send_json(client, &packet).await?;
+                self.send_connect(client, connect.as_ref(), None).await?;
                 let then = self.expect_any(client, outcomes, *timeout_ms).await?;
-                for step in &then {
-                    Box::pin(self.step(step)).await?;
-                }
-                Ok(())
+                self.run_branch(&then).await
             }
             Step::Send { client, packet } => self.send_json(client, packet).await,
             Step::SendRaw { client, hex } => {
@@ -862,12 +898,8 @@ impl Runner<'_> {
                 outcomes,
                 timeout_ms,
             } => {
-                // The matched outcome's own steps (its branch of the script) run next.
                 let then = self.expect_any(client, outcomes, *timeout_ms).await?;
-                for step in &then {
-                    Box::pin(self.step(step)).await?;
-                }
-                Ok(())
+                self.run_branch(&then).await
             }
             Step::ExpectClose {
                 client,
@@ -926,14 +958,10 @@ impl Runner<'_> {
                 Ok(())
             }
             Step::Close { client } => {
-                let conn = self.conn(client)?;
-                if let Some(mut io) = conn.io.take() {
-                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
-                }
-                conn.closed = Some("closed by the test client".into());
+                self.close_connection(client).await?;
                 self.tracer.add(
                     client,
-                    Direction::Event,
+                    TraceDirection::Event,
                     None,
                     None,
                     Some("closed the connection without DISCONNECT".into()),
@@ -948,12 +976,7 @@ impl Runner<'_> {
                     }
                 }
                 self.send_json(client, &p).await?;
-                let conn = self.conn(client)?;
-                if let Some(mut io) = conn.io.take() {
-                    let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
-                }
-                conn.closed = Some("closed by the test client".into());
-                Ok(())
+                self.close_connection(client).await
             }
         }
     }

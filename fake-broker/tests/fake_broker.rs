@@ -3,7 +3,7 @@
 
 use futures_util::StreamExt;
 use mqtt_codec::{json, DecoderConfig, MqttCodec, PacketType, ProtocolVersion};
-use mqtt_conformance::fake::{Deviation, FakeBroker, FakeConfig, FakeLimits};
+use mqtt_fake_broker::{Deviation, FakeBroker, FakeConfig, FakeLimits};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -987,7 +987,7 @@ async fn deviation_no_close_on_error_and_silent_close_and_ignore_malformed() {
 
 #[tokio::test]
 async fn deviation_rewrite_and_raw_out() {
-    let edit: mqtt_conformance::fake::JsonEdit = Arc::new(|v: &mut Value| {
+    let edit: mqtt_fake_broker::JsonEdit = Arc::new(|v: &mut Value| {
         v["session_present"] = json!(true);
     });
     let b = broker_with(vec![Deviation::RewriteOut {
