@@ -18,6 +18,10 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || !modules) {
 const resolve = createRequire(path.join(path.resolve(modules), 'package.json')).resolve
 const { Aedes } = await import(pathToFileURL(resolve('aedes')).href)
 const broker = await Aedes.createBroker()
+// Why aedes dropped a client, on stderr (the runner keeps it in the broker's log file): the
+// reports show only that the connection closed.
+broker.on('clientError', (client, err) => console.error(`aedes: client ${client?.id}: ${err.message}`))
+broker.on('connectionError', (client, err) => console.error(`aedes: connection: ${err.message}`))
 const server = net.createServer(broker.handle)
 server.on('error', (err) => {
   console.error(`aedes: cannot listen on 127.0.0.1:${port}: ${err.message}`)
