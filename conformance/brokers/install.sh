@@ -28,10 +28,18 @@ need() { # need COMMAND WHAT-PROVIDES-IT
 pin_hash() { # a short name for the content of a lock file
     sha256sum "$1" | cut -c1-12
 }
+# begin DIR: start an install in DIR.tmp, removed again if the script stops before finish.
+begin() {
+    partial="$1.tmp"
+    rm -rf "$partial"
+    mkdir -p "$partial"
+    trap 'rm -rf "$partial"' EXIT
+}
 # finish DIR: the install built in DIR.tmp is complete; move it into place.
 finish() {
     rm -rf "$1"
     mv "$1.tmp" "$1"
+    trap - EXIT
 }
 
 case "$name" in
@@ -41,8 +49,7 @@ aedes)
         need node "Debian package nodejs"
         need npm "Debian package npm"
         echo "==> installing aedes into $dir (npm ci, pinned by conformance/brokers/aedes/package-lock.json)" >&2
-        rm -rf "$dir.tmp"
-        mkdir -p "$dir.tmp"
+        begin "$dir"
         cp "$here/aedes/package.json" "$here/aedes/package-lock.json" "$dir.tmp/"
         (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
         finish "$dir"
@@ -73,8 +80,8 @@ rumqttd)
     if [ ! -x "$dir/bin/rumqttd" ]; then
         need cargo "the Rust toolchain"
         echo "==> building rumqttd into $dir (cargo build --locked, pinned by conformance/brokers/rumqttd/Cargo.lock; a few minutes)" >&2
-        rm -rf "$dir.tmp"
-        mkdir -p "$dir.tmp/bin"
+        begin "$dir"
+        mkdir "$dir.tmp/bin"
         # The build directory is kept (and shared by every pin) so that a changed pin rebuilds
         # only what changed.
         cargo build --quiet --release --locked --manifest-path "$here/rumqttd/Cargo.toml" \
