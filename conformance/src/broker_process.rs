@@ -59,8 +59,9 @@ impl BrokerProcess {
                 return Ok(BrokerProcess { child, port, log });
             }
             if start.elapsed() > ready {
-                let _ = child.kill();
-                let _ = child.wait();
+                // TERM first, as after a run: a script that started helpers (RabbitMQ's epmd)
+                // stops them on TERM, and SIGKILL would leave them running.
+                BrokerProcess { child, port, log }.stop();
                 return Err(format!(
                     "broker command {line:?} did not listen on 127.0.0.1:{port} within {} s",
                     ready.as_secs()

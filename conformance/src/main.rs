@@ -172,7 +172,9 @@ struct RunArgs {
     /// WebSocket request path (default: the URL's, else /mqtt, /ws, / in turn).
     #[arg(long, value_name = "PATH")]
     ws_path: Option<String>,
-    /// Start the broker under test: a shell command with {port} for a free loopback port.
+    /// Start the broker under test: a shell command with {port} for a free loopback port. The run
+    /// waits up to 60 s for the port to accept connections, and ends the command with SIGTERM
+    /// (SIGKILL two seconds later) when done.
     #[arg(long, value_name = "CMD")]
     broker_cmd: Option<String>,
     /// Compare verdicts with an expected-results file; differences exit 1. Repeatable: later
@@ -316,7 +318,9 @@ async fn run(args: RunArgs) -> ExitCode {
         eprintln!("WARNING: {w}");
     }
     let broker = match &args.broker_cmd {
-        Some(cmd) => match BrokerProcess::start(cmd, Duration::from_secs(15)) {
+        // Generous: the wait ends as soon as the port accepts, and RabbitMQ takes 8 to 15 s to
+        // start on two busy cores; a broker command that fails usually exits, which ends it too.
+        Some(cmd) => match BrokerProcess::start(cmd, Duration::from_secs(60)) {
             Ok(b) => Some(b),
             Err(e) => return fail(e),
         },
