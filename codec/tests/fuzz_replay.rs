@@ -5,52 +5,22 @@
 //!
 //! Run with `cargo test -p mqtt-codec --features arbitrary,json --test fuzz_replay` (or any
 //! `--all-features` test run).
-#![allow(unsafe_code)] // a counting global allocator cannot be written without it
 
 mod common;
 
 use common::corpus;
 use mqtt_codec::fuzzing::{self, AllocStats, TARGETS};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-struct Counting;
-
-thread_local! {
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-    static BYTES: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note(size: usize) {
-    let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-    let _ = BYTES.try_with(|b| b.set(b.get() + size));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: mqtt_alloc_count::Counting = mqtt_alloc_count::Counting;
 
 /// Counters of the current thread (each test runs on its own thread).
 fn probe() -> AllocStats {
+    let c = mqtt_alloc_count::thread_counts();
     AllocStats {
-        count: COUNT.with(Cell::get),
-        bytes: BYTES.with(Cell::get),
+        count: c.calls,
+        bytes: c.bytes,
     }
 }
 
