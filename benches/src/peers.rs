@@ -358,8 +358,6 @@ fn ntex_written(out: &mut ntex_bytes::BytePages) -> Vec<u8> {
     copy.freeze().to_vec()
 }
 
-pub struct NtexV3;
-
 fn ntex_v3_kind(p: &ntex_mqtt::v3::codec::Packet) -> Kind {
     use ntex_mqtt::v3::codec::Packet as P;
     match p {
@@ -370,97 +368,6 @@ fn ntex_v3_kind(p: &ntex_mqtt::v3::codec::Packet) -> Kind {
         _ => Kind::Other,
     }
 }
-
-type NtexV3Packet = NtexPacket<ntex_mqtt::v3::codec::Packet, ntex_mqtt::v3::codec::Publish>;
-
-impl NtexV3 {
-    fn decode_with(
-        codec: &ntex_mqtt::v3::codec::Codec,
-        input: &mut ntex_bytes::BytesMut,
-    ) -> Result<NtexV3Packet, Error> {
-        use ntex_codec::Decoder;
-        use ntex_mqtt::v3::codec::Decoded as D;
-        match codec.decode(input).map_err(err)? {
-            Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
-            Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
-            Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
-            None => Err("incomplete".into()),
-        }
-    }
-}
-
-impl Codec for NtexV3 {
-    const NAME: &'static str = "ntex_mqtt_v3";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V311
-    }
-
-    type Input = ntex_bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        ntex_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let packet = Self::decode_with(&codec, input)?;
-        let kind = match black_box(&packet) {
-            NtexPacket::Packet(p) => ntex_v3_kind(p),
-            NtexPacket::Publish(..) => Kind::Publish,
-        };
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
-        // One codec per connection, as ntex uses it.
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let mut n = 0;
-        while !input.is_empty() {
-            black_box(Self::decode_with(&codec, input)?);
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = NtexV3Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
-    }
-
-    /// ntex's encoder takes the packet by value: a clone per call, made outside the timing.
-    type Item = Option<Self::Packet>;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        Some(packet.clone())
-    }
-
-    type Out = ntex_bytes::BytePages;
-    fn out(_capacity: usize) -> Self::Out {
-        ntex_bytes::BytePages::default()
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        use ntex_codec::Encoder;
-        use ntex_mqtt::v3::codec::Encoded;
-        out.clear();
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let item = match item.take().ok_or("item used twice")? {
-            NtexPacket::Packet(p) => Encoded::Packet(p),
-            NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
-        };
-        codec.encodev(item, out).map_err(err)
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        ntex_written(out)
-    }
-}
-
-pub struct NtexV5;
 
 fn ntex_v5_kind(p: &ntex_mqtt::v5::codec::Packet) -> Kind {
     use ntex_mqtt::v5::codec::Packet as P;
@@ -473,92 +380,106 @@ fn ntex_v5_kind(p: &ntex_mqtt::v5::codec::Packet) -> Kind {
     }
 }
 
-type NtexV5Packet = NtexPacket<ntex_mqtt::v5::codec::Packet, ntex_mqtt::v5::codec::Publish>;
+/// The adapter for one of ntex-mqtt's protocol modules (`v3`, `v5`): both have the same
+/// `codec::{Codec, Packet, Publish, Decoded, Encoded}` names and signatures, only the shape of
+/// `Packet` (and so `$kind`) differs.
+macro_rules! ntex_adapter {
+    ($adapter:ident, $bench_name:literal, $module:ident, $version:expr, $kind:ident) => {
+        pub struct $adapter;
 
-impl NtexV5 {
-    fn decode_with(
-        codec: &ntex_mqtt::v5::codec::Codec,
-        input: &mut ntex_bytes::BytesMut,
-    ) -> Result<NtexV5Packet, Error> {
-        use ntex_codec::Decoder;
-        use ntex_mqtt::v5::codec::Decoded as D;
-        match codec.decode(input).map_err(err)? {
-            Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
-            Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
-            Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
-            None => Err("incomplete".into()),
+        impl $adapter {
+            fn decode_with(
+                codec: &ntex_mqtt::$module::codec::Codec,
+                input: &mut ntex_bytes::BytesMut,
+            ) -> Result<<Self as Codec>::Packet, Error> {
+                use ntex_codec::Decoder;
+                use ntex_mqtt::$module::codec::Decoded as D;
+                match codec.decode(input).map_err(err)? {
+                    Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
+                    Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
+                    Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
+                    None => Err("incomplete".into()),
+                }
+            }
         }
-    }
+
+        impl Codec for $adapter {
+            const NAME: &'static str = $bench_name;
+
+            fn supports(version: Version) -> bool {
+                version == $version
+            }
+
+            type Input = ntex_bytes::BytesMut;
+            fn input(bytes: &'static [u8]) -> Self::Input {
+                ntex_bytes_mut(bytes)
+            }
+
+            fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
+                let before = input.len();
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let packet = Self::decode_with(&codec, input)?;
+                let kind = match black_box(&packet) {
+                    NtexPacket::Packet(p) => $kind(p),
+                    NtexPacket::Publish(..) => Kind::Publish,
+                };
+                Ok(Decoded {
+                    kind,
+                    consumed: before - input.len(),
+                })
+            }
+
+            fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
+                // One codec per connection, as ntex uses it.
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let mut n = 0;
+                while !input.is_empty() {
+                    black_box(Self::decode_with(&codec, input)?);
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            type Packet =
+                NtexPacket<ntex_mqtt::$module::codec::Packet, ntex_mqtt::$module::codec::Publish>;
+            fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
+            }
+
+            /// ntex's encoder takes the packet by value: a clone per call, made outside the
+            /// timing.
+            type Item = Option<Self::Packet>;
+            fn item(packet: &'static Self::Packet) -> Self::Item {
+                Some(packet.clone())
+            }
+
+            type Out = ntex_bytes::BytePages;
+            fn out(_capacity: usize) -> Self::Out {
+                ntex_bytes::BytePages::default()
+            }
+
+            fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
+                use ntex_codec::Encoder;
+                use ntex_mqtt::$module::codec::Encoded;
+                out.clear();
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let item = match item.take().ok_or("item used twice")? {
+                    NtexPacket::Packet(p) => Encoded::Packet(p),
+                    NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
+                };
+                codec.encodev(item, out).map_err(err)
+            }
+
+            fn written(out: &mut Self::Out) -> Vec<u8> {
+                ntex_written(out)
+            }
+        }
+    };
 }
 
-impl Codec for NtexV5 {
-    const NAME: &'static str = "ntex_mqtt_v5";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V5
-    }
-
-    type Input = ntex_bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        ntex_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let packet = Self::decode_with(&codec, input)?;
-        let kind = match black_box(&packet) {
-            NtexPacket::Packet(p) => ntex_v5_kind(p),
-            NtexPacket::Publish(..) => Kind::Publish,
-        };
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let mut n = 0;
-        while !input.is_empty() {
-            black_box(Self::decode_with(&codec, input)?);
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = NtexV5Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
-    }
-
-    type Item = Option<Self::Packet>;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        Some(packet.clone())
-    }
-
-    type Out = ntex_bytes::BytePages;
-    fn out(_capacity: usize) -> Self::Out {
-        ntex_bytes::BytePages::default()
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        use ntex_codec::Encoder;
-        use ntex_mqtt::v5::codec::Encoded;
-        out.clear();
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let item = match item.take().ok_or("item used twice")? {
-            NtexPacket::Packet(p) => Encoded::Packet(p),
-            NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
-        };
-        codec.encodev(item, out).map_err(err)
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        ntex_written(out)
-    }
-}
+ntex_adapter!(NtexV3, "ntex_mqtt_v3", v3, Version::V311, ntex_v3_kind);
+ntex_adapter!(NtexV5, "ntex_mqtt_v5", v5, Version::V5, ntex_v5_kind);
 
 // ---------------------------------------------------------------------------------------------
 // mqtt5-protocol (the codec of the `mqtt5` crate): `FixedHeader::decode` then
