@@ -180,10 +180,9 @@ impl Codec for MqttProtocol {
 }
 
 // ---------------------------------------------------------------------------------------------
-// rumqttc v4 codec (`rumqttc::mqttbytes::v4`): `Packet::read(&mut BytesMut, max)`, `write`.
+// rumqttc's codecs, v4 (`rumqttc::mqttbytes::v4`) and v5 (`rumqttc::v5::mqttbytes::v5`):
+// `Packet::read(&mut BytesMut, max)`, `Packet::write(&mut BytesMut, max)`.
 // ---------------------------------------------------------------------------------------------
-
-pub struct RumqttcV4;
 
 /// Largest packet MQTT allows (remaining length 268,435,455 plus a 5-byte fixed header).
 const MQTT_MAX: usize = 268_435_460;
@@ -200,69 +199,6 @@ fn rumqttc_v4_kind(p: &rumqttc::mqttbytes::v4::Packet) -> Kind {
     }
 }
 
-impl Codec for RumqttcV4 {
-    const NAME: &'static str = "rumqttc_v4";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V311
-    }
-
-    type Input = bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        shared_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let packet = rumqttc::mqttbytes::v4::Packet::read(input, MQTT_MAX).map_err(err)?;
-        let kind = rumqttc_v4_kind(black_box(&packet));
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
-        let mut n = 0;
-        while !input.is_empty() {
-            Self::decode_one(input, version)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = rumqttc::mqttbytes::v4::Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        rumqttc::mqttbytes::v4::Packet::read(&mut shared_bytes_mut(bytes), MQTT_MAX).map_err(err)
-    }
-
-    type Item = &'static Self::Packet;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        packet
-    }
-
-    type Out = bytes::BytesMut;
-    fn out(capacity: usize) -> Self::Out {
-        bytes::BytesMut::with_capacity(capacity)
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        out.clear();
-        item.write(out, MQTT_MAX).map_err(err)?;
-        Ok(())
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        out.to_vec()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// rumqttc v5 codec (`rumqttc::v5::mqttbytes::v5`): `Packet::read(&mut BytesMut, max)`, `write`.
-// ---------------------------------------------------------------------------------------------
-
-pub struct RumqttcV5;
-
 fn rumqttc_v5_kind(p: &rumqttc::v5::mqttbytes::v5::Packet) -> Kind {
     use rumqttc::v5::mqttbytes::v5::Packet as P;
     match p {
@@ -275,62 +211,87 @@ fn rumqttc_v5_kind(p: &rumqttc::v5::mqttbytes::v5::Packet) -> Kind {
     }
 }
 
-impl Codec for RumqttcV5 {
-    const NAME: &'static str = "rumqttc_v5";
+/// The adapter for one of rumqttc's two codecs: the same `Packet::read` / `Packet::write`,
+/// differing in the packet enum (so `$kind`) and in how the size limit is given (`$max`).
+macro_rules! rumqttc_adapter {
+    ($adapter:ident, $bench_name:literal, $packet:path, $version:expr, $max:expr, $kind:ident) => {
+        pub struct $adapter;
 
-    fn supports(version: Version) -> bool {
-        version == Version::V5
-    }
+        impl Codec for $adapter {
+            const NAME: &'static str = $bench_name;
 
-    type Input = bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        shared_bytes_mut(bytes)
-    }
+            fn supports(version: Version) -> bool {
+                version == $version
+            }
 
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let packet = rumqttc::v5::mqttbytes::v5::Packet::read(input, None).map_err(err)?;
-        let kind = rumqttc_v5_kind(black_box(&packet));
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
+            type Input = bytes::BytesMut;
+            fn input(bytes: &'static [u8]) -> Self::Input {
+                shared_bytes_mut(bytes)
+            }
 
-    fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
-        let mut n = 0;
-        while !input.is_empty() {
-            Self::decode_one(input, version)?;
-            n += 1;
+            fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
+                let before = input.len();
+                let packet = <$packet>::read(input, $max).map_err(err)?;
+                let kind = $kind(black_box(&packet));
+                Ok(Decoded {
+                    kind,
+                    consumed: before - input.len(),
+                })
+            }
+
+            fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
+                let mut n = 0;
+                while !input.is_empty() {
+                    Self::decode_one(input, version)?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            type Packet = $packet;
+            fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
+                <$packet>::read(&mut shared_bytes_mut(bytes), $max).map_err(err)
+            }
+
+            type Item = &'static Self::Packet;
+            fn item(packet: &'static Self::Packet) -> Self::Item {
+                packet
+            }
+
+            type Out = bytes::BytesMut;
+            fn out(capacity: usize) -> Self::Out {
+                bytes::BytesMut::with_capacity(capacity)
+            }
+
+            fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
+                out.clear();
+                item.write(out, $max).map_err(err)?;
+                Ok(())
+            }
+
+            fn written(out: &mut Self::Out) -> Vec<u8> {
+                out.to_vec()
+            }
         }
-        Ok(n)
-    }
-
-    type Packet = rumqttc::v5::mqttbytes::v5::Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        rumqttc::v5::mqttbytes::v5::Packet::read(&mut shared_bytes_mut(bytes), None).map_err(err)
-    }
-
-    type Item = &'static Self::Packet;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        packet
-    }
-
-    type Out = bytes::BytesMut;
-    fn out(capacity: usize) -> Self::Out {
-        bytes::BytesMut::with_capacity(capacity)
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        out.clear();
-        item.write(out, None).map_err(err)?;
-        Ok(())
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        out.to_vec()
-    }
+    };
 }
+
+rumqttc_adapter!(
+    RumqttcV4,
+    "rumqttc_v4",
+    rumqttc::mqttbytes::v4::Packet,
+    Version::V311,
+    MQTT_MAX,
+    rumqttc_v4_kind
+);
+rumqttc_adapter!(
+    RumqttcV5,
+    "rumqttc_v5",
+    rumqttc::v5::mqttbytes::v5::Packet,
+    Version::V5,
+    None,
+    rumqttc_v5_kind
+);
 
 // ---------------------------------------------------------------------------------------------
 // ntex-mqtt codecs: `ntex_codec::Decoder::decode(&Codec, &mut ntex_bytes::BytesMut)` and
