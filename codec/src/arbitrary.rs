@@ -27,10 +27,7 @@
 //! # Ok::<(), arbitrary::Error>(())
 //! ```
 
-use crate::error::{
-    ErrorKind, CLIENT_IDENTIFIER, PROPERTY_NAME, PROPERTY_VALUE, RESPONSE_TOPIC,
-    SUBSCRIPTION_IDENTIFIER, TOPIC_FILTER, TOPIC_NAME, USER_NAME, WILL_TOPIC,
-};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, QoS, ReasonCodes, RetainHandling,
@@ -1086,16 +1083,16 @@ enum Slot {
 }
 
 impl Slot {
-    fn what(self) -> &'static str {
+    fn what(self) -> Field {
         match self {
-            Slot::ClientIdentifier => CLIENT_IDENTIFIER,
-            Slot::UserName => USER_NAME,
-            Slot::WillTopic => WILL_TOPIC,
-            Slot::TopicName => TOPIC_NAME,
-            Slot::Filter(_) => TOPIC_FILTER,
-            Slot::UserPropertyName(_) => PROPERTY_NAME,
-            Slot::UserPropertyValue(_) => PROPERTY_VALUE,
-            Slot::StringProperty(_, id) => id.name_or_property(),
+            Slot::ClientIdentifier => Field::ClientIdentifier,
+            Slot::UserName => Field::UserName,
+            Slot::WillTopic => Field::WillTopic,
+            Slot::TopicName => Field::TopicName,
+            Slot::Filter(_) => Field::TopicFilter,
+            Slot::UserPropertyName(_) => Field::UserPropertyName,
+            Slot::UserPropertyValue(_) => Field::UserPropertyValue,
+            Slot::StringProperty(_, id) => Field::Property(id),
         }
     }
 }
@@ -1262,15 +1259,21 @@ fn defect(
         // An empty Topic Name: 3.1.1 always, 5.0 without a Topic Alias; an empty Will Topic.
         2 => {
             let (slot, kind) = match base {
-                OwnedPacket::Publish(_) if !v5 => {
-                    (Slot::TopicName, ErrorKind::EmptyTopic { what: TOPIC_NAME })
-                }
+                OwnedPacket::Publish(_) if !v5 => (
+                    Slot::TopicName,
+                    ErrorKind::EmptyTopic {
+                        what: Field::TopicName,
+                    },
+                ),
                 OwnedPacket::Publish(p) if p.properties.get(PropertyId::TOPIC_ALIAS).is_none() => {
                     (Slot::TopicName, ErrorKind::EmptyTopicWithoutAlias)
                 }
-                OwnedPacket::Connect(c) if c.will.is_some() => {
-                    (Slot::WillTopic, ErrorKind::EmptyTopic { what: WILL_TOPIC })
-                }
+                OwnedPacket::Connect(c) if c.will.is_some() => (
+                    Slot::WillTopic,
+                    ErrorKind::EmptyTopic {
+                        what: Field::WillTopic,
+                    },
+                ),
                 _ => return Ok(None),
             };
             set_slot(&mut valid, slot, MARK);
@@ -1304,7 +1307,12 @@ fn defect(
                 ("\u{7f}/#/", Multi),
                 ("\u{7f}+", Single),
                 ("+\u{7f}/#", Single),
-                ("", ErrorKind::EmptyTopic { what: TOPIC_FILTER }),
+                (
+                    "",
+                    ErrorKind::EmptyTopic {
+                        what: Field::TopicFilter,
+                    },
+                ),
             ];
             if v5 {
                 bad.extend([
@@ -2048,7 +2056,7 @@ fn defect(
                     vec![u.int_in_range(VARIABLE_BYTE_INTEGER_MAX + 1..=u32::MAX)?];
             }
             let kind = ErrorKind::ValueTooLarge {
-                what: SUBSCRIPTION_IDENTIFIER,
+                what: Field::Property(PropertyId::SUBSCRIPTION_IDENTIFIER),
             };
             case(
                 "Subscription Identifier too large",
@@ -2196,11 +2204,11 @@ fn defect(
             let what = match &mut invalid {
                 OwnedPacket::Connect(c) => {
                     c.client_identifier = long;
-                    CLIENT_IDENTIFIER
+                    Field::ClientIdentifier
                 }
                 OwnedPacket::Publish(p) => {
                     p.topic = long;
-                    TOPIC_NAME
+                    Field::TopicName
                 }
                 _ => return Ok(None),
             };
@@ -2229,7 +2237,7 @@ fn defect(
             let mut invalid = base.clone();
             set_slot(&mut invalid, slot, bad);
             let kind = ErrorKind::WildcardInTopicName {
-                what: RESPONSE_TOPIC,
+                what: Field::Property(PropertyId::RESPONSE_TOPIC),
             };
             case(
                 "wildcard in Response Topic",

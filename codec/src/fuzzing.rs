@@ -779,9 +779,9 @@ fn topics(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
                 assert_eq!(format!("$share/{share}/{inner}"), filter);
             }
         }
-        let name_ok = !name.is_empty() && check_topic_name(&name, "Topic Name").is_ok();
+        let name_ok = !name.is_empty() && check_topic_name(&name, crate::Field::TopicName).is_ok();
         assert_eq!(
-            check_topic_name(&name, "Topic Name").is_ok(),
+            check_topic_name(&name, crate::Field::TopicName).is_ok(),
             !name.contains(['+', '#'])
         );
         let m = matches(&filter, &name);

@@ -88,7 +88,7 @@ pub mod json;
 mod tokio_codec;
 
 pub use config::{DecoderConfig, Limits};
-pub use error::{DecodeError, EncodeError, ErrorKind};
+pub use error::{DecodeError, EncodeError, ErrorKind, Field};
 #[cfg(feature = "alloc")]
 pub use frame::{Frame, FrameDecoder};
 pub use header::{FixedHeader, PacketType, Status};

@@ -5,10 +5,7 @@
 //! per property ("It is a Protocol Error ... value 0") are in `check_*` functions just below it,
 //! and run both when decoding and before encoding.
 
-use crate::error::{
-    ErrorKind, PROPERTY_IDENTIFIER, PROPERTY_LENGTH, PROPERTY_NAME, PROPERTY_VALUE, RESPONSE_TOPIC,
-    SUBSCRIPTION_IDENTIFIER,
-};
+use crate::error::{ErrorKind, Field};
 use crate::wire::{
     binary, byte, check_binary, check_utf8, check_vbi, fail, four_byte, read_vbi, take, two_byte,
     utf8, vbi, vbi_len, Res, Sink, Vbi,
@@ -198,7 +195,7 @@ macro_rules! kind_check {
         check_string($id, $v)
     };
     (BinaryData, $id:expr, $v:expr) => {
-        check_binary($v, $id.name_or_property())
+        check_binary($v, Field::Property($id))
     };
 }
 
@@ -265,13 +262,6 @@ macro_rules! properties {
                     _ => false,
                 }
             }
-
-            pub(crate) const fn name_or_property(self) -> &'static str {
-                match self.name() {
-                    Some(n) => n,
-                    None => "property",
-                }
-            }
         }
 
         properties!(@struct [] $( $field : $kind; )*);
@@ -281,16 +271,16 @@ macro_rules! properties {
             /// allowed in `context`, not repeated unless repeatable, and has a legal value. Nothing
             /// is copied out: the result keeps the checked block, read again by the accessors.
             pub(crate) fn decode(i: &'a [u8], context: PropertyContext) -> Res<'a, Properties<'a>> {
-                let (rest, len) = vbi(i, PROPERTY_LENGTH)?;
-                let (rest, block) = take(rest, len as usize, PROPERTY_LENGTH)
-                    .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: PROPERTY_LENGTH }))?;
+                let (rest, len) = vbi(i, Field::PropertyLength)?;
+                let (rest, block) = take(rest, len as usize, Field::PropertyLength)
+                    .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: Field::PropertyLength }))?;
                 let mut seen: u64 = 0;
                 let mut last = 0u8;
                 let mut sorted = true;
                 let mut cur = block;
                 while !cur.is_empty() {
                     let at = cur;
-                    let (after_id, raw_id) = vbi(cur, PROPERTY_IDENTIFIER)?;
+                    let (after_id, raw_id) = vbi(cur, Field::PropertyIdentifier)?;
                     let id = match u8::try_from(raw_id) {
                         Ok(b) if PropertyId(b).name().is_some() => PropertyId(b),
                         _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
@@ -308,7 +298,7 @@ macro_rules! properties {
                     cur = match id.0 {
                         $(
                             $id => {
-                                let (r, v) = kind_parse!($kind, after_id, $name)?;
+                                let (r, v) = kind_parse!($kind, after_id, Field::Property(PropertyId($id)))?;
                                 if let Err(kind) = kind_check!($kind, id, v) {
                                     // A string's errors point at the string, a number's at its identifier.
                                     let err_at = match PropertyType::$kind {
@@ -321,12 +311,12 @@ macro_rules! properties {
                             }
                         )*
                         0x26 => {
-                            let (r, _) = utf8(after_id, PROPERTY_NAME)?;
-                            let (r, _) = utf8(r, PROPERTY_VALUE)?;
+                            let (r, _) = utf8(after_id, Field::UserPropertyName)?;
+                            let (r, _) = utf8(r, Field::UserPropertyValue)?;
                             r
                         }
                         0x0B => {
-                            let (r, v) = vbi(after_id, SUBSCRIPTION_IDENTIFIER)?;
+                            let (r, v) = vbi(after_id, Field::Property(PropertyId::SUBSCRIPTION_IDENTIFIER))?;
                             if v == 0 {
                                 return fail(at, ErrorKind::InvalidPropertyValue { property: id });
                             }
@@ -350,7 +340,7 @@ macro_rules! properties {
                         Repr::Fields(f) => f.$field,
                         Repr::Wire { block, .. } => {
                             let value = WireWalk { rest: block, id: $id }.next_value()?;
-                            kind_parse!($kind, value, $name).ok().map(|(_, v)| v)
+                            kind_parse!($kind, value, Field::Property(PropertyId($id))).ok().map(|(_, v)| v)
                         }
                     }
                 }
@@ -380,7 +370,7 @@ macro_rules! properties {
                     let n = value.len();
                     match id {
                         $(
-                            $id => f.$field = kind_parse!($kind, value, $name).ok().map(|(_, v)| v),
+                            $id => f.$field = kind_parse!($kind, value, Field::Property(PropertyId($id))).ok().map(|(_, v)| v),
                         )*
                         0x26 if f.user_properties.is_empty() => {
                             f.user_properties = UserProperties(ListRepr::Wire(&block[here..]));
@@ -524,7 +514,7 @@ macro_rules! properties {
                     if s == 0 {
                         return Err(ErrorKind::InvalidPropertyValue { property: id });
                     }
-                    check_vbi(s, SUBSCRIPTION_IDENTIFIER)?;
+                    check_vbi(s, Field::Property(PropertyId::SUBSCRIPTION_IDENTIFIER))?;
                 }
                 if self.authentication_data.is_some() && self.authentication_method.is_none() {
                     return Err(ErrorKind::AuthenticationDataWithoutMethod);
@@ -621,7 +611,7 @@ macro_rules! properties {
                     let a = prefixed(0)?;
                     Some(a + prefixed(a)?)
                 }
-                0x0B => match read_vbi(v, SUBSCRIPTION_IDENTIFIER) {
+                0x0B => match read_vbi(v, Field::Property(PropertyId::SUBSCRIPTION_IDENTIFIER)) {
                     Ok(Vbi::Complete(_, used)) => Some(used),
                     _ => None,
                 },
@@ -695,7 +685,7 @@ properties! {
         0x01 PAYLOAD_FORMAT_INDICATOR           "Payload Format Indicator"           payload_format_indicator:           Byte             [Publish, Will];
         0x02 MESSAGE_EXPIRY_INTERVAL            "Message Expiry Interval"            message_expiry_interval:            FourByteInteger  [Publish, Will];
         0x03 CONTENT_TYPE                       "Content Type"                       content_type:                       Utf8String       [Publish, Will];
-        0x08 RESPONSE_TOPIC                     "Response Topic"                     response_topic:                     Utf8String       [Publish, Will];
+        0x08 RESPONSE_TOPIC                   "Response Topic"                     response_topic:                     Utf8String       [Publish, Will];
         0x09 CORRELATION_DATA                   "Correlation Data"                   correlation_data:                   BinaryData       [Publish, Will];
         0x11 SESSION_EXPIRY_INTERVAL            "Session Expiry Interval"            session_expiry_interval:            FourByteInteger  [Connect, ConnAck, Disconnect];
         0x12 ASSIGNED_CLIENT_IDENTIFIER         "Assigned Client Identifier"         assigned_client_identifier:         Utf8String       [ConnAck];
@@ -766,11 +756,11 @@ fn check_four_byte(id: PropertyId, v: u32) -> Result<(), ErrorKind> {
 }
 
 fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
-    check_utf8(v, id.name_or_property())?;
+    check_utf8(v, Field::Property(id))?;
     // [MQTT-3.3.2-14] the Response Topic is a Topic Name: no wildcards.
     if id == PropertyId::RESPONSE_TOPIC && v.contains(['+', '#']) {
         return Err(ErrorKind::WildcardInTopicName {
-            what: RESPONSE_TOPIC,
+            what: Field::Property(PropertyId::RESPONSE_TOPIC),
         });
     }
     Ok(())
@@ -779,7 +769,7 @@ fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
 /// The first property `id` in the block whose Property Length starts `i` (already validated), for
 /// pointing errors found after decoding at the right byte. Falls back to `i`.
 pub(crate) fn locate(i: &[u8], id: PropertyId) -> &[u8] {
-    let Ok((rest, len)) = vbi(i, PROPERTY_LENGTH) else {
+    let Ok((rest, len)) = vbi(i, Field::PropertyLength) else {
         return i;
     };
     let rest = rest.get(..len as usize).unwrap_or(rest);
@@ -1004,8 +994,8 @@ impl<'a> UserProperties<'a> {
     fn check(&self) -> Result<(), ErrorKind> {
         if let ListRepr::Slice(s) = self.0 {
             for (k, v) in s {
-                check_utf8(k, PROPERTY_NAME)?;
-                check_utf8(v, PROPERTY_VALUE)?;
+                check_utf8(k, Field::UserPropertyName)?;
+                check_utf8(v, Field::UserPropertyValue)?;
             }
         }
         Ok(())
@@ -1164,7 +1154,10 @@ impl Iterator for SubscriptionIdentifiersIter<'_> {
     fn next(&mut self) -> Option<u32> {
         match &mut self.0 {
             IterRepr::Slice(it) => it.next().copied(),
-            IterRepr::Wire(walk) => match read_vbi(walk.next_value()?, SUBSCRIPTION_IDENTIFIER) {
+            IterRepr::Wire(walk) => match read_vbi(
+                walk.next_value()?,
+                Field::Property(PropertyId::SUBSCRIPTION_IDENTIFIER),
+            ) {
                 Ok(Vbi::Complete(v, _)) => Some(v),
                 _ => None,
             },

@@ -21,7 +21,7 @@ pub use subscribe::{
 pub use unsubscribe::{TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe};
 
 use crate::config::DecoderConfig;
-use crate::error::{DecodeError, EncodeError, ErrorKind, PACKET_IDENTIFIER, REMAINING_LENGTH};
+use crate::error::{DecodeError, EncodeError, ErrorKind, Field};
 use crate::header::{FixedHeader, PacketType, Status};
 use crate::version::{Direction, ProtocolVersion};
 use crate::wire::{fail, two_byte, vbi_len, Res, Sink, SliceSink, VARIABLE_BYTE_INTEGER_MAX};
@@ -194,7 +194,9 @@ fn decode_body_into<'a, R>(
         }
         // Body parsers are all `complete`; a stray Incomplete still must not panic.
         nom::Err::Incomplete(_) => DecodeError::new(
-            ErrorKind::UnexpectedEnd { what: "packet" },
+            ErrorKind::UnexpectedEnd {
+                what: Field::Packet,
+            },
             packet.len(),
             err_version,
         ),
@@ -249,7 +251,7 @@ fn sent_by(ty: PacketType, direction: Option<Direction>) -> bool {
 
 /// A non-zero Packet Identifier ([MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]).
 pub(crate) fn packet_id(i: &[u8], packet: PacketType) -> Res<'_, NonZeroU16> {
-    let (rest, id) = two_byte(i, PACKET_IDENTIFIER)?;
+    let (rest, id) = two_byte(i, Field::PacketIdentifier)?;
     match NonZeroU16::new(id) {
         Some(id) => Ok((rest, id)),
         None => fail(i, ErrorKind::PacketIdentifierZero { packet }),
@@ -390,9 +392,9 @@ impl<'a> Packet<'a> {
                     .flatten()
                     .any(|p| p.encoded_len() > VARIABLE_BYTE_INTEGER_MAX as usize);
             let what = if props_too_long {
-                crate::error::PROPERTY_LENGTH
+                crate::error::Field::PropertyLength
             } else {
-                REMAINING_LENGTH
+                Field::RemainingLength
             };
             return Err(EncodeError::invalid(ErrorKind::ValueTooLarge { what }, v));
         }

@@ -1,7 +1,7 @@
 //! SUBSCRIBE and SUBACK (MQTT 5.0 §3.8-3.9; 3.1.1 §3.8-3.9).
 
 use super::{filter_list_prelude, packet_id, Ctx, QoS};
-use crate::error::{ErrorKind, TOPIC_FILTER};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
 use crate::reason::{is_v3_suback_code, ReasonCode};
@@ -97,7 +97,7 @@ impl<'a> Subscription<'a> {
     }
 
     fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
-        check_utf8(self.filter, TOPIC_FILTER)?;
+        check_utf8(self.filter, Field::TopicFilter)?;
         check_topic_filter(self.filter, v)?;
         // [MQTT-3.8.3-4] No Local makes no sense for a shared subscription.
         if self.options.no_local && matches!(shared_subscription(self.filter, v), Some(Ok(_))) {
@@ -194,8 +194,8 @@ impl<'a> Iterator for SubscribeFiltersIter<'a> {
                 Some(*first)
             }
             FiltersRepr::Wire(bytes, v) => {
-                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
-                let (rest, b) = byte(rest, "Subscription Options").ok()?;
+                let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
+                let (rest, b) = byte(rest, Field::SubscriptionOptions).ok()?;
                 let options = SubscriptionOptions::from_byte(b, *v).ok()?;
                 *bytes = rest;
                 Some(Subscription { filter, options })
@@ -238,10 +238,10 @@ impl<'a> Subscribe<'a> {
             let filter_at = i;
             let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
                 Some(found) => found,
-                None => utf8(i, TOPIC_FILTER)?,
+                None => utf8(i, Field::TopicFilter)?,
             };
             let options_at = r;
-            let (r, b) = byte(r, "Subscription Options")?;
+            let (r, b) = byte(r, Field::SubscriptionOptions)?;
             let options = match SubscriptionOptions::from_byte(b, v) {
                 Ok(o) => o,
                 Err(kind) => return fail(options_at, kind),

@@ -1,7 +1,7 @@
 //! UNSUBSCRIBE and UNSUBACK (MQTT 5.0 §3.10-3.11; 3.1.1 §3.10-3.11).
 
 use super::{filter_list_prelude, packet_id, Ctx, ReasonCodes};
-use crate::error::{ErrorKind, TOPIC_FILTER};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_filter;
@@ -78,7 +78,7 @@ impl<'a> Iterator for TopicFiltersIter<'a> {
                 Some(*first)
             }
             FiltersRepr::Wire(bytes, _) => {
-                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
+                let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
                 *bytes = rest;
                 Some(filter)
             }
@@ -124,7 +124,7 @@ impl<'a> Unsubscribe<'a> {
             let at = i;
             let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
                 Some(found) => found,
-                None => utf8(i, TOPIC_FILTER)?,
+                None => utf8(i, Field::TopicFilter)?,
             };
             if let Err(kind) = check_topic_filter(filter, v) {
                 return fail(at, kind);
@@ -170,7 +170,7 @@ impl<'a> Unsubscribe<'a> {
             return Ok(());
         }
         self.filters.iter().try_for_each(|f| {
-            check_utf8(f, TOPIC_FILTER)?;
+            check_utf8(f, Field::TopicFilter)?;
             check_topic_filter(f, v)
         })
     }

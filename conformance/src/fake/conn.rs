@@ -10,7 +10,7 @@ use mqtt_codec::alias::InboundTopicAliases;
 use mqtt_codec::topic::shared_subscription;
 use mqtt_codec::{
     json, Ack, Auth, ConnAck, Connect, DecodeError, DecoderConfig, Direction, Disconnect,
-    ErrorKind, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
+    ErrorKind, Field, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
     ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, SubAck, Subscribe,
     UnsubAck, Unsubscribe,
 };
@@ -301,7 +301,7 @@ impl Conn {
         if let (Some(n), true) = (len, self.connected()) {
             if self.has(&Deviation::AllowWildcardPublish)
                 && buf[0] >> 4 == 3
-                && matches!(e.kind(), ErrorKind::WildcardInTopicName { what } if what == "Topic Name")
+                && matches!(e.kind(), ErrorKind::WildcardInTopicName { what } if what == Field::TopicName)
             {
                 if buf.len() < n {
                     return ErrFlow::Wait;
