@@ -139,7 +139,7 @@ pub(crate) fn utf8<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     }
 }
 
-pub(crate) fn validate_utf8<'a>(raw: &'a [u8], what: Field) -> Result<&'a str, ErrorKind> {
+pub(crate) fn validate_utf8(raw: &[u8], what: Field) -> Result<&str, ErrorKind> {
     let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
     if contains_nul(raw) {
         return Err(ErrorKind::NullCharacter { what });
