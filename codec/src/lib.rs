@@ -63,6 +63,7 @@ extern crate alloc;
 mod config;
 mod error;
 mod header;
+mod list;
 mod packet;
 mod property;
 mod reason;
@@ -92,6 +93,7 @@ pub use error::{DecodeError, EncodeError, ErrorKind, Field};
 #[cfg(feature = "alloc")]
 pub use frame::{Frame, FrameDecoder};
 pub use header::{FixedHeader, PacketType, Status};
+pub use list::{ListItem, WireList, WireListIter};
 pub use packet::{
     decode, Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, QoS, ReasonCodes,
     RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter, Subscription,

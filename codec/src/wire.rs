@@ -488,7 +488,10 @@ mod tests {
 
     #[test]
     fn incomplete_variable_byte_integer_is_not_an_error() {
-        assert!(matches!(read_vbi(&[0x80, 0x80], Field::Packet), Ok(Vbi::Incomplete)));
+        assert!(matches!(
+            read_vbi(&[0x80, 0x80], Field::Packet),
+            Ok(Vbi::Incomplete)
+        ));
     }
 
     #[test]
@@ -503,6 +506,9 @@ mod tests {
             validate_utf8(b"a\0b", Field::Packet),
             Err(ErrorKind::NullCharacter { .. })
         ));
-        assert_eq!(validate_utf8("\u{FEFF}x".as_bytes(), Field::Packet), Ok("\u{FEFF}x"));
+        assert_eq!(
+            validate_utf8("\u{FEFF}x".as_bytes(), Field::Packet),
+            Ok("\u{FEFF}x")
+        );
     }
 }

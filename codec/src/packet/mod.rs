@@ -138,6 +138,7 @@ pub fn decode<'a>(
 
 /// Decodes a packet whose fixed header has been read and whose bytes (`packet`, header included)
 /// are all present.
+#[cfg(feature = "alloc")]
 pub(crate) fn decode_body<'a>(
     packet: &'a [u8],
     header: FixedHeader,

@@ -3,6 +3,7 @@
 use super::{filter_list_prelude, packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
+use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::property::{Properties, PropertyContext};
 use crate::reason::{is_v3_suback_code, ReasonCode};
 use crate::topic::{check_topic_filter, shared_subscription};
@@ -116,91 +117,21 @@ impl<'a> Subscription<'a> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum FiltersRepr<'a> {
-    Wire(&'a [u8], ProtocolVersion),
-    Slice(&'a [Subscription<'a>]),
-}
-
-/// The Topic Filters of a SUBSCRIBE: a lazy view over the validated bytes when decoded, so
-/// decoding allocates nothing however many filters there are.
-#[derive(Clone, Copy)]
-pub struct SubscribeFilters<'a>(FiltersRepr<'a>);
-
-impl<'a> SubscribeFilters<'a> {
-    /// Filters to encode.
-    pub const fn new(subscriptions: &'a [Subscription<'a>]) -> Self {
-        SubscribeFilters(FiltersRepr::Slice(subscriptions))
-    }
-
-    /// Iterates the subscriptions in wire order.
-    pub fn iter(&self) -> SubscribeFiltersIter<'a> {
-        SubscribeFiltersIter(self.0)
-    }
-
-    /// Number of subscriptions.
-    pub fn len(&self) -> usize {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.len(),
-            FiltersRepr::Wire(..) => self.iter().count(),
-        }
-    }
-
-    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
-    /// (the same version they were checked under: 3.1.1 and 5.0 read the options byte and
-    /// `$share/` filters differently).
-    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
-        match self.0 {
-            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
-            _ => None,
-        }
-    }
-
-    /// True when there are none (never for a decoded SUBSCRIBE).
-    pub fn is_empty(&self) -> bool {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.is_empty(),
-            FiltersRepr::Wire(b, _) => b.is_empty(),
-        }
-    }
-}
-
-impl PartialEq for SubscribeFilters<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for SubscribeFilters<'_> {}
-
-impl fmt::Debug for SubscribeFilters<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
+/// The Topic Filters of a SUBSCRIBE with their options, in wire order.
+pub type SubscribeFilters<'a> = WireList<'a, Subscription<'a>>;
 
 /// Iterator over [`SubscribeFilters`].
-#[derive(Clone)]
-pub struct SubscribeFiltersIter<'a>(FiltersRepr<'a>);
+pub type SubscribeFiltersIter<'a> = WireListIter<'a, Subscription<'a>>;
 
-impl<'a> Iterator for SubscribeFiltersIter<'a> {
-    type Item = Subscription<'a>;
+impl sealed::Sealed for Subscription<'_> {}
 
-    fn next(&mut self) -> Option<Subscription<'a>> {
-        match &mut self.0 {
-            FiltersRepr::Slice(s) => {
-                let (first, rest) = s.split_first()?;
-                *s = rest;
-                Some(*first)
-            }
-            FiltersRepr::Wire(bytes, v) => {
-                let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
-                let (rest, b) = byte(rest, Field::SubscriptionOptions).ok()?;
-                let options = SubscriptionOptions::from_byte(b, *v).ok()?;
-                *bytes = rest;
-                Some(Subscription { filter, options })
-            }
-        }
+impl<'a> ListItem<'a> for Subscription<'a> {
+    fn read(bytes: &mut &'a [u8], v: ProtocolVersion) -> Option<Self> {
+        let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
+        let (rest, b) = byte(rest, Field::SubscriptionOptions).ok()?;
+        let options = SubscriptionOptions::from_byte(b, v).ok()?;
+        *bytes = rest;
+        Some(Subscription { filter, options })
     }
 }
 
@@ -254,7 +185,7 @@ impl<'a> Subscribe<'a> {
             }
             i = r;
         }
-        let filters = SubscribeFilters(FiltersRepr::Wire(payload, v));
+        let filters = SubscribeFilters::wire(payload, v);
         Ok((
             i,
             Subscribe {

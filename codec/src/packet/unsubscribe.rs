@@ -3,86 +3,27 @@
 use super::{filter_list_prelude, packet_id, Ctx, ReasonCodes};
 use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
+use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_filter;
 use crate::version::ProtocolVersion;
 use crate::wire::{check_utf8, fail, utf8, utf8_within, Res, Sink};
-use core::fmt;
 use core::num::NonZeroU16;
 
-#[derive(Clone, Copy)]
-enum FiltersRepr<'a> {
-    Wire(&'a [u8], ProtocolVersion),
-    Slice(&'a [&'a str]),
-}
-
-/// The Topic Filters of an UNSUBSCRIBE: a lazy view over the validated bytes when decoded.
-#[derive(Clone, Copy)]
-pub struct TopicFilters<'a>(FiltersRepr<'a>);
-
-impl<'a> TopicFilters<'a> {
-    /// Filters to encode.
-    pub const fn new(filters: &'a [&'a str]) -> Self {
-        TopicFilters(FiltersRepr::Slice(filters))
-    }
-
-    /// Iterates the filters in wire order.
-    pub fn iter(&self) -> TopicFiltersIter<'a> {
-        TopicFiltersIter(self.0)
-    }
-
-    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
-    /// (the version they were checked under: only 5.0 checks the `$share/` form).
-    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
-        match self.0 {
-            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
-            _ => None,
-        }
-    }
-
-    /// True when there are none (never for a decoded UNSUBSCRIBE).
-    pub fn is_empty(&self) -> bool {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.is_empty(),
-            FiltersRepr::Wire(b, _) => b.is_empty(),
-        }
-    }
-}
-
-impl PartialEq for TopicFilters<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for TopicFilters<'_> {}
-
-impl fmt::Debug for TopicFilters<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
+/// The Topic Filters of an UNSUBSCRIBE, in wire order.
+pub type TopicFilters<'a> = WireList<'a, &'a str>;
 
 /// Iterator over [`TopicFilters`].
-#[derive(Clone)]
-pub struct TopicFiltersIter<'a>(FiltersRepr<'a>);
+pub type TopicFiltersIter<'a> = WireListIter<'a, &'a str>;
 
-impl<'a> Iterator for TopicFiltersIter<'a> {
-    type Item = &'a str;
+impl sealed::Sealed for &str {}
 
-    fn next(&mut self) -> Option<&'a str> {
-        match &mut self.0 {
-            FiltersRepr::Slice(s) => {
-                let (first, rest) = s.split_first()?;
-                *s = rest;
-                Some(*first)
-            }
-            FiltersRepr::Wire(bytes, _) => {
-                let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
-                *bytes = rest;
-                Some(filter)
-            }
-        }
+/// A `&str` list item is an UNSUBSCRIBE Topic Filter.
+impl<'a> ListItem<'a> for &'a str {
+    fn read(bytes: &mut &'a [u8], _: ProtocolVersion) -> Option<Self> {
+        let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
+        *bytes = rest;
+        Some(filter)
     }
 }
 
@@ -136,7 +77,7 @@ impl<'a> Unsubscribe<'a> {
             Unsubscribe {
                 packet_id,
                 properties,
-                filters: TopicFilters(FiltersRepr::Wire(payload, ctx.version)),
+                filters: TopicFilters::wire(payload, ctx.version),
             },
         ))
     }
