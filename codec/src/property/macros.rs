@@ -458,6 +458,8 @@ macro_rules! properties {
             }
 
             /// True when no property is present.
+            // Out of line, so that `Properties::is_empty` stays small enough to inline.
+            #[inline(never)]
             pub fn is_empty(&self) -> bool {
                 true $( && is_absent!($mult, self.$field) )*
             }
@@ -536,15 +538,7 @@ macro_rules! field_len {
         }
     };
     ($many:ident, $kind:ident, $f:expr, $id:expr) => {
-        match $f.as_slice() {
-            Some(items) => items
-                .iter()
-                .map(|v| 1 + kind_len!($kind, *v))
-                .sum::<usize>(),
-            None => wire_values($f.as_wire(), $id)
-                .map(|v| 1 + v.len())
-                .sum::<usize>(),
-        }
+        list_len(&$f, $id, |v| 1 + kind_len!($kind, v))
     };
 }
 
@@ -563,23 +557,7 @@ macro_rules! check_field {
         }
     };
     ($many:ident, $kind:ident, $f:expr, $id:expr, $ctx:expr) => {
-        let decoded = $f.as_slice().is_none();
-        let mut count = 0usize;
-        for v in $f.iter() {
-            if !$id.is_allowed_in($ctx) {
-                return Err(ErrorKind::PropertyNotAllowed {
-                    property: $id,
-                    context: $ctx,
-                });
-            }
-            count += 1;
-            if count > 1 && !$id.is_repeatable_in($ctx) {
-                return Err(ErrorKind::DuplicateProperty { property: $id });
-            }
-            if !decoded {
-                kind_check!($kind, $id, v)?;
-            }
-        }
+        check_list(&$f, $id, $ctx, |v| kind_check!($kind, $id, v))?;
     };
 }
 
@@ -592,19 +570,8 @@ macro_rules! put_field {
         }
     };
     ($many:ident, $kind:ident, $f:expr, $id:literal, $dst:expr) => {
-        match $f.as_slice() {
-            Some(items) => {
-                for v in items {
-                    $dst.put_u8($id);
-                    kind_put!($kind, $dst, *v);
-                }
-            }
-            None => {
-                for v in wire_values($f.as_wire(), PropertyId($id)) {
-                    $dst.put_u8($id);
-                    $dst.put_slice(v);
-                }
-            }
-        }
+        put_list(&$f, PropertyId($id), $dst, |dst, v| {
+            kind_put!($kind, dst, v)
+        })
     };
 }

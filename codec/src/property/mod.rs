@@ -344,6 +344,9 @@ impl fmt::Debug for Properties<'_> {
 
 impl<'a> Properties<'a> {
     /// True when no property is present.
+    // Inlined: a decoded block's answer is one comparison, asked on every 3.1.1 packet
+    // (callgrind: as a call it cost 6 instructions per PUBLISH decode and PUBACK encode).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         match self.0 {
             Repr::Fields(f) => f.is_empty(),
@@ -513,6 +516,77 @@ fn split_prefixed(v: &[u8]) -> Option<(&[u8], &[u8])> {
     let len = usize::from(u16::from_be_bytes([*v.first()?, *v.get(1)?]));
     let body = v.get(2..2 + len)?;
     Some((body, &v[2 + len..]))
+}
+
+// What `PropertyFields` does with its lists, out of line: lists are rare, and inlined into every
+// caller of `Properties::encoded_len` and `encode` they made those too large to inline in turn
+// (callgrind: +7 instructions per PUBACK encode, +16 per PUBLISH decode).
+
+/// Bytes `list` takes as properties `id`, identifiers included. A decoded list is measured on
+/// the wire, without reading its items.
+#[inline(never)]
+fn list_len<'a, T: ListItem<'a>>(
+    list: &WireList<'a, T>,
+    id: PropertyId,
+    item_len: impl Fn(T) -> usize,
+) -> usize {
+    match list.as_slice() {
+        Some(items) => items.iter().map(|v| item_len(*v)).sum(),
+        None => wire_values(list.as_wire(), id).map(|v| 1 + v.len()).sum(),
+    }
+}
+
+/// Writes `list` as properties `id`; a decoded list's values are copied as they came.
+#[inline(never)]
+fn put_list<'a, T: ListItem<'a>, S: Sink>(
+    list: &WireList<'a, T>,
+    id: PropertyId,
+    dst: &mut S,
+    put_item: impl Fn(&mut S, T),
+) {
+    match list.as_slice() {
+        Some(items) => {
+            for v in items {
+                dst.put_u8(id.0);
+                put_item(dst, *v);
+            }
+        }
+        None => {
+            for v in wire_values(list.as_wire(), id) {
+                dst.put_u8(id.0);
+                dst.put_slice(v);
+            }
+        }
+    }
+}
+
+/// [`PropertyFields::check`] for a list: allowed in `context`, repeated only where it may, and
+/// legal values (a decoded list's values were checked when decoded).
+#[inline(never)]
+fn check_list<'a, T: ListItem<'a>>(
+    list: &WireList<'a, T>,
+    id: PropertyId,
+    context: PropertyContext,
+    check_item: impl Fn(T) -> Result<(), ErrorKind>,
+) -> Result<(), ErrorKind> {
+    let decoded = list.as_slice().is_none();
+    let mut count = 0usize;
+    for v in list.iter() {
+        if !id.is_allowed_in(context) {
+            return Err(ErrorKind::PropertyNotAllowed {
+                property: id,
+                context,
+            });
+        }
+        count += 1;
+        if count > 1 && !id.is_repeatable_in(context) {
+            return Err(ErrorKind::DuplicateProperty { property: id });
+        }
+        if !decoded {
+            check_item(v)?;
+        }
+    }
+    Ok(())
 }
 
 /// The values of property `id` in a decoded list's bytes (`None`: none).
