@@ -1,5 +1,20 @@
 //! The fifteen MQTT control packets, one tree for all versions: [`Packet`] and top-level decode
-//! and encode. Each packet family's module holds its decode and encode side by side.
+//! and encode. Each packet family's module holds its decode and encode side by side:
+//!
+//! | packet (spec name) | § | module |
+//! |---|---|---|
+//! | CONNECT (and its Will) | 3.1 | `connect.rs` |
+//! | CONNACK | 3.2 | `connack.rs` |
+//! | PUBLISH | 3.3 | `publish.rs` |
+//! | PUBACK, PUBREC, PUBREL, PUBCOMP | 3.4-3.7 | `ack.rs` |
+//! | SUBSCRIBE, SUBACK | 3.8-3.9 | `subscribe.rs` |
+//! | UNSUBSCRIBE, UNSUBACK | 3.10-3.11 | `unsubscribe.rs` |
+//! | PINGREQ, PINGRESP (no body) | 3.12-3.13 | here, in `decode_body_into` |
+//! | DISCONNECT, AUTH | 3.14-3.15 | `disconnect.rs` |
+//!
+//! Properties (§2.2.2) are in `crate::property` (one table, by spec name), the lists a packet
+//! carries in `crate::list`, primitive data types (§1.5) in `crate::wire`, the fixed header
+//! (§2.1) in `crate::header`.
 
 mod ack;
 mod connack;

@@ -676,6 +676,12 @@ mod tests {
         assert_eq!(PropertyId::ALL.len(), 27);
     }
 
+    /// The encoder writes properties in table order, and the canonical order is ascending.
+    #[test]
+    fn the_table_is_in_identifier_order() {
+        assert!(PropertyId::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
     #[test]
     fn decode_then_encode_gives_the_same_block() {
         // Session Expiry 10, two user properties, Receive Maximum 20.
