@@ -9,7 +9,9 @@
 //! [`UserProperties`]: crate::UserProperties
 //! [`SubscriptionIdentifiers`]: crate::SubscriptionIdentifiers
 
+use crate::error::ErrorKind;
 use crate::version::ProtocolVersion;
+use crate::wire::Sink;
 use core::fmt;
 
 /// What a [`WireList`] holds. Sealed: implemented by the item of each list the crate defines.
@@ -127,6 +129,50 @@ impl<'a, T: ListItem<'a>> WireList<'a, T> {
         match self.0 {
             Repr::Wire(bytes, checked) if checked == v => Some(bytes),
             _ => None,
+        }
+    }
+}
+
+// The Topic Filter lists of SUBSCRIBE and UNSUBSCRIBE. A filter list has one encoding only, so
+// a decoded list encoded under the version it was checked under is measured, trusted and
+// written as it came: byte for byte what writing each item again would give.
+impl<'a, T: ListItem<'a>> WireList<'a, T> {
+    /// Bytes the list takes in a packet of version `v`; `item_len` measures a caller's item.
+    #[inline(always)]
+    pub(crate) fn filters_len(&self, v: ProtocolVersion, item_len: impl Fn(T) -> usize) -> usize {
+        match self.wire_for(v) {
+            Some(bytes) => bytes.len(),
+            None => self.iter().map(item_len).sum(),
+        }
+    }
+
+    /// `check` on each item, unless the decoder checked the list under `v` already.
+    #[inline(always)]
+    pub(crate) fn check_filters(
+        &self,
+        v: ProtocolVersion,
+        check: impl Fn(T) -> Result<(), ErrorKind>,
+    ) -> Result<(), ErrorKind> {
+        if self.wire_for(v).is_some() {
+            return Ok(());
+        }
+        self.iter().try_for_each(check)
+    }
+
+    /// Writes the list; `put` writes a caller's item.
+    #[inline(always)]
+    pub(crate) fn encode_filters<S: Sink>(
+        &self,
+        v: ProtocolVersion,
+        dst: &mut S,
+        put: impl Fn(&mut S, T),
+    ) {
+        if let Some(bytes) = self.wire_for(v) {
+            dst.put_slice(bytes);
+            return;
+        }
+        for item in self.iter() {
+            put(dst, item);
         }
     }
 }

@@ -294,6 +294,17 @@ pub(crate) fn filter_list_prelude<'a>(
     Ok((payload, (id, properties)))
 }
 
+/// The Topic Filter at `i` in a SUBSCRIBE or UNSUBSCRIBE list: cut out of `whole` (the list
+/// checked as UTF-8 in one go; its length and option bytes are ASCII too, for filters under 128
+/// bytes) when it can be, else checked alone, which also finds the one at fault.
+#[inline(always)]
+pub(crate) fn next_filter<'a>(whole: Option<&'a str>, i: &'a [u8]) -> Res<'a, &'a str> {
+    match whole.and_then(|w| crate::wire::utf8_within(w, i)) {
+        Some(found) => Ok(found),
+        None => crate::wire::utf8(i, crate::error::Field::TopicFilter),
+    }
+}
+
 impl<'a> Packet<'a> {
     /// The packet's type.
     pub const fn packet_type(&self) -> PacketType {

@@ -1,6 +1,6 @@
 //! SUBSCRIBE and SUBACK (MQTT 5.0 §3.8-3.9; 3.1.1 §3.8-3.9).
 
-use super::{filter_list_prelude, packet_id, Ctx, QoS};
+use super::{filter_list_prelude, next_filter, packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::list::{sealed, ListItem, WireList, WireListIter};
@@ -8,7 +8,7 @@ use crate::property::{Properties, PropertyContext};
 use crate::reason::{is_v3_suback_code, ReasonCode};
 use crate::topic::{check_topic_filter, shared_subscription};
 use crate::version::ProtocolVersion;
-use crate::wire::{byte, check_utf8, fail, utf8, utf8_within, Res, Sink};
+use crate::wire::{byte, check_utf8, fail, utf8, Res, Sink};
 use core::fmt;
 use core::num::NonZeroU16;
 
@@ -160,17 +160,12 @@ impl<'a> Subscribe<'a> {
         let v = ctx.version;
         let (payload, (packet_id, properties)) =
             filter_list_prelude(body, ctx, PacketType::Subscribe, PropertyContext::Subscribe)?;
-        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
-        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
-        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        // One UTF-8 check over the whole list, each filter then cut out of it (`next_filter`).
         let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let filter_at = i;
-            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
-                Some(found) => found,
-                None => utf8(i, Field::TopicFilter)?,
-            };
+            let (r, filter) = next_filter(whole, i)?;
             let options_at = r;
             let (r, b) = byte(r, Field::SubscriptionOptions)?;
             let options = match SubscriptionOptions::from_byte(b, v) {
@@ -201,14 +196,7 @@ impl<'a> Subscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + match self.filters.wire_for(v) {
-            Some(bytes) => bytes.len(),
-            None => self
-                .filters
-                .iter()
-                .map(|s| 2 + s.filter.len() + 1)
-                .sum::<usize>(),
-        }
+        } + self.filters.filters_len(v, |s| 2 + s.filter.len() + 1)
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -224,11 +212,7 @@ impl<'a> Subscribe<'a> {
                 packet: PacketType::Subscribe,
             });
         }
-        if self.filters.wire_for(v).is_some() {
-            // Checked by the decoder under this very version.
-            return Ok(());
-        }
-        self.filters.iter().try_for_each(|s| s.check(v))
+        self.filters.check_filters(v, |s| s.check(v))
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
@@ -236,16 +220,10 @@ impl<'a> Subscribe<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
-        // A decoded list is copied as it came: a filter list has one encoding only, so this is
-        // byte for byte what writing each subscription again would give.
-        if let Some(bytes) = self.filters.wire_for(v) {
-            dst.put_slice(bytes);
-            return;
-        }
-        for s in self.filters.iter() {
+        self.filters.encode_filters(v, dst, |dst, s| {
             dst.put_binary(s.filter.as_bytes());
             dst.put_u8(s.options.to_byte());
-        }
+        });
     }
 }
 

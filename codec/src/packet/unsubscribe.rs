@@ -1,13 +1,13 @@
 //! UNSUBSCRIBE and UNSUBACK (MQTT 5.0 §3.10-3.11; 3.1.1 §3.10-3.11).
 
-use super::{filter_list_prelude, packet_id, Ctx, ReasonCodes};
+use super::{filter_list_prelude, next_filter, packet_id, Ctx, ReasonCodes};
 use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_filter;
 use crate::version::ProtocolVersion;
-use crate::wire::{check_utf8, fail, utf8, utf8_within, Res, Sink};
+use crate::wire::{check_utf8, fail, utf8, Res, Sink};
 use core::num::NonZeroU16;
 
 /// The Topic Filters of an UNSUBSCRIBE, in wire order.
@@ -56,17 +56,12 @@ impl<'a> Unsubscribe<'a> {
             PacketType::Unsubscribe,
             PropertyContext::Unsubscribe,
         )?;
-        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
-        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
-        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        // One UTF-8 check over the whole list, each filter then cut out of it (`next_filter`).
         let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let at = i;
-            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
-                Some(found) => found,
-                None => utf8(i, Field::TopicFilter)?,
-            };
+            let (r, filter) = next_filter(whole, i)?;
             if let Err(kind) = check_topic_filter(filter, v) {
                 return fail(at, kind);
             }
@@ -87,10 +82,7 @@ impl<'a> Unsubscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + match self.filters.wire_for(v) {
-            Some(bytes) => bytes.len(),
-            None => self.filters.iter().map(|f| 2 + f.len()).sum::<usize>(),
-        }
+        } + self.filters.filters_len(v, |f| 2 + f.len())
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -106,11 +98,7 @@ impl<'a> Unsubscribe<'a> {
                 packet: PacketType::Unsubscribe,
             });
         }
-        if self.filters.wire_for(v).is_some() {
-            // Checked by the decoder under this very version.
-            return Ok(());
-        }
-        self.filters.iter().try_for_each(|f| {
+        self.filters.check_filters(v, |f| {
             check_utf8(f, Field::TopicFilter)?;
             check_topic_filter(f, v)
         })
@@ -121,14 +109,8 @@ impl<'a> Unsubscribe<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
-        // A decoded list is copied as it came (one encoding only, see SUBSCRIBE).
-        if let Some(bytes) = self.filters.wire_for(v) {
-            dst.put_slice(bytes);
-            return;
-        }
-        for f in self.filters.iter() {
-            dst.put_binary(f.as_bytes());
-        }
+        self.filters
+            .encode_filters(v, dst, |dst, f| dst.put_binary(f.as_bytes()));
     }
 }
 
