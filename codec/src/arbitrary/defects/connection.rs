@@ -1,23 +1,18 @@
 //! Defects of CONNECT and CONNACK: their flags, Protocol Name and Level, and the 3.1.1 rules
 //! on User Name, Password and Client Identifier.
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{bytes_only, case, refused, Defect, Draw, Made};
 use crate::arbitrary::edits::{replace_marker, replace_marker_with_nothing, Anchor, Edit, MARK};
 use crate::arbitrary::generate::allowed_codes;
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::ErrorKind;
 use crate::header::PacketType;
 use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 use std::vec::Vec;
 
 /// Session Present with a failure code (5.0 [MQTT-3.2.2-6], 3.1.1 [MQTT-3.2.2-4]).
-pub(super) fn session_present_on_failure(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn session_present_on_failure(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let mut valid = base.clone();
     let OwnedPacket::ConnAck {
@@ -47,22 +42,18 @@ pub(super) fn session_present_on_failure(
         set: 1,
         clear: 0,
     };
-    Ok(case(
+    Ok(refused(
         Defect::SessionPresentOnFailure,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// 3.1.1: a Password without a User Name ([MQTT-3.1.2-22]).
-pub(super) fn password_without_user_name(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn password_without_user_name(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let OwnedPacket::Connect(c) = &mut valid else {
@@ -101,10 +92,8 @@ pub(super) fn password_without_user_name(
 
 /// 3.1.1: an empty Client Identifier with Clean Session 0 ([MQTT-3.1.3-7]).
 pub(super) fn empty_client_identifier_without_clean_session(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+    Draw { version, base, .. }: Draw<'_, '_, '_>,
+) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let OwnedPacket::Connect(c) = &mut valid else {
@@ -132,11 +121,7 @@ pub(super) fn empty_client_identifier_without_clean_session(
 
 /// CONNECT flags the owned form cannot express (bytes only): the reserved bit
 /// ([MQTT-3.1.2-3]), Will QoS or Will Retain without the Will Flag, Will QoS 3.
-pub(super) fn connect_flags(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn connect_flags(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let valid = base.clone();
     let OwnedPacket::Connect(c) = base else {
         return Ok(None);
@@ -156,22 +141,11 @@ pub(super) fn connect_flags(
         set,
         clear: 0,
     };
-    Ok(case(
-        Defect::ConnectFlags,
-        version,
-        valid,
-        None,
-        None,
-        Some((vec![edit], kind)),
-    ))
+    Ok(bytes_only(Defect::ConnectFlags, version, valid, edit, kind))
 }
 
 /// CONNECT with another Protocol Name or Level ([MQTT-3.1.2-1], [MQTT-3.1.2-2]).
-pub(super) fn protocol_name_or_level(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn protocol_name_or_level(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     if ty != PacketType::Connect {
@@ -204,22 +178,17 @@ pub(super) fn protocol_name_or_level(
             ErrorKind::UnsupportedProtocolLevel { level },
         )
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::ProtocolNameOrLevel,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], kind)),
+        edit,
+        kind,
     ))
 }
 
 /// CONNACK Acknowledge Flags bits 7-1 (bytes only).
-pub(super) fn connack_reserved_flags(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn connack_reserved_flags(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     if ty != PacketType::ConnAck {
@@ -231,12 +200,11 @@ pub(super) fn connack_reserved_flags(
         set: bit,
         clear: 0,
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::ConnAckReservedFlags,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::ConnAckReservedFlags)),
+        edit,
+        ErrorKind::ConnAckReservedFlags,
     ))
 }

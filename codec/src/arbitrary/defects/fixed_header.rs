@@ -1,21 +1,15 @@
 //! Defects in the fixed header (flags, DUP, QoS 3) and in the packet's length (trailing bytes).
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{bytes_only, case, Defect, Draw, Made};
 use crate::arbitrary::edits::{Anchor, Edit};
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::ErrorKind;
 use crate::header::PacketType;
 use crate::packet::QoS;
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 
 /// DUP on a QoS 0 PUBLISH ([MQTT-3.3.1-2]).
-pub(super) fn dup_on_qos0(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn dup_on_qos0(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let valid = base.clone();
     let OwnedPacket::Publish(p) = base else {
         return Ok(None);
@@ -43,11 +37,7 @@ pub(super) fn dup_on_qos0(
 }
 
 /// QoS 3 ([MQTT-3.3.1-4]): not expressible, bytes only.
-pub(super) fn qos3(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn qos3(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     if ty != PacketType::Publish {
@@ -58,22 +48,17 @@ pub(super) fn qos3(
         set: 0x06,
         clear: 0,
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::Qos3,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::PublishQos3)),
+        edit,
+        ErrorKind::PublishQos3,
     ))
 }
 
 /// Fixed-header flags other than the required ones ([MQTT-2.1.3-1]): bytes only.
-pub(super) fn fixed_header_flags(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn fixed_header_flags(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     let Some(required) = ty.required_flags() else {
@@ -99,11 +84,7 @@ pub(super) fn fixed_header_flags(
 }
 
 /// Bytes after the last field of a packet with a fixed layout (bytes only).
-pub(super) fn trailing_bytes(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn trailing_bytes(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let ty = base.packet_type();
     let valid = base.clone();
@@ -127,12 +108,11 @@ pub(super) fn trailing_bytes(
         remove: 0,
         insert: vec![0x5A; extra],
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::TrailingBytes,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::TrailingBytes { packet: ty })),
+        edit,
+        ErrorKind::TrailingBytes { packet: ty },
     ))
 }

@@ -23,6 +23,7 @@ use crate::version::ProtocolVersion;
 use arbitrary::{Arbitrary, Result, Unstructured};
 use core::fmt;
 use std::string::String;
+use std::vec;
 use std::vec::Vec;
 
 /// Lists the defects: variant, the function that applies it, and the words failure messages
@@ -57,9 +58,10 @@ macro_rules! defects {
                 u: &mut Unstructured<'_>,
                 version: ProtocolVersion,
                 base: &OwnedPacket,
-            ) -> Result<Option<InvalidCase>> {
+            ) -> Made {
+                let draw = Draw { u, version, base };
                 match self {
-                    $( Defect::$variant => $module::$function(u, version, base), )*
+                    $( Defect::$variant => $module::$function(draw), )*
                 }
             }
         }
@@ -99,6 +101,18 @@ defects! {
     ConnAckReservedFlags => connection::connack_reserved_flags, "CONNACK reserved flags";
     TrailingBytes => fixed_header::trailing_bytes, "trailing bytes";
 }
+
+/// What a defect's function is given: the data to draw from, the version, and the valid packet
+/// to break.
+pub(super) struct Draw<'u, 'd, 'b> {
+    pub(super) u: &'u mut Unstructured<'d>,
+    pub(super) version: ProtocolVersion,
+    pub(super) base: &'b OwnedPacket,
+}
+
+/// What a defect's function returns: the case, or `None` when the defect does not apply to the
+/// packet.
+pub(super) type Made = Result<Option<InvalidCase>>;
 
 /// `NulInString (U+0000 in a string)`: the name to search for, then the words.
 impl fmt::Display for Defect {
@@ -145,6 +159,38 @@ impl<'a> Arbitrary<'a> for InvalidCase {
         // Every packet has fixed-header flags or a type the version lacks: not reached.
         Err(arbitrary::Error::IncorrectFormat)
     }
+}
+
+/// The common case: the encoder refuses `invalid` and the decoder `edit` applied to `valid`'s
+/// bytes, both with `kind`.
+pub(super) fn refused(
+    defect: Defect,
+    version: ProtocolVersion,
+    valid: OwnedPacket,
+    invalid: OwnedPacket,
+    kind: ErrorKind,
+    edit: Edit,
+) -> Option<InvalidCase> {
+    case(
+        defect,
+        version,
+        valid,
+        Some(invalid),
+        Some(kind),
+        Some((vec![edit], kind)),
+    )
+}
+
+/// A defect only bytes can carry: the decoder refuses `edit` applied to `valid`'s bytes with
+/// `kind`.
+pub(super) fn bytes_only(
+    defect: Defect,
+    version: ProtocolVersion,
+    valid: OwnedPacket,
+    edit: Edit,
+    kind: ErrorKind,
+) -> Option<InvalidCase> {
+    case(defect, version, valid, None, None, Some((vec![edit], kind)))
 }
 
 pub(super) fn case(

@@ -1,23 +1,17 @@
 //! Defects of the Packet Identifier: 0, or present where QoS says it must not be (and absent
 //! where it must be).
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{bytes_only, case, Defect, Draw, Made};
 use crate::arbitrary::edits::{Anchor, Edit};
 use crate::arbitrary::generate::packet_id;
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::ErrorKind;
 use crate::packet::QoS;
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 
 /// A Packet Identifier on QoS 0, or none on QoS 1 and 2 ([MQTT-2.2.1-2], [MQTT-2.2.1-3]):
 /// the wire cannot tell, so the encoder alone must refuse.
-pub(super) fn packet_identifier_qos_mismatch(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn packet_identifier_qos_mismatch(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let valid = base.clone();
     let OwnedPacket::Publish(p) = base else {
         return Ok(None);
@@ -45,11 +39,7 @@ pub(super) fn packet_identifier_qos_mismatch(
 }
 
 /// Packet Identifier 0 ([MQTT-2.2.1-3] and friends): not expressible, bytes only.
-pub(super) fn packet_identifier_zero(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn packet_identifier_zero(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     if !matches!(
@@ -67,12 +57,11 @@ pub(super) fn packet_identifier_zero(
         remove: 2,
         insert: vec![0, 0],
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::PacketIdentifierZero,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::PacketIdentifierZero { packet: ty })),
+        edit,
+        ErrorKind::PacketIdentifierZero { packet: ty },
     ))
 }

@@ -1,7 +1,7 @@
 //! Defects in property blocks (§2.2.2): properties not allowed, unknown or repeated, forbidden
 //! values, and the rules that span properties.
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{bytes_only, case, refused, Defect, Draw, Made};
 use crate::arbitrary::edits::{marker_property, wire_string, Anchor, Edit, MARK};
 use crate::arbitrary::generate::{fixed_value, FLAGS};
 use crate::arbitrary::owned::{OwnedPacket, OwnedValue};
@@ -38,11 +38,7 @@ fn marked_block(
 }
 
 /// A property §2.2.2.2 does not allow in this packet (Malformed Packet).
-pub(super) fn property_not_allowed(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn property_not_allowed(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let Some((valid, ctx, find)) = marked_block(u, version, base)? else {
         return Ok(None);
     };
@@ -69,22 +65,18 @@ pub(super) fn property_not_allowed(
         remove: 1,
         insert: vec![id.0],
     };
-    Ok(case(
+    Ok(refused(
         Defect::PropertyNotAllowed,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// An identifier the table does not define (one-byte identifiers only).
-pub(super) fn unknown_property(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn unknown_property(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let Some((valid, _ctx, find)) = marked_block(u, version, base)? else {
         return Ok(None);
     };
@@ -98,22 +90,17 @@ pub(super) fn unknown_property(
         remove: 1,
         insert: vec![id],
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::UnknownProperty,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::UnknownProperty { id: u32::from(id) })),
+        edit,
+        ErrorKind::UnknownProperty { id: u32::from(id) },
     ))
 }
 
 /// The same single-valued property twice: the encoder's slots cannot hold it (bytes only).
-pub(super) fn duplicate_property(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn duplicate_property(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let Some((mut valid, ctx, find)) = marked_block(u, version, base)? else {
         return Ok(None);
     };
@@ -141,23 +128,18 @@ pub(super) fn duplicate_property(
         remove: 1,
         insert: vec![id.0],
     };
-    Ok(case(
+    Ok(bytes_only(
         Defect::DuplicateProperty,
         version,
         valid,
-        None,
-        None,
-        Some((vec![edit], ErrorKind::DuplicateProperty { property: id })),
+        edit,
+        ErrorKind::DuplicateProperty { property: id },
     ))
 }
 
 /// A value the specification forbids: a flag above 1, Receive Maximum 0, Maximum Packet
 /// Size 0, Subscription Identifier 0, Topic Alias 0.
-pub(super) fn forbidden_property_value(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn forbidden_property_value(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     if !v5 {
@@ -240,22 +222,20 @@ pub(super) fn forbidden_property_value(
         remove: find.len(),
         insert: to,
     };
-    Ok(case(
+    Ok(refused(
         Defect::ForbiddenPropertyValue,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// More than one Subscription Identifier in SUBSCRIBE (§3.8.2.1.2).
 pub(super) fn two_subscription_identifiers_in_subscribe(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+    Draw { version, base, .. }: Draw<'_, '_, '_>,
+) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let OwnedPacket::Subscribe { properties, .. } = &mut valid else {
@@ -280,22 +260,20 @@ pub(super) fn two_subscription_identifiers_in_subscribe(
         remove: 8,
         insert: vec![0x0B, 1, 0x0B, 1, 0x0B, 1, 0x0B, 1],
     };
-    Ok(case(
+    Ok(refused(
         Defect::TwoSubscriptionIdentifiersInSubscribe,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// Authentication Data without Authentication Method (§3.1.2.11.10).
 pub(super) fn authentication_data_without_method(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+    Draw { u, version, base }: Draw<'_, '_, '_>,
+) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     if !v5 {
@@ -338,22 +316,20 @@ pub(super) fn authentication_data_without_method(
         insert: vec![0x26, 0, 0, 0, 1, b'q'],
     };
     let kind = ErrorKind::AuthenticationDataWithoutMethod;
-    Ok(case(
+    Ok(refused(
         Defect::AuthenticationDataWithoutMethod,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// A Subscription Identifier above 268,435,455: the encoder alone can be given one.
 pub(super) fn subscription_identifier_too_large(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+    Draw { u, version, base }: Draw<'_, '_, '_>,
+) -> Made {
     let v5 = version.is_v5();
     let ty = base.packet_type();
     let valid = base.clone();

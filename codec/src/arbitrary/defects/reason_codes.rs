@@ -1,23 +1,17 @@
 //! Defects in reason codes (§2.4) and 3.1.1 return codes.
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{refused, Defect, Draw, Made};
 use crate::arbitrary::edits::{Anchor, Edit};
 use crate::arbitrary::generate::allowed_codes;
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::ErrorKind;
 use crate::header::PacketType;
 use crate::reason::ReasonCode;
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 use std::vec::Vec;
 
 /// A reason code §2.4 does not allow in this packet (or a 3.1.1 return code out of range).
-pub(super) fn reason_code_not_allowed(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn reason_code_not_allowed(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let ty = base.packet_type();
     let mut valid = base.clone();
@@ -106,12 +100,12 @@ pub(super) fn reason_code_not_allowed(
         remove: 1,
         insert: vec![bad],
     };
-    Ok(case(
+    Ok(refused(
         Defect::ReasonCodeNotAllowed,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }

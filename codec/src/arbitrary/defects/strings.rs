@@ -1,19 +1,13 @@
 //! Defects in UTF-8 Encoded Strings: U+0000, and more than 65,535 bytes.
 
-use crate::arbitrary::defects::{case, set_slot, slots, Defect, InvalidCase};
+use crate::arbitrary::defects::{case, set_slot, slots, Defect, Draw, Made};
 use crate::arbitrary::edits::{replace_marker, MARK};
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::{ErrorKind, Field};
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 
 /// U+0000 in any UTF-8 Encoded String ([MQTT-1.5.4-2]).
-pub(super) fn nul_in_string(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn nul_in_string(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let mut valid = base.clone();
     let s = slots(base, version);
     if s.is_empty() {
@@ -36,11 +30,7 @@ pub(super) fn nul_in_string(
 }
 
 /// A string longer than 65,535 bytes: only the encoder can be given one.
-pub(super) fn string_too_long(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn string_too_long(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let valid = base.clone();
     let mut invalid = base.clone();
     let long = "a".repeat(65_536);

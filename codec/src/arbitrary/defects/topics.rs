@@ -1,21 +1,17 @@
 //! Defects in Topic Names, Topic Filters and the Response Topic (§4.7, §4.8.2, §3.8.3, §3.10.3).
 
-use crate::arbitrary::defects::{case, options_byte, set_slot, slots, Defect, InvalidCase, Slot};
+use crate::arbitrary::defects::{
+    case, options_byte, refused, set_slot, slots, Defect, Draw, Made, Slot,
+};
 use crate::arbitrary::edits::{replace_marker, wire_string, Anchor, Edit, MARK};
 use crate::arbitrary::owned::OwnedPacket;
 use crate::error::{ErrorKind, Field};
 use crate::property::{PropertyContext, PropertyId};
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 use std::vec::Vec;
 
 /// A wildcard in a Topic Name, Will Topic or Response Topic ([MQTT-3.3.2-2], [MQTT-3.3.2-14]).
-pub(super) fn wildcard_in_topic_name(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn wildcard_in_topic_name(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let mut valid = base.clone();
     let s: Vec<Slot> = slots(base, version)
         .into_iter()
@@ -44,11 +40,7 @@ pub(super) fn wildcard_in_topic_name(
 }
 
 /// An empty Topic Name: 3.1.1 always, 5.0 without a Topic Alias; an empty Will Topic.
-pub(super) fn empty_topic_name(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn empty_topic_name(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let (slot, kind) = match base {
@@ -84,11 +76,7 @@ pub(super) fn empty_topic_name(
 
 /// A malformed Topic Filter ([MQTT-4.7.1-1], [MQTT-4.7.1-2], [MQTT-4.7.3-1],
 /// [MQTT-4.8.2-1], [MQTT-4.8.2-2]).
-pub(super) fn malformed_topic_filter(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn malformed_topic_filter(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let count = match base {
@@ -139,11 +127,7 @@ pub(super) fn malformed_topic_filter(
 }
 
 /// No Local on a Shared Subscription ([MQTT-3.8.3-4]).
-pub(super) fn no_local_on_shared_subscription(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn no_local_on_shared_subscription(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     let OwnedPacket::Subscribe { subscriptions, .. } = &mut valid else {
@@ -185,11 +169,7 @@ pub(super) fn no_local_on_shared_subscription(
 }
 
 /// SUBSCRIBE or UNSUBSCRIBE without a Topic Filter ([MQTT-3.8.3-3], [MQTT-3.10.3-2]).
-pub(super) fn no_topic_filter(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn no_topic_filter(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let ty = base.packet_type();
     let valid = base.clone();
     let mut invalid = base.clone();
@@ -212,22 +192,18 @@ pub(super) fn no_topic_filter(
         remove: payload,
         insert: Vec::new(),
     };
-    Ok(case(
+    Ok(refused(
         Defect::NoTopicFilter,
         version,
         valid,
-        Some(invalid),
-        Some(kind),
-        Some((vec![edit], kind)),
+        invalid,
+        kind,
+        edit,
     ))
 }
 
 /// A wildcard in the Response Topic of a Will, or in a PUBLISH (same rule, other block).
-pub(super) fn wildcard_in_response_topic(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn wildcard_in_response_topic(Draw { version, base, .. }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let mut valid = base.clone();
     if !v5 {

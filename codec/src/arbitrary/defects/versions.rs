@@ -1,21 +1,15 @@
 //! What MQTT 3.1/3.1.1 cannot carry: reason codes, properties, AUTH.
 
-use crate::arbitrary::defects::{case, Defect, InvalidCase};
+use crate::arbitrary::defects::{case, Defect, Draw, Made};
 use crate::arbitrary::edits::{Anchor, Edit};
 use crate::arbitrary::owned::{OwnedPacket, OwnedProperties};
 use crate::error::ErrorKind;
 use crate::header::PacketType;
-use crate::version::ProtocolVersion;
-use arbitrary::{Result, Unstructured};
 use std::vec;
 
 /// 3.1/3.1.1: a reason code in PUBACK..PUBCOMP, DISCONNECT or UNSUBACK. The encoder refuses
 /// it; on the wire it is a byte after the last field.
-pub(super) fn reason_code_in_v311(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn reason_code_in_v311(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let ty = base.packet_type();
     let valid = base.clone();
@@ -48,11 +42,7 @@ pub(super) fn reason_code_in_v311(
 
 /// 3.1/3.1.1: properties. On the wire a Property Length after the last field of the
 /// packets that end with a fixed layout.
-pub(super) fn properties_in_v311(
-    u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn properties_in_v311(Draw { u, version, base }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     let ty = base.packet_type();
     let valid = base.clone();
@@ -98,11 +88,7 @@ pub(super) fn properties_in_v311(
 }
 
 /// AUTH in 3.1/3.1.1, where type 15 is reserved.
-pub(super) fn auth_in_v311(
-    _u: &mut Unstructured<'_>,
-    version: ProtocolVersion,
-    _base: &OwnedPacket,
-) -> Result<Option<InvalidCase>> {
+pub(super) fn auth_in_v311(Draw { version, .. }: Draw<'_, '_, '_>) -> Made {
     let v5 = version.is_v5();
     if v5 {
         return Ok(None);
