@@ -257,12 +257,33 @@ impl<'a> ReasonCodes<'a> {
         self.0.is_empty()
     }
 
-    /// The first code not allowed in `packet` under `v`, with its index.
-    pub(crate) fn first_invalid(
-        &self,
+    /// The rest of a SUBACK or UNSUBACK body (`packet`) as its reason codes, refusing the first
+    /// one not allowed there under `v`.
+    pub(crate) fn decode(
+        codes: &'a [u8],
         packet: PacketType,
         v: ProtocolVersion,
-    ) -> Option<(usize, ReasonCode)> {
+    ) -> Res<'a, ReasonCodes<'a>> {
+        let list = ReasonCodes(codes);
+        if let Some((at, code)) = list.first_invalid(packet, v) {
+            return fail(
+                &codes[at..],
+                ErrorKind::ReasonCodeNotAllowed { code, packet },
+            );
+        }
+        Ok((&codes[codes.len()..], list))
+    }
+
+    /// The same rule before encoding.
+    pub(crate) fn check(&self, packet: PacketType, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        match self.first_invalid(packet, v) {
+            Some((_, code)) => Err(ErrorKind::ReasonCodeNotAllowed { code, packet }),
+            None => Ok(()),
+        }
+    }
+
+    /// The first code not allowed in `packet` under `v`, with its index.
+    fn first_invalid(&self, packet: PacketType, v: ProtocolVersion) -> Option<(usize, ReasonCode)> {
         self.0
             .iter()
             .position(|&b| {
@@ -301,18 +322,9 @@ impl<'a> SubAck<'a> {
         } else {
             (i, Properties::default())
         };
-        let reason_codes = ReasonCodes(codes);
-        if let Some((at, code)) = reason_codes.first_invalid(PacketType::SubAck, ctx.version) {
-            return fail(
-                &codes[at..],
-                ErrorKind::ReasonCodeNotAllowed {
-                    code,
-                    packet: PacketType::SubAck,
-                },
-            );
-        }
+        let (rest, reason_codes) = ReasonCodes::decode(codes, PacketType::SubAck, ctx.version)?;
         Ok((
-            &codes[codes.len()..],
+            rest,
             SubAck {
                 packet_id,
                 properties,
@@ -337,13 +349,7 @@ impl<'a> SubAck<'a> {
                 what: "SUBACK properties",
             });
         }
-        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::SubAck, v) {
-            return Err(ErrorKind::ReasonCodeNotAllowed {
-                code,
-                packet: PacketType::SubAck,
-            });
-        }
-        Ok(())
+        self.reason_codes.check(PacketType::SubAck, v)
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {

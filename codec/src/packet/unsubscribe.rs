@@ -139,18 +139,9 @@ impl<'a> UnsubAck<'a> {
             ));
         }
         let (codes, properties) = Properties::decode(i, PropertyContext::UnsubAck)?;
-        let reason_codes = ReasonCodes::new(codes);
-        if let Some((at, code)) = reason_codes.first_invalid(PacketType::UnsubAck, ctx.version) {
-            return fail(
-                &codes[at..],
-                ErrorKind::ReasonCodeNotAllowed {
-                    code,
-                    packet: PacketType::UnsubAck,
-                },
-            );
-        }
+        let (rest, reason_codes) = ReasonCodes::decode(codes, PacketType::UnsubAck, ctx.version)?;
         Ok((
-            &codes[codes.len()..],
+            rest,
             UnsubAck {
                 packet_id,
                 properties,
@@ -177,13 +168,7 @@ impl<'a> UnsubAck<'a> {
             return Ok(());
         }
         self.properties.check(PropertyContext::UnsubAck)?;
-        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::UnsubAck, v) {
-            return Err(ErrorKind::ReasonCodeNotAllowed {
-                code,
-                packet: PacketType::UnsubAck,
-            });
-        }
-        Ok(())
+        self.reason_codes.check(PacketType::UnsubAck, v)
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
