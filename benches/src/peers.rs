@@ -180,10 +180,9 @@ impl Codec for MqttProtocol {
 }
 
 // ---------------------------------------------------------------------------------------------
-// rumqttc v4 codec (`rumqttc::mqttbytes::v4`): `Packet::read(&mut BytesMut, max)`, `write`.
+// rumqttc's codecs, v4 (`rumqttc::mqttbytes::v4`) and v5 (`rumqttc::v5::mqttbytes::v5`):
+// `Packet::read(&mut BytesMut, max)`, `Packet::write(&mut BytesMut, max)`.
 // ---------------------------------------------------------------------------------------------
-
-pub struct RumqttcV4;
 
 /// Largest packet MQTT allows (remaining length 268,435,455 plus a 5-byte fixed header).
 const MQTT_MAX: usize = 268_435_460;
@@ -200,69 +199,6 @@ fn rumqttc_v4_kind(p: &rumqttc::mqttbytes::v4::Packet) -> Kind {
     }
 }
 
-impl Codec for RumqttcV4 {
-    const NAME: &'static str = "rumqttc_v4";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V311
-    }
-
-    type Input = bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        shared_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let packet = rumqttc::mqttbytes::v4::Packet::read(input, MQTT_MAX).map_err(err)?;
-        let kind = rumqttc_v4_kind(black_box(&packet));
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
-        let mut n = 0;
-        while !input.is_empty() {
-            Self::decode_one(input, version)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = rumqttc::mqttbytes::v4::Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        rumqttc::mqttbytes::v4::Packet::read(&mut shared_bytes_mut(bytes), MQTT_MAX).map_err(err)
-    }
-
-    type Item = &'static Self::Packet;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        packet
-    }
-
-    type Out = bytes::BytesMut;
-    fn out(capacity: usize) -> Self::Out {
-        bytes::BytesMut::with_capacity(capacity)
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        out.clear();
-        item.write(out, MQTT_MAX).map_err(err)?;
-        Ok(())
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        out.to_vec()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// rumqttc v5 codec (`rumqttc::v5::mqttbytes::v5`): `Packet::read(&mut BytesMut, max)`, `write`.
-// ---------------------------------------------------------------------------------------------
-
-pub struct RumqttcV5;
-
 fn rumqttc_v5_kind(p: &rumqttc::v5::mqttbytes::v5::Packet) -> Kind {
     use rumqttc::v5::mqttbytes::v5::Packet as P;
     match p {
@@ -275,62 +211,87 @@ fn rumqttc_v5_kind(p: &rumqttc::v5::mqttbytes::v5::Packet) -> Kind {
     }
 }
 
-impl Codec for RumqttcV5 {
-    const NAME: &'static str = "rumqttc_v5";
+/// The adapter for one of rumqttc's two codecs: the same `Packet::read` / `Packet::write`,
+/// differing in the packet enum (so `$kind`) and in how the size limit is given (`$max`).
+macro_rules! rumqttc_adapter {
+    ($adapter:ident, $bench_name:literal, $packet:path, $version:expr, $max:expr, $kind:ident) => {
+        pub struct $adapter;
 
-    fn supports(version: Version) -> bool {
-        version == Version::V5
-    }
+        impl Codec for $adapter {
+            const NAME: &'static str = $bench_name;
 
-    type Input = bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        shared_bytes_mut(bytes)
-    }
+            fn supports(version: Version) -> bool {
+                version == $version
+            }
 
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let packet = rumqttc::v5::mqttbytes::v5::Packet::read(input, None).map_err(err)?;
-        let kind = rumqttc_v5_kind(black_box(&packet));
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
+            type Input = bytes::BytesMut;
+            fn input(bytes: &'static [u8]) -> Self::Input {
+                shared_bytes_mut(bytes)
+            }
 
-    fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
-        let mut n = 0;
-        while !input.is_empty() {
-            Self::decode_one(input, version)?;
-            n += 1;
+            fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
+                let before = input.len();
+                let packet = <$packet>::read(input, $max).map_err(err)?;
+                let kind = $kind(black_box(&packet));
+                Ok(Decoded {
+                    kind,
+                    consumed: before - input.len(),
+                })
+            }
+
+            fn decode_all(input: &mut Self::Input, version: Version) -> Result<usize, Error> {
+                let mut n = 0;
+                while !input.is_empty() {
+                    Self::decode_one(input, version)?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            type Packet = $packet;
+            fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
+                <$packet>::read(&mut shared_bytes_mut(bytes), $max).map_err(err)
+            }
+
+            type Item = &'static Self::Packet;
+            fn item(packet: &'static Self::Packet) -> Self::Item {
+                packet
+            }
+
+            type Out = bytes::BytesMut;
+            fn out(capacity: usize) -> Self::Out {
+                bytes::BytesMut::with_capacity(capacity)
+            }
+
+            fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
+                out.clear();
+                item.write(out, $max).map_err(err)?;
+                Ok(())
+            }
+
+            fn written(out: &mut Self::Out) -> Vec<u8> {
+                out.to_vec()
+            }
         }
-        Ok(n)
-    }
-
-    type Packet = rumqttc::v5::mqttbytes::v5::Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        rumqttc::v5::mqttbytes::v5::Packet::read(&mut shared_bytes_mut(bytes), None).map_err(err)
-    }
-
-    type Item = &'static Self::Packet;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        packet
-    }
-
-    type Out = bytes::BytesMut;
-    fn out(capacity: usize) -> Self::Out {
-        bytes::BytesMut::with_capacity(capacity)
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        out.clear();
-        item.write(out, None).map_err(err)?;
-        Ok(())
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        out.to_vec()
-    }
+    };
 }
+
+rumqttc_adapter!(
+    RumqttcV4,
+    "rumqttc_v4",
+    rumqttc::mqttbytes::v4::Packet,
+    Version::V311,
+    MQTT_MAX,
+    rumqttc_v4_kind
+);
+rumqttc_adapter!(
+    RumqttcV5,
+    "rumqttc_v5",
+    rumqttc::v5::mqttbytes::v5::Packet,
+    Version::V5,
+    None,
+    rumqttc_v5_kind
+);
 
 // ---------------------------------------------------------------------------------------------
 // ntex-mqtt codecs: `ntex_codec::Decoder::decode(&Codec, &mut ntex_bytes::BytesMut)` and
@@ -358,8 +319,6 @@ fn ntex_written(out: &mut ntex_bytes::BytePages) -> Vec<u8> {
     copy.freeze().to_vec()
 }
 
-pub struct NtexV3;
-
 fn ntex_v3_kind(p: &ntex_mqtt::v3::codec::Packet) -> Kind {
     use ntex_mqtt::v3::codec::Packet as P;
     match p {
@@ -370,97 +329,6 @@ fn ntex_v3_kind(p: &ntex_mqtt::v3::codec::Packet) -> Kind {
         _ => Kind::Other,
     }
 }
-
-type NtexV3Packet = NtexPacket<ntex_mqtt::v3::codec::Packet, ntex_mqtt::v3::codec::Publish>;
-
-impl NtexV3 {
-    fn decode_with(
-        codec: &ntex_mqtt::v3::codec::Codec,
-        input: &mut ntex_bytes::BytesMut,
-    ) -> Result<NtexV3Packet, Error> {
-        use ntex_codec::Decoder;
-        use ntex_mqtt::v3::codec::Decoded as D;
-        match codec.decode(input).map_err(err)? {
-            Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
-            Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
-            Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
-            None => Err("incomplete".into()),
-        }
-    }
-}
-
-impl Codec for NtexV3 {
-    const NAME: &'static str = "ntex_mqtt_v3";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V311
-    }
-
-    type Input = ntex_bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        ntex_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let packet = Self::decode_with(&codec, input)?;
-        let kind = match black_box(&packet) {
-            NtexPacket::Packet(p) => ntex_v3_kind(p),
-            NtexPacket::Publish(..) => Kind::Publish,
-        };
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
-        // One codec per connection, as ntex uses it.
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let mut n = 0;
-        while !input.is_empty() {
-            black_box(Self::decode_with(&codec, input)?);
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = NtexV3Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
-    }
-
-    /// ntex's encoder takes the packet by value: a clone per call, made outside the timing.
-    type Item = Option<Self::Packet>;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        Some(packet.clone())
-    }
-
-    type Out = ntex_bytes::BytePages;
-    fn out(_capacity: usize) -> Self::Out {
-        ntex_bytes::BytePages::default()
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        use ntex_codec::Encoder;
-        use ntex_mqtt::v3::codec::Encoded;
-        out.clear();
-        let codec = ntex_mqtt::v3::codec::Codec::new();
-        let item = match item.take().ok_or("item used twice")? {
-            NtexPacket::Packet(p) => Encoded::Packet(p),
-            NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
-        };
-        codec.encodev(item, out).map_err(err)
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        ntex_written(out)
-    }
-}
-
-pub struct NtexV5;
 
 fn ntex_v5_kind(p: &ntex_mqtt::v5::codec::Packet) -> Kind {
     use ntex_mqtt::v5::codec::Packet as P;
@@ -473,92 +341,106 @@ fn ntex_v5_kind(p: &ntex_mqtt::v5::codec::Packet) -> Kind {
     }
 }
 
-type NtexV5Packet = NtexPacket<ntex_mqtt::v5::codec::Packet, ntex_mqtt::v5::codec::Publish>;
+/// The adapter for one of ntex-mqtt's protocol modules (`v3`, `v5`): both have the same
+/// `codec::{Codec, Packet, Publish, Decoded, Encoded}` names and signatures, only the shape of
+/// `Packet` (and so `$kind`) differs.
+macro_rules! ntex_adapter {
+    ($adapter:ident, $bench_name:literal, $module:ident, $version:expr, $kind:ident) => {
+        pub struct $adapter;
 
-impl NtexV5 {
-    fn decode_with(
-        codec: &ntex_mqtt::v5::codec::Codec,
-        input: &mut ntex_bytes::BytesMut,
-    ) -> Result<NtexV5Packet, Error> {
-        use ntex_codec::Decoder;
-        use ntex_mqtt::v5::codec::Decoded as D;
-        match codec.decode(input).map_err(err)? {
-            Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
-            Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
-            Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
-            None => Err("incomplete".into()),
+        impl $adapter {
+            fn decode_with(
+                codec: &ntex_mqtt::$module::codec::Codec,
+                input: &mut ntex_bytes::BytesMut,
+            ) -> Result<<Self as Codec>::Packet, Error> {
+                use ntex_codec::Decoder;
+                use ntex_mqtt::$module::codec::Decoded as D;
+                match codec.decode(input).map_err(err)? {
+                    Some(D::Packet(p, _)) => Ok(NtexPacket::Packet(p)),
+                    Some(D::Publish(p, payload, _)) => Ok(NtexPacket::Publish(p, payload)),
+                    Some(D::PayloadChunk(..)) => Err("unexpected payload chunk".into()),
+                    None => Err("incomplete".into()),
+                }
+            }
         }
-    }
+
+        impl Codec for $adapter {
+            const NAME: &'static str = $bench_name;
+
+            fn supports(version: Version) -> bool {
+                version == $version
+            }
+
+            type Input = ntex_bytes::BytesMut;
+            fn input(bytes: &'static [u8]) -> Self::Input {
+                ntex_bytes_mut(bytes)
+            }
+
+            fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
+                let before = input.len();
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let packet = Self::decode_with(&codec, input)?;
+                let kind = match black_box(&packet) {
+                    NtexPacket::Packet(p) => $kind(p),
+                    NtexPacket::Publish(..) => Kind::Publish,
+                };
+                Ok(Decoded {
+                    kind,
+                    consumed: before - input.len(),
+                })
+            }
+
+            fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
+                // One codec per connection, as ntex uses it.
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let mut n = 0;
+                while !input.is_empty() {
+                    black_box(Self::decode_with(&codec, input)?);
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            type Packet =
+                NtexPacket<ntex_mqtt::$module::codec::Packet, ntex_mqtt::$module::codec::Publish>;
+            fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
+            }
+
+            /// ntex's encoder takes the packet by value: a clone per call, made outside the
+            /// timing.
+            type Item = Option<Self::Packet>;
+            fn item(packet: &'static Self::Packet) -> Self::Item {
+                Some(packet.clone())
+            }
+
+            type Out = ntex_bytes::BytePages;
+            fn out(_capacity: usize) -> Self::Out {
+                ntex_bytes::BytePages::default()
+            }
+
+            fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
+                use ntex_codec::Encoder;
+                use ntex_mqtt::$module::codec::Encoded;
+                out.clear();
+                let codec = ntex_mqtt::$module::codec::Codec::new();
+                let item = match item.take().ok_or("item used twice")? {
+                    NtexPacket::Packet(p) => Encoded::Packet(p),
+                    NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
+                };
+                codec.encodev(item, out).map_err(err)
+            }
+
+            fn written(out: &mut Self::Out) -> Vec<u8> {
+                ntex_written(out)
+            }
+        }
+    };
 }
 
-impl Codec for NtexV5 {
-    const NAME: &'static str = "ntex_mqtt_v5";
-
-    fn supports(version: Version) -> bool {
-        version == Version::V5
-    }
-
-    type Input = ntex_bytes::BytesMut;
-    fn input(bytes: &'static [u8]) -> Self::Input {
-        ntex_bytes_mut(bytes)
-    }
-
-    fn decode_one(input: &mut Self::Input, _: Version) -> Result<Decoded, Error> {
-        let before = input.len();
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let packet = Self::decode_with(&codec, input)?;
-        let kind = match black_box(&packet) {
-            NtexPacket::Packet(p) => ntex_v5_kind(p),
-            NtexPacket::Publish(..) => Kind::Publish,
-        };
-        Ok(Decoded {
-            kind,
-            consumed: before - input.len(),
-        })
-    }
-
-    fn decode_all(input: &mut Self::Input, _: Version) -> Result<usize, Error> {
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let mut n = 0;
-        while !input.is_empty() {
-            black_box(Self::decode_with(&codec, input)?);
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    type Packet = NtexV5Packet;
-    fn decode_packet(bytes: &'static [u8], _: Version) -> Result<Self::Packet, Error> {
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        Self::decode_with(&codec, &mut ntex_bytes_mut(bytes))
-    }
-
-    type Item = Option<Self::Packet>;
-    fn item(packet: &'static Self::Packet) -> Self::Item {
-        Some(packet.clone())
-    }
-
-    type Out = ntex_bytes::BytePages;
-    fn out(_capacity: usize) -> Self::Out {
-        ntex_bytes::BytePages::default()
-    }
-
-    fn encode(item: &mut Self::Item, _: Version, out: &mut Self::Out) -> Result<(), Error> {
-        use ntex_codec::Encoder;
-        use ntex_mqtt::v5::codec::Encoded;
-        out.clear();
-        let codec = ntex_mqtt::v5::codec::Codec::new();
-        let item = match item.take().ok_or("item used twice")? {
-            NtexPacket::Packet(p) => Encoded::Packet(p),
-            NtexPacket::Publish(p, payload) => Encoded::Publish(p, Some(payload)),
-        };
-        codec.encodev(item, out).map_err(err)
-    }
-
-    fn written(out: &mut Self::Out) -> Vec<u8> {
-        ntex_written(out)
-    }
-}
+ntex_adapter!(NtexV3, "ntex_mqtt_v3", v3, Version::V311, ntex_v3_kind);
+ntex_adapter!(NtexV5, "ntex_mqtt_v5", v5, Version::V5, ntex_v5_kind);
 
 // ---------------------------------------------------------------------------------------------
 // mqtt5-protocol (the codec of the `mqtt5` crate): `FixedHeader::decode` then

@@ -34,12 +34,12 @@ pub enum ErrorKind {
     /// A Variable Byte Integer continued past its fourth byte.
     VariableByteIntegerTooLong {
         /// The field being read.
-        what: &'static str,
+        what: Field,
     },
     /// A Variable Byte Integer used more bytes than its value needs.
     NonMinimalVariableByteInteger {
         /// The field being read.
-        what: &'static str,
+        what: Field,
     },
     /// The packet is larger than the negotiated Maximum Packet Size.
     PacketTooLarge {
@@ -51,7 +51,7 @@ pub enum ErrorKind {
     /// The packet ended inside a field.
     UnexpectedEnd {
         /// The field being read.
-        what: &'static str,
+        what: Field,
     },
     /// Bytes were left over after the last field of the packet.
     TrailingBytes {
@@ -61,22 +61,22 @@ pub enum ErrorKind {
     /// A UTF-8 Encoded String is ill-formed (includes surrogates and overlong forms).
     InvalidUtf8 {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// A UTF-8 Encoded String contains U+0000.
     NullCharacter {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// A string or binary field is longer than 65,535 bytes (encoder only).
     TooLong {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// A Variable Byte Integer value above 268,435,455 (encoder only).
     ValueTooLarge {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// CONNECT's Protocol Name is not the one for its level ("MQTT", or "MQIsdp" for 3.1).
     UnsupportedProtocolName,
@@ -113,12 +113,12 @@ pub enum ErrorKind {
     /// A Topic Name (or Response Topic) contains `+` or `#`.
     WildcardInTopicName {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// A Topic Name or Topic Filter of zero length where one is required.
     EmptyTopic {
         /// The field.
-        what: &'static str,
+        what: Field,
     },
     /// `#` is not alone in the last level of a Topic Filter.
     MisplacedMultiLevelWildcard,
@@ -173,7 +173,7 @@ pub enum ErrorKind {
     SessionExpiryFromServer,
     /// Properties, reason codes or subscription options in a packet for MQTT 3.1/3.1.1 (encoder only).
     NotInVersion {
-        /// What the version cannot carry.
+        /// What the version cannot carry (free text: "SUBSCRIBE properties", "AUTH").
         what: &'static str,
     },
     /// A reason code not allowed in this packet (or from this sender).
@@ -309,18 +309,25 @@ impl ErrorKind {
             NonMinimalVariableByteInteger { .. } => pick(None, Some("MQTT-1.5.5-1")),
             PacketTooLarge { .. } => pick(None, Some("MQTT-3.2.2-15")),
             UnexpectedEnd { .. } | TrailingBytes { .. } => None,
-            InvalidUtf8 { what } => match *what {
-                PROPERTY_NAME | PROPERTY_VALUE => pick(None, Some("MQTT-1.5.7-1")),
-                _ => pick(Some("MQTT-1.5.3-1"), Some("MQTT-1.5.4-1")),
+            InvalidUtf8 { what } => match what.role() {
+                Role::UserProperty => pick(None, Some("MQTT-1.5.7-1")),
+                Role::TopicName
+                | Role::WillTopic
+                | Role::TopicFilter
+                | Role::ResponseTopic
+                | Role::OtherText
+                | Role::NotText => pick(Some("MQTT-1.5.3-1"), Some("MQTT-1.5.4-1")),
             },
-            NullCharacter { what } => match *what {
-                TOPIC_NAME | TOPIC_FILTER | WILL_TOPIC => Some("MQTT-4.7.3-2"),
-                PROPERTY_NAME | PROPERTY_VALUE => pick(None, Some("MQTT-1.5.7-1")),
-                _ => pick(Some("MQTT-1.5.3-2"), Some("MQTT-1.5.4-2")),
+            NullCharacter { what } => match what.role() {
+                Role::TopicName | Role::TopicFilter | Role::WillTopic => Some("MQTT-4.7.3-2"),
+                Role::UserProperty => pick(None, Some("MQTT-1.5.7-1")),
+                Role::ResponseTopic | Role::OtherText | Role::NotText => {
+                    pick(Some("MQTT-1.5.3-2"), Some("MQTT-1.5.4-2"))
+                }
             },
-            TooLong { what } => match *what {
-                TOPIC_NAME | TOPIC_FILTER | WILL_TOPIC => Some("MQTT-4.7.3-3"),
-                _ => None,
+            TooLong { what } => match what.role() {
+                Role::TopicName | Role::TopicFilter | Role::WillTopic => Some("MQTT-4.7.3-3"),
+                Role::ResponseTopic | Role::UserProperty | Role::OtherText | Role::NotText => None,
             },
             ValueTooLarge { .. } => None,
             UnsupportedProtocolName => Some("MQTT-3.1.2-1"),
@@ -345,10 +352,14 @@ impl ErrorKind {
             },
             MissingPacketIdentifier => pick(Some("MQTT-2.3.1-1"), Some("MQTT-2.2.1-3")),
             UnexpectedPacketIdentifier => pick(Some("MQTT-2.3.1-5"), Some("MQTT-2.2.1-2")),
-            WildcardInTopicName { what } => match *what {
-                RESPONSE_TOPIC => Some("MQTT-3.3.2-14"),
-                WILL_TOPIC => pick(Some("MQTT-4.7.1-1"), Some("MQTT-4.7.0-1")),
-                _ => Some("MQTT-3.3.2-2"),
+            WildcardInTopicName { what } => match what.role() {
+                Role::ResponseTopic => Some("MQTT-3.3.2-14"),
+                Role::WillTopic => pick(Some("MQTT-4.7.1-1"), Some("MQTT-4.7.0-1")),
+                Role::TopicName
+                | Role::TopicFilter
+                | Role::UserProperty
+                | Role::OtherText
+                | Role::NotText => Some("MQTT-3.3.2-2"),
             },
             EmptyTopic { .. } => Some("MQTT-4.7.3-1"),
             MisplacedMultiLevelWildcard => pick(Some("MQTT-4.7.1-2"), Some("MQTT-4.7.1-1")),
@@ -403,25 +414,138 @@ impl ErrorKind {
     }
 }
 
-// Field names used in messages and to pick citations. One constant per field so that the decoder
-// and the encoder spell them the same way.
-pub(crate) const PROTOCOL_NAME: &str = "Protocol Name";
-pub(crate) const CLIENT_IDENTIFIER: &str = "Client Identifier";
-pub(crate) const WILL_TOPIC: &str = "Will Topic";
-pub(crate) const WILL_PAYLOAD: &str = "Will Payload";
-pub(crate) const USER_NAME: &str = "User Name";
-pub(crate) const PASSWORD: &str = "Password";
-pub(crate) const TOPIC_NAME: &str = "Topic Name";
-pub(crate) const TOPIC_FILTER: &str = "Topic Filter";
-pub(crate) const RESPONSE_TOPIC: &str = "Response Topic";
-pub(crate) const PROPERTY_NAME: &str = "User Property name";
-pub(crate) const PROPERTY_VALUE: &str = "User Property value";
-pub(crate) const PROPERTY_LENGTH: &str = "Property Length";
-pub(crate) const PROPERTY_IDENTIFIER: &str = "Property Identifier";
-pub(crate) const REMAINING_LENGTH: &str = "Remaining Length";
-pub(crate) const PACKET_IDENTIFIER: &str = "Packet Identifier";
-pub(crate) const REASON_CODE: &str = "Reason Code";
-pub(crate) const SUBSCRIPTION_IDENTIFIER: &str = "Subscription Identifier";
+/// A field of a packet, by its name in the specification: where an [`ErrorKind`] was found.
+/// Its `Display` is that name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// The packet as a whole (it ended before the next field started).
+    Packet,
+    /// Remaining Length (fixed header).
+    RemainingLength,
+    /// Packet Identifier.
+    PacketIdentifier,
+    /// CONNECT Protocol Name.
+    ProtocolName,
+    /// CONNECT Protocol Level.
+    ProtocolLevel,
+    /// CONNECT Connect Flags.
+    ConnectFlags,
+    /// CONNECT Keep Alive.
+    KeepAlive,
+    /// CONNECT Client Identifier.
+    ClientIdentifier,
+    /// CONNECT Will Topic.
+    WillTopic,
+    /// CONNECT Will Payload.
+    WillPayload,
+    /// CONNECT User Name.
+    UserName,
+    /// CONNECT Password.
+    Password,
+    /// CONNACK Acknowledge Flags.
+    AcknowledgeFlags,
+    /// A Reason Code.
+    ReasonCode,
+    /// PUBLISH Topic Name.
+    TopicName,
+    /// A Topic Filter of SUBSCRIBE or UNSUBSCRIBE.
+    TopicFilter,
+    /// SUBSCRIBE Subscription Options.
+    SubscriptionOptions,
+    /// Property Length.
+    PropertyLength,
+    /// A Property Identifier.
+    PropertyIdentifier,
+    /// The value of a property (Response Topic, Subscription Identifier, ...).
+    Property(PropertyId),
+    /// The name of a User Property.
+    UserPropertyName,
+    /// The value of a User Property.
+    UserPropertyValue,
+}
+
+impl Field {
+    /// The specification's name of the field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Packet => "packet",
+            Field::RemainingLength => "Remaining Length",
+            Field::PacketIdentifier => "Packet Identifier",
+            Field::ProtocolName => "Protocol Name",
+            Field::ProtocolLevel => "Protocol Level",
+            Field::ConnectFlags => "Connect Flags",
+            Field::KeepAlive => "Keep Alive",
+            Field::ClientIdentifier => "Client Identifier",
+            Field::WillTopic => "Will Topic",
+            Field::WillPayload => "Will Payload",
+            Field::UserName => "User Name",
+            Field::Password => "Password",
+            Field::AcknowledgeFlags => "Acknowledge Flags",
+            Field::ReasonCode => "Reason Code",
+            Field::TopicName => "Topic Name",
+            Field::TopicFilter => "Topic Filter",
+            Field::SubscriptionOptions => "Subscription Options",
+            Field::PropertyLength => "Property Length",
+            Field::PropertyIdentifier => "Property Identifier",
+            Field::Property(id) => match id.name() {
+                Some(name) => name,
+                None => "property",
+            },
+            Field::UserPropertyName => "User Property name",
+            Field::UserPropertyValue => "User Property value",
+        }
+    }
+
+    /// Which of the specification's rules about text apply to the field, for [`ErrorKind::cite`].
+    /// Exhaustive, so that a new field has to be placed.
+    const fn role(self) -> Role {
+        match self {
+            Field::TopicName => Role::TopicName,
+            Field::WillTopic => Role::WillTopic,
+            Field::TopicFilter => Role::TopicFilter,
+            Field::Property(PropertyId::RESPONSE_TOPIC) => Role::ResponseTopic,
+            Field::UserPropertyName | Field::UserPropertyValue => Role::UserProperty,
+            Field::ProtocolName
+            | Field::ClientIdentifier
+            | Field::WillPayload
+            | Field::UserName
+            | Field::Password
+            | Field::Property(_) => Role::OtherText,
+            Field::Packet
+            | Field::RemainingLength
+            | Field::PacketIdentifier
+            | Field::ProtocolLevel
+            | Field::ConnectFlags
+            | Field::KeepAlive
+            | Field::AcknowledgeFlags
+            | Field::ReasonCode
+            | Field::SubscriptionOptions
+            | Field::PropertyLength
+            | Field::PropertyIdentifier => Role::NotText,
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// See [`Field::role`].
+#[derive(Clone, Copy)]
+enum Role {
+    TopicName,
+    WillTopic,
+    TopicFilter,
+    ResponseTopic,
+    UserProperty,
+    /// Any other UTF-8 string or Binary Data.
+    OtherText,
+    /// An integer, flags or a length.
+    NotText,
+}
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

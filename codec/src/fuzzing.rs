@@ -13,7 +13,7 @@
 //! | [`encode_invalid`] | generated packets with one rule broken are refused by the encoder with that rule; the same defect in bytes is refused by the decoder with that rule (or one with the same reason code and cite) |
 //! | [`topic_alias`] | topic matching and filter checks agree with a reference; Topic Alias maps and the Receive Maximum window keep their invariants |
 
-use crate::arbitrary::{apply_edits, same_rule, ArbitraryPacket, InvalidCase};
+use crate::arbitrary::{same_rule, ArbitraryPacket, InvalidCase};
 use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::header::{FixedHeader, PacketType, Status};
 use crate::packet::{decode, Packet, Publish, QoS};
@@ -651,7 +651,7 @@ pub fn invalid(case: &InvalidCase) {
         return;
     };
     // `None` when an anchor was not unique (the marker also occurs elsewhere): nothing to check.
-    let Some(bytes) = apply_edits(&good, &broken.edits) else {
+    let Some(bytes) = broken.apply(&good) else {
         return;
     };
     let cfg = DecoderConfig::new(Some(v));
@@ -779,9 +779,9 @@ fn topics(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
                 assert_eq!(format!("$share/{share}/{inner}"), filter);
             }
         }
-        let name_ok = !name.is_empty() && check_topic_name(&name, "Topic Name").is_ok();
+        let name_ok = !name.is_empty() && check_topic_name(&name, crate::Field::TopicName).is_ok();
         assert_eq!(
-            check_topic_name(&name, "Topic Name").is_ok(),
+            check_topic_name(&name, crate::Field::TopicName).is_ok(),
             !name.contains(['+', '#'])
         );
         let m = matches(&filter, &name);

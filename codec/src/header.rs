@@ -3,7 +3,7 @@
 //! This is the only streaming step: it is where a short buffer means "wait for more bytes", and
 //! where the Maximum Packet Size is enforced before any of the body is waited for.
 
-use crate::error::{ErrorKind, REMAINING_LENGTH};
+use crate::error::{ErrorKind, Field};
 use crate::version::ProtocolVersion;
 use crate::wire::{read_vbi, Vbi};
 use core::fmt;
@@ -212,7 +212,7 @@ impl FixedHeader {
             ));
         }
         check_flags(packet_type, flags).map_err(|k| (k, 0))?;
-        let (remaining_length, vbi_len) = match read_vbi(&buf[1..], REMAINING_LENGTH) {
+        let (remaining_length, vbi_len) = match read_vbi(&buf[1..], Field::RemainingLength) {
             Ok(Vbi::Complete(value, used)) => (value, used),
             Ok(Vbi::Incomplete) => return Ok(Status::Partial { needed: None }),
             Err(kind) => return Err((kind, 1)),

@@ -63,6 +63,7 @@ extern crate alloc;
 mod config;
 mod error;
 mod header;
+mod list;
 mod packet;
 mod property;
 mod reason;
@@ -88,10 +89,11 @@ pub mod json;
 mod tokio_codec;
 
 pub use config::{DecoderConfig, Limits};
-pub use error::{DecodeError, EncodeError, ErrorKind};
+pub use error::{DecodeError, EncodeError, ErrorKind, Field};
 #[cfg(feature = "alloc")]
 pub use frame::{Frame, FrameDecoder};
 pub use header::{FixedHeader, PacketType, Status};
+pub use list::{ListItem, WireList, WireListIter};
 pub use packet::{
     decode, Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, QoS, ReasonCodes,
     RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter, Subscription,

@@ -1,13 +1,13 @@
 //! Topic Names and Topic Filters (MQTT 5.0 §4.7, §4.8.2; 3.1.1 §4.7): syntax checks shared by the
 //! decoder and the encoder, and matching of a name against a filter.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Field};
 use crate::version::ProtocolVersion;
 use crate::wire::{has_zero_byte, word, ONES};
 
 /// Checks a non-empty Topic Name: no `+` or `#` ([MQTT-3.3.2-2], [MQTT-4.7.0-1]).
 /// Length and U+0000 are checked with the string itself.
-pub fn check_topic_name(name: &str, what: &'static str) -> Result<(), ErrorKind> {
+pub fn check_topic_name(name: &str, what: Field) -> Result<(), ErrorKind> {
     // Bytes, not chars: '+' and '#' are ASCII and never occur inside a multi-byte character.
     if !each_wildcard(name.as_bytes(), |_| false) {
         return Err(ErrorKind::WildcardInTopicName { what });
@@ -34,7 +34,7 @@ pub fn check_topic_filter(filter: &str, version: ProtocolVersion) -> Result<(), 
     };
     if filter.is_empty() {
         return Err(ErrorKind::EmptyTopic {
-            what: crate::error::TOPIC_FILTER,
+            what: crate::error::Field::TopicFilter,
         });
     }
     if wildcards_well_placed(filter.as_bytes()) {
@@ -228,7 +228,7 @@ mod tests {
                 "{f}"
             );
             let has = f.contains(['+', '#']);
-            assert_eq!(check_topic_name(&f, "t").is_err(), has, "{f}");
+            assert_eq!(check_topic_name(&f, Field::TopicName).is_err(), has, "{f}");
             wrong += usize::from(wildcard_levels(&f).is_err());
         }
         // Both verdicts occur often enough for the comparison to mean something.

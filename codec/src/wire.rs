@@ -5,7 +5,7 @@
 //! malformed packet, never "wait for more"; only [`crate::header`] can say that). Errors carry the
 //! input at the offending field, from which the caller computes the byte offset.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Field};
 use nom::error::{ErrorKind as NomKind, ParseError};
 use nom::number::complete::{be_u16, be_u32, be_u8};
 
@@ -20,7 +20,9 @@ impl<'a> ParseError<&'a [u8]> for PErr<'a> {
     fn from_error_kind(input: &'a [u8], _kind: NomKind) -> Self {
         PErr {
             input,
-            kind: ErrorKind::UnexpectedEnd { what: "packet" },
+            kind: ErrorKind::UnexpectedEnd {
+                what: Field::Packet,
+            },
         }
     }
 
@@ -38,10 +40,7 @@ pub(crate) fn fail<'a, T>(input: &'a [u8], kind: ErrorKind) -> Res<'a, T> {
 }
 
 /// Relabels nom's own end-of-input error with the field being read.
-fn truncated<'a>(
-    at: &'a [u8],
-    what: &'static str,
-) -> impl Fn(nom::Err<PErr<'a>>) -> nom::Err<PErr<'a>> {
+fn truncated<'a>(at: &'a [u8], what: Field) -> impl Fn(nom::Err<PErr<'a>>) -> nom::Err<PErr<'a>> {
     move |_| {
         nom::Err::Failure(PErr {
             input: at,
@@ -50,19 +49,19 @@ fn truncated<'a>(
     }
 }
 
-pub(crate) fn byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u8> {
+pub(crate) fn byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u8> {
     be_u8(i).map_err(truncated(i, what))
 }
 
-pub(crate) fn two_byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u16> {
+pub(crate) fn two_byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u16> {
     be_u16(i).map_err(truncated(i, what))
 }
 
-pub(crate) fn four_byte<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u32> {
+pub(crate) fn four_byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u32> {
     be_u32(i).map_err(truncated(i, what))
 }
 
-pub(crate) fn take<'a>(i: &'a [u8], n: usize, what: &'static str) -> Res<'a, &'a [u8]> {
+pub(crate) fn take<'a>(i: &'a [u8], n: usize, what: Field) -> Res<'a, &'a [u8]> {
     nom::bytes::complete::take(n)(i).map_err(truncated(i, what))
 }
 
@@ -79,7 +78,7 @@ pub(crate) enum Vbi {
 
 /// Reads a Variable Byte Integer, refusing more than 4 bytes and non-minimal forms
 /// ([MQTT-1.5.5-1]). Shared by the streaming header reader and the body parsers.
-pub(crate) fn read_vbi(i: &[u8], what: &'static str) -> Result<Vbi, ErrorKind> {
+pub(crate) fn read_vbi(i: &[u8], what: Field) -> Result<Vbi, ErrorKind> {
     let mut value: u32 = 0;
     for (n, &b) in i.iter().enumerate() {
         if n == 4 {
@@ -100,7 +99,7 @@ pub(crate) fn read_vbi(i: &[u8], what: &'static str) -> Result<Vbi, ErrorKind> {
     Ok(Vbi::Incomplete)
 }
 
-pub(crate) fn vbi<'a>(i: &'a [u8], what: &'static str) -> Res<'a, u32> {
+pub(crate) fn vbi<'a>(i: &'a [u8], what: Field) -> Res<'a, u32> {
     match read_vbi(i, what) {
         Ok(Vbi::Complete(value, used)) => Ok((&i[used..], value)),
         Ok(Vbi::Incomplete) => fail(i, ErrorKind::UnexpectedEnd { what }),
@@ -120,7 +119,7 @@ pub const fn vbi_len(value: u32) -> usize {
 }
 
 /// Binary Data: two-byte length, then that many bytes.
-pub(crate) fn binary<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a [u8]> {
+pub(crate) fn binary<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a [u8]> {
     let (rest, len) = two_byte(i, what)?;
     take(rest, usize::from(len), what).map_err(|_| {
         nom::Err::Failure(PErr {
@@ -132,7 +131,7 @@ pub(crate) fn binary<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a [u8]> {
 
 /// UTF-8 Encoded String: well-formed, no surrogates (Rust's validator refuses them and overlong
 /// forms), no U+0000 ([MQTT-1.5.4-1], [MQTT-1.5.4-2]). U+FEFF is kept as is ([MQTT-1.5.4-3]).
-pub(crate) fn utf8<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a str> {
+pub(crate) fn utf8<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
     match validate_utf8(raw, what) {
         Ok(s) => Ok((rest, s)),
@@ -140,7 +139,7 @@ pub(crate) fn utf8<'a>(i: &'a [u8], what: &'static str) -> Res<'a, &'a str> {
     }
 }
 
-pub(crate) fn validate_utf8<'a>(raw: &'a [u8], what: &'static str) -> Result<&'a str, ErrorKind> {
+pub(crate) fn validate_utf8(raw: &[u8], what: Field) -> Result<&str, ErrorKind> {
     let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
     if contains_nul(raw) {
         return Err(ErrorKind::NullCharacter { what });
@@ -199,7 +198,7 @@ pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The checks a `&str` has to pass before it may be written as a UTF-8 Encoded String (the type
 /// already guarantees well-formed UTF-8).
-pub(crate) fn check_utf8(s: &str, what: &'static str) -> Result<(), ErrorKind> {
+pub(crate) fn check_utf8(s: &str, what: Field) -> Result<(), ErrorKind> {
     if s.len() > usize::from(u16::MAX) {
         return Err(ErrorKind::TooLong { what });
     }
@@ -209,14 +208,14 @@ pub(crate) fn check_utf8(s: &str, what: &'static str) -> Result<(), ErrorKind> {
     Ok(())
 }
 
-pub(crate) fn check_binary(b: &[u8], what: &'static str) -> Result<(), ErrorKind> {
+pub(crate) fn check_binary(b: &[u8], what: Field) -> Result<(), ErrorKind> {
     if b.len() > usize::from(u16::MAX) {
         return Err(ErrorKind::TooLong { what });
     }
     Ok(())
 }
 
-pub(crate) fn check_vbi(value: u32, what: &'static str) -> Result<(), ErrorKind> {
+pub(crate) fn check_vbi(value: u32, what: Field) -> Result<(), ErrorKind> {
     if value > VARIABLE_BYTE_INTEGER_MAX {
         return Err(ErrorKind::ValueTooLarge { what });
     }
@@ -426,7 +425,7 @@ mod tests {
             };
             for at in 0..run.len() {
                 let i = &run[at..];
-                let alone = utf8(i, "s").ok();
+                let alone = utf8(i, Field::Packet).ok();
                 assert_eq!(utf8_within(whole, i), alone, "{run:02x?} at {at}");
                 compared += usize::from(alone.is_some());
             }
@@ -462,7 +461,7 @@ mod tests {
             let (buf, n) = enc(v);
             assert_eq!(n, len, "{v}");
             assert_eq!(vbi_len(v), len);
-            match read_vbi(&buf[..n], "x") {
+            match read_vbi(&buf[..n], Field::Packet) {
                 Ok(Vbi::Complete(got, used)) => assert_eq!((got, used), (v, n)),
                 _ => panic!("{v} did not decode"),
             }
@@ -471,7 +470,7 @@ mod tests {
 
     #[test]
     fn rejects_five_byte_variable_byte_integer() {
-        let r = read_vbi(&[0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "x");
+        let r = read_vbi(&[0xFF, 0xFF, 0xFF, 0xFF, 0x7F], Field::Packet);
         assert!(matches!(
             r,
             Err(ErrorKind::VariableByteIntegerTooLong { .. })
@@ -480,7 +479,7 @@ mod tests {
 
     #[test]
     fn rejects_non_minimal_variable_byte_integer() {
-        let r = read_vbi(&[0x80, 0x00], "x");
+        let r = read_vbi(&[0x80, 0x00], Field::Packet);
         assert!(matches!(
             r,
             Err(ErrorKind::NonMinimalVariableByteInteger { .. })
@@ -489,21 +488,27 @@ mod tests {
 
     #[test]
     fn incomplete_variable_byte_integer_is_not_an_error() {
-        assert!(matches!(read_vbi(&[0x80, 0x80], "x"), Ok(Vbi::Incomplete)));
+        assert!(matches!(
+            read_vbi(&[0x80, 0x80], Field::Packet),
+            Ok(Vbi::Incomplete)
+        ));
     }
 
     #[test]
     fn rejects_surrogates_overlong_and_nul_in_strings() {
         for bad in [&[0xED, 0xA0, 0x80][..], &[0xC0, 0x80], &[0xE0, 0x80, 0x80]] {
             assert!(matches!(
-                validate_utf8(bad, "s"),
+                validate_utf8(bad, Field::Packet),
                 Err(ErrorKind::InvalidUtf8 { .. })
             ));
         }
         assert!(matches!(
-            validate_utf8(b"a\0b", "s"),
+            validate_utf8(b"a\0b", Field::Packet),
             Err(ErrorKind::NullCharacter { .. })
         ));
-        assert_eq!(validate_utf8("\u{FEFF}x".as_bytes(), "s"), Ok("\u{FEFF}x"));
+        assert_eq!(
+            validate_utf8("\u{FEFF}x".as_bytes(), Field::Packet),
+            Ok("\u{FEFF}x")
+        );
     }
 }

@@ -1,43 +1,16 @@
 //! Decoding performs no heap allocation, for every packet kind in the vectors, including walking
 //! user properties, subscription identifiers and subscription lists; encoding into a slice neither.
-#![allow(unsafe_code)] // a counting global allocator cannot be written without it
 
 mod common;
 
 use common::{config_for, corpus};
+use mqtt_alloc_count::counted;
 use mqtt_codec::{decode, Packet, PacketType, Status};
 use mqtt_vectors::Verdict;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: mqtt_alloc_count::Counting = mqtt_alloc_count::Counting;
 
 /// Touches every lazily decoded list so that their iteration is counted too.
 fn walk(p: &Packet<'_>) -> usize {
@@ -63,7 +36,6 @@ fn walk(p: &Packet<'_>) -> usize {
     }
 }
 
-// One test function in this binary, so no other test allocates while counting is on.
 #[test]
 fn decoding_every_vector_allocates_nothing() {
     let corpus = corpus();
@@ -82,28 +54,28 @@ fn decoding_every_vector_allocates_nothing() {
     let mut out = vec![0u8; 1 << 20];
     let mut touched = 0usize;
     for (name, bytes, cfg) in &cases {
-        COUNTING.store(true, Ordering::SeqCst);
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
-        let r = decode(bytes, cfg);
-        let packet = match r {
-            Ok(Status::Complete((p, _))) => p,
-            _ => {
-                COUNTING.store(false, Ordering::SeqCst);
-                panic!("{name} did not decode: {r:?}");
-            }
+        let ((r, written), counts) = counted(|| {
+            let r = decode(bytes, cfg);
+            let written = match &r {
+                Ok(Status::Complete((packet, _))) => {
+                    touched += walk(packet);
+                    let v = match packet {
+                        Packet::Connect(c) => c.protocol_version,
+                        _ => cfg
+                            .version_value()
+                            .unwrap_or(mqtt_codec::ProtocolVersion::V5),
+                    };
+                    Some(packet.encode_to_slice(v, &mut out))
+                }
+                _ => None,
+            };
+            (r, written)
+        });
+        let Ok(Status::Complete((packet, _))) = r else {
+            panic!("{name} did not decode: {r:?}");
         };
-        touched += walk(&packet);
-        let v = match &packet {
-            Packet::Connect(c) => c.protocol_version,
-            _ => cfg
-                .version_value()
-                .unwrap_or(mqtt_codec::ProtocolVersion::V5),
-        };
-        let written = packet.encode_to_slice(v, &mut out);
-        let after = ALLOCATIONS.load(Ordering::SeqCst);
-        COUNTING.store(false, Ordering::SeqCst);
-        assert!(written.is_ok(), "{name}: {written:?}");
-        assert_eq!(after - before, 0, "{name}: {} allocations", after - before);
+        assert!(matches!(written, Some(Ok(_))), "{name}: {written:?}");
+        assert_eq!(counts.calls, 0, "{name}: {} allocations", counts.calls);
         kinds.insert(packet.packet_type());
     }
     assert!(touched > 0);
@@ -113,11 +85,7 @@ fn decoding_every_vector_allocates_nothing() {
         .collect();
     assert!(missing.is_empty(), "no valid vector decodes {missing:?}");
     // The counter works: an allocation while counting is seen.
-    COUNTING.store(true, Ordering::SeqCst);
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    let v: Vec<u8> = Vec::with_capacity(std::hint::black_box(16));
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
-    COUNTING.store(false, Ordering::SeqCst);
+    let (v, counts) = counted(|| Vec::<u8>::with_capacity(std::hint::black_box(16)));
     drop(v);
-    assert_eq!(after - before, 1);
+    assert_eq!(counts.calls, 1);
 }

@@ -10,9 +10,9 @@ use mqtt_codec::alias::InboundTopicAliases;
 use mqtt_codec::topic::shared_subscription;
 use mqtt_codec::{
     json, Ack, Auth, ConnAck, Connect, DecodeError, DecoderConfig, Direction, Disconnect,
-    ErrorKind, FixedHeader, Frame, FrameDecoder, Packet, PacketType, Properties, PropertyFields,
-    ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, Status, SubAck,
-    Subscribe, UnsubAck, Unsubscribe,
+    ErrorKind, Field, FixedHeader, Frame, FrameDecoder, Packet, PacketType, Properties,
+    PropertyFields, ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling,
+    Status, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
 use std::num::NonZeroU16;
 use std::sync::Arc;
@@ -301,7 +301,7 @@ impl Conn {
         if let (Some(n), true) = (len, self.connected()) {
             if self.has(&Deviation::AllowWildcardPublish)
                 && buf[0] >> 4 == 3
-                && matches!(e.kind(), ErrorKind::WildcardInTopicName { what } if what == "Topic Name")
+                && matches!(e.kind(), ErrorKind::WildcardInTopicName { what } if what == Field::TopicName)
             {
                 if buf.len() < n {
                     return ErrFlow::Wait;

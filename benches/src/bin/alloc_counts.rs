@@ -6,65 +6,21 @@
 //! over many calls after a warm-up. Building the decoder buffers and encode items happens
 //! before counting starts, exactly as outside the timed region in the Criterion benches.
 
-// The counting allocator is the one place in the workspace that needs unsafe code: a
-// `GlobalAlloc` impl cannot be written without it. It only forwards to `System`.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use mqtt_alloc_count::{process_counts, Counting};
 use mqtt_codec_benches::{for_each_codec, inputs, streams, Codec, CodecVisitor};
-
-static CALLS: AtomicU64 = AtomicU64::new(0);
-static BYTES: AtomicU64 = AtomicU64::new(0);
-
-struct Counting;
-
-fn count(size: usize) {
-    CALLS.fetch_add(1, Ordering::Relaxed);
-    BYTES.fetch_add(size as u64, Ordering::Relaxed);
-}
-
-// SAFETY: every method forwards to `System` with the arguments it was given, so the
-// `GlobalAlloc` contract holds exactly as it does for `System`.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Calls and bytes allocated while `f` runs.
+/// Calls and bytes allocated while `f` runs, on any thread.
 fn counted(f: impl FnOnce()) -> (u64, u64) {
-    let (c0, b0) = (CALLS.load(Ordering::SeqCst), BYTES.load(Ordering::SeqCst));
+    let before = process_counts();
     f();
-    (
-        CALLS.load(Ordering::SeqCst) - c0,
-        BYTES.load(Ordering::SeqCst) - b0,
-    )
+    let d = process_counts() - before;
+    (d.calls as u64, d.bytes as u64)
 }
 
 /// Calls per operation, averaged over `ops` operations.

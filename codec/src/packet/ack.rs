@@ -2,7 +2,7 @@
 //! Identifier, then in 5.0 an optional Reason Code and optional properties.
 
 use super::{packet_id, Ctx};
-use crate::error::{ErrorKind, REASON_CODE};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
 use crate::reason::ReasonCode;
@@ -38,7 +38,7 @@ impl<'a> Ack<'a> {
         }
         let mut ack = Ack::new(packet_id);
         let code_at = i;
-        let (i, code) = byte(i, REASON_CODE)?;
+        let (i, code) = byte(i, Field::ReasonCode)?;
         ack.reason_code = ReasonCode(code);
         if !ack.reason_code.is_allowed_in(ty) {
             return fail(

@@ -1,7 +1,7 @@
 //! CONNACK: Connect acknowledgement (MQTT 5.0 §3.2; 3.1.1 §3.2).
 
 use super::Ctx;
-use crate::error::{ErrorKind, REASON_CODE};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::property::{Properties, PropertyContext};
 use crate::reason::ReasonCode;
@@ -25,14 +25,14 @@ pub struct ConnAck<'a> {
 impl<'a> ConnAck<'a> {
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, ConnAck<'a>> {
         let flags_at = body;
-        let (i, flags) = byte(body, "Acknowledge Flags")?;
+        let (i, flags) = byte(body, Field::AcknowledgeFlags)?;
         // 5.0 [MQTT-3.2.2-1] (and 3.1.1 §3.2.2.1): bits 7-1 reserved.
         if flags & 0xFE != 0 {
             return fail(flags_at, ErrorKind::ConnAckReservedFlags);
         }
         let session_present = flags & 0x01 != 0;
         let code_at = i;
-        let (i, code) = byte(i, REASON_CODE)?;
+        let (i, code) = byte(i, Field::ReasonCode)?;
         let reason_code = ReasonCode(code);
         if !connack_code_allowed(reason_code, ctx.version) {
             return fail(

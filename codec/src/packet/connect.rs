@@ -1,9 +1,7 @@
 //! CONNECT: Connection Request (MQTT 5.0 §3.1; 3.1.1 §3.1; 3.1 "MQIsdp").
 
 use super::{Ctx, QoS};
-use crate::error::{
-    ErrorKind, CLIENT_IDENTIFIER, PASSWORD, PROTOCOL_NAME, USER_NAME, WILL_PAYLOAD, WILL_TOPIC,
-};
+use crate::error::{ErrorKind, Field};
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_name;
 use crate::version::ProtocolVersion;
@@ -65,12 +63,12 @@ pub(crate) fn sniff_version<'a>(body: &'a [u8]) -> Result<ProtocolVersion, PErr<
         nom::Err::Incomplete(_) => PErr {
             input: body,
             kind: ErrorKind::UnexpectedEnd {
-                what: PROTOCOL_NAME,
+                what: Field::ProtocolName,
             },
         },
     };
-    let (rest, name) = binary(body, PROTOCOL_NAME).map_err(failure)?;
-    let (_, level) = byte(rest, "Protocol Level").map_err(failure)?;
+    let (rest, name) = binary(body, Field::ProtocolName).map_err(failure)?;
+    let (_, level) = byte(rest, Field::ProtocolLevel).map_err(failure)?;
     let by_name = match name {
         b"MQTT" => [ProtocolVersion::V3_1_1, ProtocolVersion::V5],
         b"MQIsdp" => [ProtocolVersion::V3_1, ProtocolVersion::V3_1],
@@ -107,10 +105,10 @@ impl<'a> Connect<'a> {
 
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Connect<'a>> {
         let v = ctx.version;
-        let (i, _) = binary(body, PROTOCOL_NAME)?;
-        let (i, _) = byte(i, "Protocol Level")?;
+        let (i, _) = binary(body, Field::ProtocolName)?;
+        let (i, _) = byte(i, Field::ProtocolLevel)?;
         let flags_at = i;
-        let (i, flags) = byte(i, "Connect Flags")?;
+        let (i, flags) = byte(i, Field::ConnectFlags)?;
         // [MQTT-3.1.2-3] reserved bit 0.
         if flags & 0x01 != 0 {
             return fail(flags_at, ErrorKind::ConnectReservedFlag);
@@ -133,14 +131,14 @@ impl<'a> Connect<'a> {
         if !v.is_v5() && password_flag && !username_flag {
             return fail(flags_at, ErrorKind::PasswordWithoutUsername);
         }
-        let (i, keep_alive) = two_byte(i, "Keep Alive")?;
+        let (i, keep_alive) = two_byte(i, Field::KeepAlive)?;
         let (i, properties) = if v.is_v5() {
             Properties::decode(i, PropertyContext::Connect)?
         } else {
             (i, Properties::default())
         };
         let id_at = i;
-        let (mut i, client_identifier) = utf8(i, CLIENT_IDENTIFIER)?;
+        let (mut i, client_identifier) = utf8(i, Field::ClientIdentifier)?;
         // 3.1.1 [MQTT-3.1.3-7]: an empty Client Identifier needs Clean Session.
         if !v.is_v5() && client_identifier.is_empty() && !clean_start {
             return fail(id_at, ErrorKind::EmptyClientIdentifierWithoutCleanSession);
@@ -153,11 +151,11 @@ impl<'a> Connect<'a> {
                 (i, Properties::default())
             };
             let topic_at = r;
-            let (r, topic) = utf8(r, WILL_TOPIC)?;
+            let (r, topic) = utf8(r, Field::WillTopic)?;
             if let Err(kind) = check_will_topic(topic) {
                 return fail(topic_at, kind);
             }
-            let (r, payload) = binary(r, WILL_PAYLOAD)?;
+            let (r, payload) = binary(r, Field::WillPayload)?;
             will = Some(Will {
                 qos: will_qos,
                 retain: will_retain,
@@ -169,13 +167,13 @@ impl<'a> Connect<'a> {
         }
         let mut username = None;
         if username_flag {
-            let (r, u) = utf8(i, USER_NAME)?;
+            let (r, u) = utf8(i, Field::UserName)?;
             username = Some(u);
             i = r;
         }
         let mut password = None;
         if password_flag {
-            let (r, p) = binary(i, PASSWORD)?;
+            let (r, p) = binary(i, Field::Password)?;
             password = Some(p);
             i = r;
         }
@@ -239,7 +237,7 @@ impl<'a> Connect<'a> {
                 what: "CONNECT properties",
             });
         }
-        check_utf8(self.client_identifier, CLIENT_IDENTIFIER)?;
+        check_utf8(self.client_identifier, Field::ClientIdentifier)?;
         if !v5 && self.client_identifier.is_empty() && !self.clean_start {
             return Err(ErrorKind::EmptyClientIdentifierWithoutCleanSession);
         }
@@ -251,15 +249,15 @@ impl<'a> Connect<'a> {
                     what: "Will Properties",
                 });
             }
-            check_utf8(w.topic, WILL_TOPIC)?;
+            check_utf8(w.topic, Field::WillTopic)?;
             check_will_topic(w.topic)?;
-            check_binary(w.payload, WILL_PAYLOAD)?;
+            check_binary(w.payload, Field::WillPayload)?;
         }
         if let Some(u) = self.username {
-            check_utf8(u, USER_NAME)?;
+            check_utf8(u, Field::UserName)?;
         }
         if let Some(p) = self.password {
-            check_binary(p, PASSWORD)?;
+            check_binary(p, Field::Password)?;
             if !v5 && self.username.is_none() {
                 return Err(ErrorKind::PasswordWithoutUsername);
             }
@@ -296,7 +294,9 @@ impl<'a> Connect<'a> {
 /// The Will Topic is a Topic Name: non-empty, no wildcards ([MQTT-4.7.3-1], [MQTT-3.3.2-2]).
 fn check_will_topic(topic: &str) -> Result<(), ErrorKind> {
     if topic.is_empty() {
-        return Err(ErrorKind::EmptyTopic { what: WILL_TOPIC });
+        return Err(ErrorKind::EmptyTopic {
+            what: Field::WillTopic,
+        });
     }
-    check_topic_name(topic, WILL_TOPIC)
+    check_topic_name(topic, Field::WillTopic)
 }

@@ -2,7 +2,7 @@
 //! both omitted when the code is Success and there are no properties.
 
 use super::Ctx;
-use crate::error::{ErrorKind, REASON_CODE};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
 use crate::property::{locate, Properties, PropertyContext, PropertyId};
 use crate::reason::ReasonCode;
@@ -32,7 +32,7 @@ impl<'a> Disconnect<'a> {
             return Ok((body, Disconnect::default()));
         }
         let code_at = body;
-        let (i, code) = byte(body, REASON_CODE)?;
+        let (i, code) = byte(body, Field::ReasonCode)?;
         let reason_code = ReasonCode(code);
         if !reason_code.is_allowed_in(PacketType::Disconnect) {
             return fail(
@@ -134,7 +134,7 @@ impl<'a> Auth<'a> {
             return Ok((body, Auth::default()));
         }
         let code_at = body;
-        let (i, code) = byte(body, REASON_CODE)?;
+        let (i, code) = byte(body, Field::ReasonCode)?;
         let reason_code = ReasonCode(code);
         if !reason_code.is_allowed_in(PacketType::Auth) {
             return fail(

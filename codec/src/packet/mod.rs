@@ -1,5 +1,20 @@
 //! The fifteen MQTT control packets, one tree for all versions: [`Packet`] and top-level decode
-//! and encode. Each packet family's module holds its decode and encode side by side.
+//! and encode. Each packet family's module holds its decode and encode side by side:
+//!
+//! | packet (spec name) | § | module |
+//! |---|---|---|
+//! | CONNECT (and its Will) | 3.1 | `connect.rs` |
+//! | CONNACK | 3.2 | `connack.rs` |
+//! | PUBLISH | 3.3 | `publish.rs` |
+//! | PUBACK, PUBREC, PUBREL, PUBCOMP | 3.4-3.7 | `ack.rs` |
+//! | SUBSCRIBE, SUBACK | 3.8-3.9 | `subscribe.rs` |
+//! | UNSUBSCRIBE, UNSUBACK | 3.10-3.11 | `unsubscribe.rs` |
+//! | PINGREQ, PINGRESP (no body) | 3.12-3.13 | here, in `decode_body_into` |
+//! | DISCONNECT, AUTH | 3.14-3.15 | `disconnect.rs` |
+//!
+//! Properties (§2.2.2) are in `crate::property` (one table, by spec name), the lists a packet
+//! carries in `crate::list`, primitive data types (§1.5) in `crate::wire`, the fixed header
+//! (§2.1) in `crate::header`.
 
 mod ack;
 mod connack;
@@ -21,7 +36,7 @@ pub use subscribe::{
 pub use unsubscribe::{TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe};
 
 use crate::config::DecoderConfig;
-use crate::error::{DecodeError, EncodeError, ErrorKind, PACKET_IDENTIFIER, REMAINING_LENGTH};
+use crate::error::{DecodeError, EncodeError, ErrorKind, Field};
 use crate::header::{FixedHeader, PacketType, Status};
 use crate::version::{Direction, ProtocolVersion};
 use crate::wire::{fail, two_byte, vbi_len, Res, Sink, SliceSink, VARIABLE_BYTE_INTEGER_MAX};
@@ -138,6 +153,7 @@ pub fn decode<'a>(
 
 /// Decodes a packet whose fixed header has been read and whose bytes (`packet`, header included)
 /// are all present.
+#[cfg(feature = "alloc")]
 pub(crate) fn decode_body<'a>(
     packet: &'a [u8],
     header: FixedHeader,
@@ -194,7 +210,9 @@ fn decode_body_into<'a, R>(
         }
         // Body parsers are all `complete`; a stray Incomplete still must not panic.
         nom::Err::Incomplete(_) => DecodeError::new(
-            ErrorKind::UnexpectedEnd { what: "packet" },
+            ErrorKind::UnexpectedEnd {
+                what: Field::Packet,
+            },
             packet.len(),
             err_version,
         ),
@@ -249,7 +267,7 @@ fn sent_by(ty: PacketType, direction: Option<Direction>) -> bool {
 
 /// A non-zero Packet Identifier ([MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]).
 pub(crate) fn packet_id(i: &[u8], packet: PacketType) -> Res<'_, NonZeroU16> {
-    let (rest, id) = two_byte(i, PACKET_IDENTIFIER)?;
+    let (rest, id) = two_byte(i, Field::PacketIdentifier)?;
     match NonZeroU16::new(id) {
         Some(id) => Ok((rest, id)),
         None => fail(i, ErrorKind::PacketIdentifierZero { packet }),
@@ -274,6 +292,17 @@ pub(crate) fn filter_list_prelude<'a>(
         return fail(payload, ErrorKind::NoTopicFilters { packet });
     }
     Ok((payload, (id, properties)))
+}
+
+/// The Topic Filter at `i` in a SUBSCRIBE or UNSUBSCRIBE list: cut out of `whole` (the list
+/// checked as UTF-8 in one go; its length and option bytes are ASCII too, for filters under 128
+/// bytes) when it can be, else checked alone, which also finds the one at fault.
+#[inline(always)]
+pub(crate) fn next_filter<'a>(whole: Option<&'a str>, i: &'a [u8]) -> Res<'a, &'a str> {
+    match whole.and_then(|w| crate::wire::utf8_within(w, i)) {
+        Some(found) => Ok(found),
+        None => crate::wire::utf8(i, crate::error::Field::TopicFilter),
+    }
 }
 
 impl<'a> Packet<'a> {
@@ -390,9 +419,9 @@ impl<'a> Packet<'a> {
                     .flatten()
                     .any(|p| p.encoded_len() > VARIABLE_BYTE_INTEGER_MAX as usize);
             let what = if props_too_long {
-                crate::error::PROPERTY_LENGTH
+                crate::error::Field::PropertyLength
             } else {
-                REMAINING_LENGTH
+                Field::RemainingLength
             };
             return Err(EncodeError::invalid(ErrorKind::ValueTooLarge { what }, v));
         }

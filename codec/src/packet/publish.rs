@@ -1,7 +1,7 @@
 //! PUBLISH: Publish message (MQTT 5.0 §3.3; 3.1.1 §3.3).
 
 use super::{packet_id, Ctx, QoS};
-use crate::error::{ErrorKind, TOPIC_NAME};
+use crate::error::{ErrorKind, Field};
 use crate::property::{locate, Properties, PropertyContext, PropertyId};
 use crate::topic::check_topic_name;
 use crate::version::{Direction, ProtocolVersion};
@@ -74,8 +74,8 @@ impl<'a> Publish<'a> {
         // Flags were checked with the fixed header (no QoS 3, no DUP on QoS 0).
         let qos = QoS::from_u8((flags >> 1) & 0x03).unwrap_or(QoS::AtMostOnce);
         let topic_at = body;
-        let (i, topic) = utf8(body, TOPIC_NAME)?;
-        if let Err(kind) = check_topic_name(topic, TOPIC_NAME) {
+        let (i, topic) = utf8(body, Field::TopicName)?;
+        if let Err(kind) = check_topic_name(topic, Field::TopicName) {
             return fail(topic_at, kind);
         }
         let (i, packet_id) = if qos == QoS::AtMostOnce {
@@ -98,7 +98,12 @@ impl<'a> Publish<'a> {
         };
         if topic.is_empty() {
             if !ctx.version.is_v5() {
-                return fail(topic_at, ErrorKind::EmptyTopic { what: TOPIC_NAME });
+                return fail(
+                    topic_at,
+                    ErrorKind::EmptyTopic {
+                        what: Field::TopicName,
+                    },
+                );
             }
             if topic_alias.is_none() {
                 return fail(topic_at, ErrorKind::EmptyTopicWithoutAlias);
@@ -160,8 +165,8 @@ impl<'a> Publish<'a> {
             }
             _ => {}
         }
-        check_utf8(self.topic, TOPIC_NAME)?;
-        check_topic_name(self.topic, TOPIC_NAME)?;
+        check_utf8(self.topic, Field::TopicName)?;
+        check_topic_name(self.topic, Field::TopicName)?;
         if v.is_v5() {
             self.properties.check(PropertyContext::Publish)?;
             let topic_alias = if self.properties.is_empty() {
@@ -185,7 +190,9 @@ impl<'a> Publish<'a> {
                 });
             }
             if self.topic.is_empty() {
-                return Err(ErrorKind::EmptyTopic { what: TOPIC_NAME });
+                return Err(ErrorKind::EmptyTopic {
+                    what: Field::TopicName,
+                });
             }
         }
         Ok(())

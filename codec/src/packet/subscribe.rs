@@ -1,13 +1,14 @@
 //! SUBSCRIBE and SUBACK (MQTT 5.0 §3.8-3.9; 3.1.1 §3.8-3.9).
 
-use super::{filter_list_prelude, packet_id, Ctx, QoS};
-use crate::error::{ErrorKind, TOPIC_FILTER};
+use super::{filter_list_prelude, next_filter, packet_id, Ctx, QoS};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
+use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::property::{Properties, PropertyContext};
 use crate::reason::{is_v3_suback_code, ReasonCode};
 use crate::topic::{check_topic_filter, shared_subscription};
 use crate::version::ProtocolVersion;
-use crate::wire::{byte, check_utf8, fail, utf8, utf8_within, Res, Sink};
+use crate::wire::{byte, check_utf8, fail, utf8, Res, Sink};
 use core::fmt;
 use core::num::NonZeroU16;
 
@@ -97,7 +98,7 @@ impl<'a> Subscription<'a> {
     }
 
     fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
-        check_utf8(self.filter, TOPIC_FILTER)?;
+        check_utf8(self.filter, Field::TopicFilter)?;
         check_topic_filter(self.filter, v)?;
         // [MQTT-3.8.3-4] No Local makes no sense for a shared subscription.
         if self.options.no_local && matches!(shared_subscription(self.filter, v), Some(Ok(_))) {
@@ -116,91 +117,21 @@ impl<'a> Subscription<'a> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum FiltersRepr<'a> {
-    Wire(&'a [u8], ProtocolVersion),
-    Slice(&'a [Subscription<'a>]),
-}
-
-/// The Topic Filters of a SUBSCRIBE: a lazy view over the validated bytes when decoded, so
-/// decoding allocates nothing however many filters there are.
-#[derive(Clone, Copy)]
-pub struct SubscribeFilters<'a>(FiltersRepr<'a>);
-
-impl<'a> SubscribeFilters<'a> {
-    /// Filters to encode.
-    pub const fn new(subscriptions: &'a [Subscription<'a>]) -> Self {
-        SubscribeFilters(FiltersRepr::Slice(subscriptions))
-    }
-
-    /// Iterates the subscriptions in wire order.
-    pub fn iter(&self) -> SubscribeFiltersIter<'a> {
-        SubscribeFiltersIter(self.0)
-    }
-
-    /// Number of subscriptions.
-    pub fn len(&self) -> usize {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.len(),
-            FiltersRepr::Wire(..) => self.iter().count(),
-        }
-    }
-
-    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
-    /// (the same version they were checked under: 3.1.1 and 5.0 read the options byte and
-    /// `$share/` filters differently).
-    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
-        match self.0 {
-            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
-            _ => None,
-        }
-    }
-
-    /// True when there are none (never for a decoded SUBSCRIBE).
-    pub fn is_empty(&self) -> bool {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.is_empty(),
-            FiltersRepr::Wire(b, _) => b.is_empty(),
-        }
-    }
-}
-
-impl PartialEq for SubscribeFilters<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for SubscribeFilters<'_> {}
-
-impl fmt::Debug for SubscribeFilters<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
+/// The Topic Filters of a SUBSCRIBE with their options, in wire order.
+pub type SubscribeFilters<'a> = WireList<'a, Subscription<'a>>;
 
 /// Iterator over [`SubscribeFilters`].
-#[derive(Clone)]
-pub struct SubscribeFiltersIter<'a>(FiltersRepr<'a>);
+pub type SubscribeFiltersIter<'a> = WireListIter<'a, Subscription<'a>>;
 
-impl<'a> Iterator for SubscribeFiltersIter<'a> {
-    type Item = Subscription<'a>;
+impl sealed::Sealed for Subscription<'_> {}
 
-    fn next(&mut self) -> Option<Subscription<'a>> {
-        match &mut self.0 {
-            FiltersRepr::Slice(s) => {
-                let (first, rest) = s.split_first()?;
-                *s = rest;
-                Some(*first)
-            }
-            FiltersRepr::Wire(bytes, v) => {
-                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
-                let (rest, b) = byte(rest, "Subscription Options").ok()?;
-                let options = SubscriptionOptions::from_byte(b, *v).ok()?;
-                *bytes = rest;
-                Some(Subscription { filter, options })
-            }
-        }
+impl<'a> ListItem<'a> for Subscription<'a> {
+    fn read(bytes: &mut &'a [u8], v: ProtocolVersion) -> Option<Self> {
+        let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
+        let (rest, b) = byte(rest, Field::SubscriptionOptions).ok()?;
+        let options = SubscriptionOptions::from_byte(b, v).ok()?;
+        *bytes = rest;
+        Some(Subscription { filter, options })
     }
 }
 
@@ -229,19 +160,14 @@ impl<'a> Subscribe<'a> {
         let v = ctx.version;
         let (payload, (packet_id, properties)) =
             filter_list_prelude(body, ctx, PacketType::Subscribe, PropertyContext::Subscribe)?;
-        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
-        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
-        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        // One UTF-8 check over the whole list, each filter then cut out of it (`next_filter`).
         let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let filter_at = i;
-            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
-                Some(found) => found,
-                None => utf8(i, TOPIC_FILTER)?,
-            };
+            let (r, filter) = next_filter(whole, i)?;
             let options_at = r;
-            let (r, b) = byte(r, "Subscription Options")?;
+            let (r, b) = byte(r, Field::SubscriptionOptions)?;
             let options = match SubscriptionOptions::from_byte(b, v) {
                 Ok(o) => o,
                 Err(kind) => return fail(options_at, kind),
@@ -254,7 +180,7 @@ impl<'a> Subscribe<'a> {
             }
             i = r;
         }
-        let filters = SubscribeFilters(FiltersRepr::Wire(payload, v));
+        let filters = SubscribeFilters::wire(payload, v);
         Ok((
             i,
             Subscribe {
@@ -270,14 +196,7 @@ impl<'a> Subscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + match self.filters.wire_for(v) {
-            Some(bytes) => bytes.len(),
-            None => self
-                .filters
-                .iter()
-                .map(|s| 2 + s.filter.len() + 1)
-                .sum::<usize>(),
-        }
+        } + self.filters.filters_len(v, |s| 2 + s.filter.len() + 1)
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -293,11 +212,7 @@ impl<'a> Subscribe<'a> {
                 packet: PacketType::Subscribe,
             });
         }
-        if self.filters.wire_for(v).is_some() {
-            // Checked by the decoder under this very version.
-            return Ok(());
-        }
-        self.filters.iter().try_for_each(|s| s.check(v))
+        self.filters.check_filters(v, |s| s.check(v))
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
@@ -305,16 +220,10 @@ impl<'a> Subscribe<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
-        // A decoded list is copied as it came: a filter list has one encoding only, so this is
-        // byte for byte what writing each subscription again would give.
-        if let Some(bytes) = self.filters.wire_for(v) {
-            dst.put_slice(bytes);
-            return;
-        }
-        for s in self.filters.iter() {
+        self.filters.encode_filters(v, dst, |dst, s| {
             dst.put_binary(s.filter.as_bytes());
             dst.put_u8(s.options.to_byte());
-        }
+        });
     }
 }
 
@@ -348,12 +257,33 @@ impl<'a> ReasonCodes<'a> {
         self.0.is_empty()
     }
 
-    /// The first code not allowed in `packet` under `v`, with its index.
-    pub(crate) fn first_invalid(
-        &self,
+    /// The rest of a SUBACK or UNSUBACK body (`packet`) as its reason codes, refusing the first
+    /// one not allowed there under `v`.
+    pub(crate) fn decode(
+        codes: &'a [u8],
         packet: PacketType,
         v: ProtocolVersion,
-    ) -> Option<(usize, ReasonCode)> {
+    ) -> Res<'a, ReasonCodes<'a>> {
+        let list = ReasonCodes(codes);
+        if let Some((at, code)) = list.first_invalid(packet, v) {
+            return fail(
+                &codes[at..],
+                ErrorKind::ReasonCodeNotAllowed { code, packet },
+            );
+        }
+        Ok((&codes[codes.len()..], list))
+    }
+
+    /// The same rule before encoding.
+    pub(crate) fn check(&self, packet: PacketType, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        match self.first_invalid(packet, v) {
+            Some((_, code)) => Err(ErrorKind::ReasonCodeNotAllowed { code, packet }),
+            None => Ok(()),
+        }
+    }
+
+    /// The first code not allowed in `packet` under `v`, with its index.
+    fn first_invalid(&self, packet: PacketType, v: ProtocolVersion) -> Option<(usize, ReasonCode)> {
         self.0
             .iter()
             .position(|&b| {
@@ -392,18 +322,9 @@ impl<'a> SubAck<'a> {
         } else {
             (i, Properties::default())
         };
-        let reason_codes = ReasonCodes(codes);
-        if let Some((at, code)) = reason_codes.first_invalid(PacketType::SubAck, ctx.version) {
-            return fail(
-                &codes[at..],
-                ErrorKind::ReasonCodeNotAllowed {
-                    code,
-                    packet: PacketType::SubAck,
-                },
-            );
-        }
+        let (rest, reason_codes) = ReasonCodes::decode(codes, PacketType::SubAck, ctx.version)?;
         Ok((
-            &codes[codes.len()..],
+            rest,
             SubAck {
                 packet_id,
                 properties,
@@ -428,13 +349,7 @@ impl<'a> SubAck<'a> {
                 what: "SUBACK properties",
             });
         }
-        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::SubAck, v) {
-            return Err(ErrorKind::ReasonCodeNotAllowed {
-                code,
-                packet: PacketType::SubAck,
-            });
-        }
-        Ok(())
+        self.reason_codes.check(PacketType::SubAck, v)
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {

@@ -1,88 +1,29 @@
 //! UNSUBSCRIBE and UNSUBACK (MQTT 5.0 §3.10-3.11; 3.1.1 §3.10-3.11).
 
-use super::{filter_list_prelude, packet_id, Ctx, ReasonCodes};
-use crate::error::{ErrorKind, TOPIC_FILTER};
+use super::{filter_list_prelude, next_filter, packet_id, Ctx, ReasonCodes};
+use crate::error::{ErrorKind, Field};
 use crate::header::PacketType;
+use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::property::{Properties, PropertyContext};
 use crate::topic::check_topic_filter;
 use crate::version::ProtocolVersion;
-use crate::wire::{check_utf8, fail, utf8, utf8_within, Res, Sink};
-use core::fmt;
+use crate::wire::{check_utf8, fail, utf8, Res, Sink};
 use core::num::NonZeroU16;
 
-#[derive(Clone, Copy)]
-enum FiltersRepr<'a> {
-    Wire(&'a [u8], ProtocolVersion),
-    Slice(&'a [&'a str]),
-}
-
-/// The Topic Filters of an UNSUBSCRIBE: a lazy view over the validated bytes when decoded.
-#[derive(Clone, Copy)]
-pub struct TopicFilters<'a>(FiltersRepr<'a>);
-
-impl<'a> TopicFilters<'a> {
-    /// Filters to encode.
-    pub const fn new(filters: &'a [&'a str]) -> Self {
-        TopicFilters(FiltersRepr::Slice(filters))
-    }
-
-    /// Iterates the filters in wire order.
-    pub fn iter(&self) -> TopicFiltersIter<'a> {
-        TopicFiltersIter(self.0)
-    }
-
-    /// The validated wire bytes of a decoded list, when they can be written as they are for `v`
-    /// (the version they were checked under: only 5.0 checks the `$share/` form).
-    fn wire_for(&self, v: ProtocolVersion) -> Option<&'a [u8]> {
-        match self.0 {
-            FiltersRepr::Wire(bytes, checked) if checked == v => Some(bytes),
-            _ => None,
-        }
-    }
-
-    /// True when there are none (never for a decoded UNSUBSCRIBE).
-    pub fn is_empty(&self) -> bool {
-        match self.0 {
-            FiltersRepr::Slice(s) => s.is_empty(),
-            FiltersRepr::Wire(b, _) => b.is_empty(),
-        }
-    }
-}
-
-impl PartialEq for TopicFilters<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for TopicFilters<'_> {}
-
-impl fmt::Debug for TopicFilters<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
+/// The Topic Filters of an UNSUBSCRIBE, in wire order.
+pub type TopicFilters<'a> = WireList<'a, &'a str>;
 
 /// Iterator over [`TopicFilters`].
-#[derive(Clone)]
-pub struct TopicFiltersIter<'a>(FiltersRepr<'a>);
+pub type TopicFiltersIter<'a> = WireListIter<'a, &'a str>;
 
-impl<'a> Iterator for TopicFiltersIter<'a> {
-    type Item = &'a str;
+impl sealed::Sealed for &str {}
 
-    fn next(&mut self) -> Option<&'a str> {
-        match &mut self.0 {
-            FiltersRepr::Slice(s) => {
-                let (first, rest) = s.split_first()?;
-                *s = rest;
-                Some(*first)
-            }
-            FiltersRepr::Wire(bytes, _) => {
-                let (rest, filter) = utf8(bytes, TOPIC_FILTER).ok()?;
-                *bytes = rest;
-                Some(filter)
-            }
-        }
+/// A `&str` list item is an UNSUBSCRIBE Topic Filter.
+impl<'a> ListItem<'a> for &'a str {
+    fn read(bytes: &mut &'a [u8], _: ProtocolVersion) -> Option<Self> {
+        let (rest, filter) = utf8(bytes, Field::TopicFilter).ok()?;
+        *bytes = rest;
+        Some(filter)
     }
 }
 
@@ -115,17 +56,12 @@ impl<'a> Unsubscribe<'a> {
             PacketType::Unsubscribe,
             PropertyContext::Unsubscribe,
         )?;
-        // One UTF-8 check over the whole list (its length and option bytes are ASCII too, for
-        // filters under 128 bytes), each filter then cut out of it; where the list as a whole is
-        // not UTF-8, each filter is checked alone, which also finds the one at fault.
+        // One UTF-8 check over the whole list, each filter then cut out of it (`next_filter`).
         let whole = core::str::from_utf8(payload).ok();
         let mut i = payload;
         while !i.is_empty() {
             let at = i;
-            let (r, filter) = match whole.and_then(|w| utf8_within(w, i)) {
-                Some(found) => found,
-                None => utf8(i, TOPIC_FILTER)?,
-            };
+            let (r, filter) = next_filter(whole, i)?;
             if let Err(kind) = check_topic_filter(filter, v) {
                 return fail(at, kind);
             }
@@ -136,7 +72,7 @@ impl<'a> Unsubscribe<'a> {
             Unsubscribe {
                 packet_id,
                 properties,
-                filters: TopicFilters(FiltersRepr::Wire(payload, ctx.version)),
+                filters: TopicFilters::wire(payload, ctx.version),
             },
         ))
     }
@@ -146,10 +82,7 @@ impl<'a> Unsubscribe<'a> {
             self.properties.wire_len()
         } else {
             0
-        } + match self.filters.wire_for(v) {
-            Some(bytes) => bytes.len(),
-            None => self.filters.iter().map(|f| 2 + f.len()).sum::<usize>(),
-        }
+        } + self.filters.filters_len(v, |f| 2 + f.len())
     }
 
     pub(crate) fn check(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -165,12 +98,8 @@ impl<'a> Unsubscribe<'a> {
                 packet: PacketType::Unsubscribe,
             });
         }
-        if self.filters.wire_for(v).is_some() {
-            // Checked by the decoder under this very version.
-            return Ok(());
-        }
-        self.filters.iter().try_for_each(|f| {
-            check_utf8(f, TOPIC_FILTER)?;
+        self.filters.check_filters(v, |f| {
+            check_utf8(f, Field::TopicFilter)?;
             check_topic_filter(f, v)
         })
     }
@@ -180,14 +109,8 @@ impl<'a> Unsubscribe<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
-        // A decoded list is copied as it came (one encoding only, see SUBSCRIBE).
-        if let Some(bytes) = self.filters.wire_for(v) {
-            dst.put_slice(bytes);
-            return;
-        }
-        for f in self.filters.iter() {
-            dst.put_binary(f.as_bytes());
-        }
+        self.filters
+            .encode_filters(v, dst, |dst, f| dst.put_binary(f.as_bytes()));
     }
 }
 
@@ -216,18 +139,9 @@ impl<'a> UnsubAck<'a> {
             ));
         }
         let (codes, properties) = Properties::decode(i, PropertyContext::UnsubAck)?;
-        let reason_codes = ReasonCodes::new(codes);
-        if let Some((at, code)) = reason_codes.first_invalid(PacketType::UnsubAck, ctx.version) {
-            return fail(
-                &codes[at..],
-                ErrorKind::ReasonCodeNotAllowed {
-                    code,
-                    packet: PacketType::UnsubAck,
-                },
-            );
-        }
+        let (rest, reason_codes) = ReasonCodes::decode(codes, PacketType::UnsubAck, ctx.version)?;
         Ok((
-            &codes[codes.len()..],
+            rest,
             UnsubAck {
                 packet_id,
                 properties,
@@ -254,13 +168,7 @@ impl<'a> UnsubAck<'a> {
             return Ok(());
         }
         self.properties.check(PropertyContext::UnsubAck)?;
-        if let Some((_, code)) = self.reason_codes.first_invalid(PacketType::UnsubAck, v) {
-            return Err(ErrorKind::ReasonCodeNotAllowed {
-                code,
-                packet: PacketType::UnsubAck,
-            });
-        }
-        Ok(())
+        self.reason_codes.check(PacketType::UnsubAck, v)
     }
 
     pub(crate) fn encode(&self, v: ProtocolVersion, dst: &mut impl Sink) {
