@@ -11,8 +11,8 @@ use mqtt_codec::topic::shared_subscription;
 use mqtt_codec::{
     json, Ack, Auth, ConnAck, Connect, DecodeError, DecoderConfig, Direction, Disconnect,
     ErrorKind, Field, FixedHeader, Frame, FrameDecoder, Packet, PacketType, Properties,
-    PropertyFields, ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling,
-    Status, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    PropertyFields, ProtocolVersion, Publish, QoS, ReasonCode, ReasonCodes, RetainHandling, Status,
+    SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
 use std::num::NonZeroU16;
 use std::sync::Arc;
