@@ -290,7 +290,7 @@ impl Expected {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mismatch {
-    /// JSON pointer of the field in the packet (`/reason_code`).
+    /// Where in the packet, as the pattern matcher names it (`$.reason_code`, `$.properties.x`).
     pub path: String,
     /// How it differs ("is 151, expected 147").
     pub why: String,
@@ -300,7 +300,7 @@ pub struct Mismatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Observed {
-    /// One line for people ("PUBREC 0x97", "nothing within 3000 ms").
+    /// One line for people ("PUBREC 0x97", "nothing within 3000 ms"); with a mismatch, where.
     pub summary: String,
     /// The reaction seen.
     pub reaction: Reaction,
