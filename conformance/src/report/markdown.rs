@@ -169,7 +169,12 @@ pub fn matrix(m: &Matrix) -> String {
     if differ > 0 {
         let _ = writeln!(out, "\n### Checks with different verdicts ({differ})\n");
         header(&mut out, "check");
+        let mut rows_left_out = 0;
         for row in m.rows.iter().filter(|r| r.differs()) {
+            if out.len() > LIST_BUDGET {
+                rows_left_out += 1;
+                continue;
+            }
             let _ = write!(out, "| `{}` {} |", row.id, esc(&row.title));
             for cell in &row.cells {
                 match cell {
@@ -191,6 +196,12 @@ pub fn matrix(m: &Matrix) -> String {
             }
             let _ = writeln!(out);
         }
+        if rows_left_out > 0 {
+            let _ = writeln!(
+                out,
+                "\n{rows_left_out} more differing checks left out to fit a comment: see the HTML matrix."
+            );
+        }
     }
     let same: Vec<_> = m.rows.iter().filter(|r| !r.differs()).collect();
     if !same.is_empty() {
@@ -205,8 +216,15 @@ pub fn matrix(m: &Matrix) -> String {
                 .filter(|r| r.cells.first().and_then(|c| c.as_ref()).map(|c| c.verdict) == Some(v))
                 .map(|r| format!("`{}`", r.id))
                 .collect();
-            if !ids.is_empty() {
-                let _ = writeln!(out, "- {} ({}): {}", mark(v), ids.len(), ids.join(", "));
+            if ids.is_empty() {
+                continue;
+            }
+            let list = ids.join(", ");
+            // The ids only while they fit in a comment; the HTML matrix always has them.
+            if out.len() + list.len() < LIST_BUDGET {
+                let _ = writeln!(out, "- {} ({}): {list}", mark(v), ids.len());
+            } else {
+                let _ = writeln!(out, "- {} ({} checks)", mark(v), ids.len());
             }
         }
         let _ = writeln!(out, "\n</details>");
