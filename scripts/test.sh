@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this). Installs what it needs from the
-# OS packages (mosquitto, Node.js for the independent decoder) when missing. Stages:
+# OS packages (mosquitto, Node.js for the independent decoder, Chromium for the report's browser
+# test) when missing. Stages:
 #   format, lints, no_std build, every cargo test (codec vectors, property tests, allocation test,
 #   fuzz replays, conformance against the fake broker, transports), benches in test mode, the
 #   vector generator's own check, independent decoders, short fuzz runs when cargo-fuzz exists,
-#   the conformance suite against real mosquitto compared with the expected-results files, and
-#   the other brokers under test (aedes, amqtt, rumqttd, RabbitMQ) installed, started and probed.
+#   the conformance suite against real mosquitto compared with the expected-results files (whose
+#   JUnit reports are read by junitparser and whose JSON reports become one matrix), and the other
+#   brokers under test (aedes, amqtt, rumqttd, RabbitMQ) installed, started and probed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -33,6 +35,8 @@ need_pkg node nodejs npm || true
 need_pkg tshark tshark || true
 need_pkg openssl openssl || true
 need_pkg ip iproute2 || true
+need_pkg chromium chromium || true
+need_pkg chromedriver chromium-driver || true
 
 stage "cargo fmt" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
@@ -58,12 +62,20 @@ conf=target/release/conformance
 # of the refused connection can overtake the CONNACK). The fake-broker tests still run them.
 timing=(--skip 'v*/3.1.2/keep-alive-enforced' --skip 'v*/profile/keep-alive-timeout'
     --skip 'v*/3.1.4/refused-connect-ignores-rest')
+# Every report of each run is kept here: text, JSON, JUnit, HTML (and the matrix of them all).
+reports=target/conformance-reports
+rm -rf "$reports" && mkdir -p "$reports"
+outputs() { # outputs NAME: the report flags of a run
+    echo --output "$reports/$1.txt" --json "$reports/$1.json" --junit "$reports/$1.xml" --html "$reports/$1.html"
+}
 stage "conformance vs mosquitto (default configuration)" \
     "$conf" --quiet "${timing[@]}" --broker-cmd 'conformance/brokers/mosquitto.sh {port} default' \
-    --expected conformance/expected/mosquitto-default.json --output /tmp/conformance-mosquitto-default.txt
+    --broker-name 'mosquitto (default configuration)' \
+    --expected conformance/expected/mosquitto-default.json $(outputs mosquitto-default)
 stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
     "$conf" --quiet "${timing[@]}" --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
-    --expected conformance/expected/mosquitto-apsaramq.json --output /tmp/conformance-mosquitto-apsaramq.txt
+    --broker-name 'mosquitto (ApsaraMQ limits)' \
+    --expected conformance/expected/mosquitto-apsaramq.json $(outputs mosquitto-apsaramq)
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
 # pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ). Their verdicts on the
 # whole suite are not compared with expected-results files yet; these stages prove that each one
@@ -88,6 +100,14 @@ for extra in conformance/expected/*.run; do
     [ -e "$extra" ] || continue
     stage "conformance: $(basename "$extra" .run)" bash "$extra"
 done
+# The reports of the runs above as CI consumers read them, and side by side.
+junit_pairs=()
+for json in "$reports"/*.json; do
+    [ -e "$json" ] && [ -e "${json%.json}.xml" ] && junit_pairs+=("${json%.json}.xml" "$json")
+done
+stage "conformance JUnit reports read by junitparser" conformance/tests/junit/run.sh "${junit_pairs[@]}"
+stage "conformance compare: the runs as one matrix ($reports/matrix.html, matrix.md)" \
+    "$conf" compare "$reports"/mosquitto-*.json --html "$reports/matrix.html" --markdown "$reports/matrix.md"
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -5,7 +5,9 @@ use crate::pattern;
 use crate::profile::Profile;
 use crate::script::{Outcome, Step};
 use crate::transport::{self, Io, Target};
-use crate::verdict::{CheckResult, TraceDirection, TraceEntry, Verdict};
+use crate::verdict::{
+    CheckResult, Expected, Observed, Reaction, TraceDirection, TraceEntry, Verdict,
+};
 use bytes::BytesMut;
 use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
 use serde_json::{json, Map, Value};
@@ -69,13 +71,17 @@ impl RunContext {
 #[derive(Debug)]
 enum Stop {
     /// The broker did something else than expected.
-    Deviation {
-        expected: String,
-        observed: String,
-        level: Level,
-    },
+    Deviation(Box<Deviation>),
     /// The runner could not decide (network, bad script).
     Error(String),
+}
+
+/// Evidence of a deviation (boxed in [`Stop`]: it is large, and rare).
+#[derive(Debug)]
+struct Deviation {
+    expected: Expected,
+    observed: Observed,
+    level: Level,
 }
 
 /// What a connection produced next.
@@ -90,13 +96,24 @@ enum Event {
 }
 
 impl Event {
-    fn describe(&self) -> String {
-        match self {
-            Event::Packet(p, _) => crate::verdict::brief(p),
-            Event::Closed(why) => format!("connection closed ({why})"),
-            Event::Malformed(e, _) => format!("malformed packet from the broker: {e}"),
-            Event::Timeout => "nothing".to_string(),
-        }
+    /// The event as evidence; `wait` is the deadline a timeout ran into.
+    fn observed(&self, wait: Duration) -> Observed {
+        Observed::new(match self {
+            Event::Packet(p, _) => Reaction::Packet {
+                packet: p.clone(),
+                then_close: false,
+            },
+            Event::Closed(why) => Reaction::Close {
+                reason: Some(why.clone()),
+            },
+            Event::Malformed(e, hex) => Reaction::Malformed {
+                error: e.clone(),
+                hex: hex.clone(),
+            },
+            Event::Timeout => Reaction::Nothing {
+                within_ms: wait.as_millis() as u64,
+            },
+        })
     }
 }
 
@@ -205,26 +222,28 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         Err(_) => (
             Verdict::Error,
             None,
-            Some(format!(
+            Some(Observed::text(format!(
                 "check did not finish within {} ms",
                 limit.as_millis()
-            )),
+            ))),
         ),
         Ok(Ok(())) => (execution.worst, None, None),
-        Ok(Err(Stop::Deviation {
-            expected,
-            observed,
-            level,
-        })) => {
+        Ok(Err(Stop::Deviation(deviation))) => {
+            let Deviation {
+                expected,
+                observed,
+                level,
+            } = *deviation;
             if level == Level::May {
                 execution.notes.push(format!(
-                    "MAY not taken: expected {expected}, observed {observed}"
+                    "MAY not taken: expected {}, observed {}",
+                    expected.summary, observed.summary
                 ));
             }
             let verdict = Verdict::of_deviation(level).max(execution.worst);
             (verdict, Some(expected), Some(observed))
         }
-        Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(e)),
+        Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(Observed::text(e))),
     };
     for conn in execution.conns.values_mut() {
         if let Some(mut io) = conn.io.take() {
@@ -232,7 +251,8 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         }
     }
     CheckResult {
-        expected: expected.or_else(|| (verdict != Verdict::Pass).then(|| check.expect.clone())),
+        expected: expected
+            .or_else(|| (verdict != Verdict::Pass).then(|| Expected::text(&check.expect))),
         observed,
         notes: std::mem::take(&mut execution.notes),
         trace: std::mem::take(&mut execution.tracer.entries),
@@ -379,10 +399,12 @@ impl CheckExecution<'_> {
         for (name, pointer) in save {
             let v = packet
                 .pointer(pointer)
-                .ok_or_else(|| Stop::Deviation {
-                    expected: format!("a value at {pointer} to save as {name}"),
-                    observed: packet.to_string(),
-                    level: Level::Must,
+                .ok_or_else(|| {
+                    Stop::Deviation(Box::new(Deviation {
+                        expected: Expected::text(format!("a value at {pointer} to save as {name}")),
+                        observed: Observed::packet(packet.clone()),
+                        level: Level::Must,
+                    }))
                 })?
                 .clone();
             self.vars.insert(name.clone(), v);
@@ -578,12 +600,18 @@ impl CheckExecution<'_> {
         Ok(false)
     }
 
-    fn deviation(&self, expected: String, observed: &Event, level: Level) -> Stop {
-        Stop::Deviation {
+    fn deviation(
+        &self,
+        expected: Expected,
+        observed: &Event,
+        wait: Duration,
+        level: Level,
+    ) -> Stop {
+        Stop::Deviation(Box::new(Deviation {
             expected,
-            observed: observed.describe(),
+            observed: observed.observed(wait),
             level,
-        }
+        }))
     }
 
     async fn expect(
@@ -596,21 +624,22 @@ impl CheckExecution<'_> {
         let pattern = self.subst(pattern)?;
         let wait = self.timeout(ms);
         let event = self.next_event(client, wait).await?;
+        let expected = || {
+            Expected::one(Reaction::Packet {
+                packet: pattern.clone(),
+                then_close: false,
+            })
+        };
         match &event {
             Event::Packet(p, _) => match pattern::matches(&pattern, p) {
                 Ok(()) => Ok(p.clone()),
-                Err((path, why)) => Err(Stop::Deviation {
-                    expected: pattern.to_string(),
-                    observed: format!("{} ({path} {why})", crate::verdict::brief(p)),
+                Err((path, why)) => Err(Stop::Deviation(Box::new(Deviation {
+                    expected: expected(),
+                    observed: Observed::mismatched(p.clone(), path, why),
                     level,
-                }),
+                }))),
             },
-            Event::Timeout => Err(Stop::Deviation {
-                expected: pattern.to_string(),
-                observed: format!("nothing within {} ms", wait.as_millis()),
-                level,
-            }),
-            other => Err(self.deviation(pattern.to_string(), other, level)),
+            other => Err(self.deviation(expected(), other, wait, level)),
         }
     }
 
@@ -650,12 +679,16 @@ impl CheckExecution<'_> {
     ) -> Result<Vec<Step>, Stop> {
         let wait = self.timeout(ms);
         let event = self.next_event(client, wait).await?;
-        let describe = |o: &Outcome| match (&o.packet, &o.bytes, o.close) {
-            (Some(p), _, true) => format!("{p} then close"),
-            (Some(p), _, false) => p.to_string(),
-            (None, Some(b), true) => format!("bytes {b} then close"),
-            (None, Some(b), false) => format!("bytes {b}"),
-            (None, None, _) => "connection closed".to_string(),
+        let reaction = |o: &Outcome| match (&o.packet, &o.bytes) {
+            (Some(p), _) => Reaction::Packet {
+                packet: p.clone(),
+                then_close: o.close,
+            },
+            (None, Some(b)) => Reaction::Bytes {
+                hex: b.clone(),
+                then_close: o.close,
+            },
+            (None, None) => Reaction::Close { reason: None },
         };
         let mut expected = Vec::new();
         for o in outcomes {
@@ -663,7 +696,7 @@ impl CheckExecution<'_> {
                 packet: o.packet.as_ref().map(|p| self.subst(p)).transpose()?,
                 ..o.clone()
             };
-            expected.push(describe(&o));
+            expected.push(reaction(&o));
             let raw_match = match (&o.bytes, &event) {
                 (Some(b), Event::Packet(_, hex) | Event::Malformed(_, hex)) => {
                     let want: String = b
@@ -688,8 +721,9 @@ impl CheckExecution<'_> {
                 if o.close {
                     if let Some(other) = self.expect_closed_now(client, ms).await? {
                         return Err(self.deviation(
-                            format!("{} then close", describe(&o)),
+                            Expected::one(reaction(&o)),
                             &other,
+                            self.timeout(ms),
                             self.check.level,
                         ));
                     }
@@ -706,31 +740,33 @@ impl CheckExecution<'_> {
                 return Ok(o.then);
             }
         }
-        let observed = match &event {
-            Event::Timeout => format!("nothing within {} ms", wait.as_millis()),
-            e => e.describe(),
-        };
-        Err(Stop::Deviation {
-            expected: format!("one of: {}", expected.join(" | ")),
-            observed,
+        Err(Stop::Deviation(Box::new(Deviation {
+            expected: Expected::one_of(expected),
+            observed: event.observed(wait),
             level: self.check.level,
-        })
+        })))
     }
 
     async fn barrier(&mut self, client: &str, level: Level) -> Result<(), Stop> {
         self.send_json(client, &json!({"type": "PINGREQ"})).await?;
         let wait = self.ctx.timeout;
         let event = self.next_event(client, wait).await?;
+        let pingresp = Expected::one(Reaction::Packet {
+            packet: json!({"type": "PINGRESP"}),
+            then_close: false,
+        });
         match &event {
             Event::Packet(p, _) if p["type"] == "PINGRESP" => Ok(()),
-            Event::Timeout => Err(Stop::Deviation {
-                expected: "PINGRESP to the barrier PINGREQ".into(),
-                observed: format!("nothing within {} ms", wait.as_millis()),
+            Event::Timeout => Err(self.deviation(
+                pingresp.summarised("PINGRESP to the barrier PINGREQ"),
+                &event,
+                wait,
                 level,
-            }),
+            )),
             other => Err(self.deviation(
-                "nothing before the PINGRESP of the barrier".into(),
+                pingresp.summarised("nothing before the PINGRESP of the barrier"),
                 other,
+                wait,
                 level,
             )),
         }
@@ -908,20 +944,32 @@ impl CheckExecution<'_> {
                 level,
             } => {
                 let wait = self.timeout(*timeout_ms);
+                // A DISCONNECT first is allowed (and, with a pattern, must match it).
+                let disconnect = disconnect.as_ref().map(|p| self.subst(p)).transpose()?;
+                let mut closes = vec![Reaction::Close { reason: None }];
+                if let Some(pat) = &disconnect {
+                    closes.insert(
+                        0,
+                        Reaction::Packet {
+                            packet: pat.clone(),
+                            then_close: true,
+                        },
+                    );
+                }
+                let expected = match &disconnect {
+                    Some(_) => Expected::one_of(closes),
+                    None => Expected::one_of(closes).summarised("the broker closes the connection"),
+                };
                 let first = self.next_event(client, wait).await?;
                 let first = match &first {
                     Event::Packet(p, _) if p["type"] == "DISCONNECT" => {
-                        if let Some(pat) = disconnect {
-                            let pat = self.subst(pat)?;
-                            if let Err((path, why)) = pattern::matches(&pat, p) {
-                                return Err(Stop::Deviation {
-                                    expected: format!("{pat} then close"),
-                                    observed: format!(
-                                        "{} ({path} {why})",
-                                        crate::verdict::brief(p)
-                                    ),
+                        if let Some(pat) = &disconnect {
+                            if let Err((path, why)) = pattern::matches(pat, p) {
+                                return Err(Stop::Deviation(Box::new(Deviation {
+                                    expected,
+                                    observed: Observed::mismatched(p.clone(), path, why),
                                     level: *level,
-                                });
+                                })));
                             }
                         }
                         self.next_event(client, wait).await?
@@ -930,16 +978,14 @@ impl CheckExecution<'_> {
                 };
                 match first {
                     Event::Closed(_) => Ok(()),
-                    Event::Timeout => Err(Stop::Deviation {
-                        expected: "the broker closes the connection".into(),
-                        observed: format!("still open after {} ms", wait.as_millis()),
+                    Event::Timeout => Err(Stop::Deviation(Box::new(Deviation {
+                        expected,
+                        observed: Observed::new(Reaction::Open {
+                            after_ms: wait.as_millis() as u64,
+                        }),
                         level: *level,
-                    }),
-                    other => Err(self.deviation(
-                        "the broker closes the connection".into(),
-                        &other,
-                        *level,
-                    )),
+                    }))),
+                    other => Err(self.deviation(expected, &other, wait, *level)),
                 }
             }
             Step::ExpectNothing {

@@ -63,7 +63,8 @@ impl ExpectedResults {
                     } else if e.verdict != r.verdict.as_str() {
                         let why = r
                             .observed
-                            .clone()
+                            .as_ref()
+                            .map(|o| o.summary.clone())
                             .or(r.skip_reason.clone())
                             .unwrap_or_default();
                         diffs.push(format!(

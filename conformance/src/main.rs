@@ -5,9 +5,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// What only the binary needs: the subcommands besides the run.
 mod cli {
+    pub mod compare;
     pub mod decode;
+    pub mod outputs;
 }
 
+use cli::outputs::{Format, OutputArgs};
 use mqtt_conformance::broker_process::BrokerProcess;
 use mqtt_conformance::check::Version;
 use mqtt_conformance::checks;
@@ -16,11 +19,10 @@ use mqtt_conformance::credentials;
 use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
 use mqtt_conformance::profile::Profile;
-use mqtt_conformance::report::{self, RunInfo};
+use mqtt_conformance::report::{Report, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
+use mqtt_conformance::selection::Selection;
 use mqtt_conformance::transport::{Target, TlsSettings};
-use mqtt_conformance::verdict::Verdict;
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +34,8 @@ EXAMPLES:
   conformance --target 127.0.0.1:1883                 run every check, both versions
   conformance --target broker:1883 --protocol 5 --only 'v5/3.3*'
   conformance --only 'MQTT-3.1.2-*' --format junit --output report.xml
+  conformance --junit out.xml --json out.json --html out.html   text on stdout, three files
+  conformance compare mosquitto.json emqx.json --html matrix.html   runs side by side
   conformance --broker-cmd 'mosquitto -p {port}'      start a broker on a free port, test it, stop it
   conformance --profile apsaramq --topic-root parent --client-id-prefix 'GID_test@@@'
   conformance --target mqtts://broker:8883 --cafile ca.pem --cert client.pem --key client.key
@@ -48,8 +52,8 @@ skipped (the broker's CONNACK or the profile says the feature is not offered, or
 another transport than the target's); error (could not
 decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
 
-EXIT STATUS: 0 nothing failed; 1 a check failed (or differs from --expected); 2 the broker could
-not be reached or the arguments are wrong.";
+EXIT STATUS: 0 nothing failed; 1 a check failed (with --strict, or was non-strict; or verdicts
+differ from --expected); 2 the broker could not be reached or the arguments are wrong.";
 
 #[derive(Parser)]
 #[command(name = "conformance", version, about = ABOUT, after_help = AFTER)]
@@ -65,13 +69,9 @@ enum Command {
     /// Decode packets given as hex (arguments or stdin) and print them in the JSON form, or the
     /// error with its byte offset, spec id and reason code.
     Decode(cli::decode::DecodeArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Junit,
+    /// Render several JSON reports (--json of earlier runs) as one matrix: checks as rows, runs
+    /// as columns, differing verdicts first; Markdown on stdout, or --html / --markdown files.
+    Compare(cli::compare::CompareArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -101,7 +101,8 @@ struct RunArgs {
     /// Run only the built-in checks from --checks, not the built-in ones.
     #[arg(long)]
     no_builtin: bool,
-    /// Run only checks whose id or cited statement matches this glob (repeatable).
+    /// Run only checks whose id or cited statement matches this glob (repeatable; `*` matches
+    /// any characters, `/` included; `?`, `[...]`, `{a,b}` as in shells).
     #[arg(long, value_name = "GLOB")]
     only: Vec<String>,
     /// Skip checks whose id or cited statement matches this glob (repeatable).
@@ -113,16 +114,12 @@ struct RunArgs {
     /// Seconds each step waits for the broker.
     #[arg(long, default_value_t = 3.0)]
     timeout: f64,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Write the report here instead of stdout.
-    #[arg(long)]
-    output: Option<std::path::PathBuf>,
-    /// Show passing checks too (text format).
+    #[command(flatten)]
+    outputs: OutputArgs,
+    /// One line per finished check on stderr, and passing checks in the text report.
     #[arg(long, short)]
     verbose: bool,
-    /// No progress lines on stderr.
+    /// Nothing on stderr but warnings and errors (no progress bar, no closing summary).
     #[arg(long, short)]
     quiet: bool,
     /// Prefix of every topic the checks use (some brokers need a pre-created parent topic).
@@ -185,9 +182,10 @@ struct RunArgs {
     /// Write the verdicts as an expected-results file (keeps explanations of unchanged verdicts).
     #[arg(long, value_name = "FILE")]
     write_expected: Option<String>,
-    /// Broker description for --write-expected.
-    #[arg(long, default_value = "unnamed broker")]
-    broker_name: String,
+    /// What the broker is ("mosquitto 2.0.11, default configuration"): shown in every report,
+    /// the column title in `compare`, and the description --write-expected records.
+    #[arg(long, value_name = "NAME")]
+    broker_name: Option<String>,
     /// List the selected checks and exit; with --format json, print their full scripts (a JSON
     /// array that --checks loads back).
     #[arg(long)]
@@ -199,8 +197,10 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Decode(args)) = cli.command {
-        return cli::decode::run(args);
+    match cli.command {
+        Some(Command::Decode(args)) => return cli::decode::run(args),
+        Some(Command::Compare(args)) => return cli::compare::run(args),
+        None => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -249,18 +249,41 @@ async fn run(args: RunArgs) -> ExitCode {
         Protocol::V5 => vec![Version::V5],
         Protocol::All => vec![Version::V311, Version::V5],
     };
-    let selected: Vec<_> = all
-        .into_iter()
-        .filter(|c| versions.contains(&c.version) && runner::selected(c, &args.only, &args.skip))
-        .collect();
+    let selection = match Selection::new(&args.only, &args.skip) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    all.retain(|c| versions.contains(&c.version));
+    let unmatched = selection.unmatched(&all);
+    let selected: Vec<_> = all.into_iter().filter(|c| selection.selects(c)).collect();
+    if selected.is_empty() {
+        let hints: String = unmatched.iter().map(|u| format!("\n  {u}")).collect();
+        return fail(format!(
+            "no check matches the selection (see --list){hints}"
+        ));
+    }
+    for u in &unmatched {
+        eprintln!("warning: {u}");
+    }
     if args.coverage {
-        for v in &versions {
-            print!("{}", coverage::text(&coverage::coverage(&selected, *v)));
+        let all: Vec<_> = versions
+            .iter()
+            .map(|v| coverage::coverage(&selected, *v))
+            .collect();
+        if args.outputs.format == Format::Json {
+            match serde_json::to_string_pretty(&all) {
+                Ok(text) => println!("{text}"),
+                Err(e) => return fail(format!("--coverage: {e}")),
+            }
+        } else {
+            for c in &all {
+                print!("{}", coverage::text(c));
+            }
         }
         return ExitCode::SUCCESS;
     }
     if args.list {
-        if matches!(args.format, Format::Json) {
+        if args.outputs.format == Format::Json {
             // The scripts themselves, in the format `--checks` loads: a starting point for a
             // team's own checks, and a way for other tools to see exactly what a check does.
             match serde_json::to_string_pretty(&selected) {
@@ -275,9 +298,19 @@ async fn run(args: RunArgs) -> ExitCode {
         eprintln!("{} checks", selected.len());
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() {
-        return fail("no check matches the selection (see --list)");
+    // Everything a run writes or reads, checked before the broker starts.
+    if let Err(e) = args.outputs.check_writable() {
+        return fail(e);
     }
+    if let Some(path) = &args.write_expected {
+        if let Err(e) = cli::outputs::writable(std::path::Path::new(path)) {
+            return fail(format!("--write-expected {path}: {e}"));
+        }
+    }
+    let expected = match load_expected(&args.expected) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
     // The transport and credentials, checked before any broker is started.
     let mut configured = match Target::parse(&args.target) {
         Ok(t) => t,
@@ -347,7 +380,10 @@ async fn run(args: RunArgs) -> ExitCode {
     if let Some(b) = broker {
         b.stop();
     }
-    code
+    match code {
+        Ok(report) => conclude(&args, &report, &selection, expected),
+        Err(code) => code,
+    }
 }
 
 async fn run_suite(
@@ -358,7 +394,7 @@ async fn run_suite(
     credentials: Option<Arc<credentials::Credentials>>,
     selected: Vec<mqtt_conformance::check::Check>,
     versions: &[Version],
-) -> ExitCode {
+) -> Result<Report, ExitCode> {
     let started = Instant::now();
     let run_id = mqtt_conformance::execution::tag(
         &format!("{:?}{}", std::time::SystemTime::now(), std::process::id()),
@@ -380,47 +416,53 @@ async fn run_suite(
     for v in versions {
         match runner::probe(&ctx, *v).await {
             Ok(c) => caps.push(c),
-            Err(e) => return fail(format!("the broker could not be reached: {e}")),
+            Err(e) => return Err(fail(format!("the broker could not be reached: {e}"))),
         }
     }
-    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    let progress = Arc::new(Progress::new(selected.len(), !args.quiet, color));
-    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress).await;
+    let progress = Arc::new(Progress::new(
+        selected.len(),
+        !args.quiet,
+        args.verbose && !args.quiet,
+    ));
+    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress.clone()).await;
+    progress.finish();
     let info = RunInfo {
         target: target.to_string(),
+        broker: args.broker_name.clone(),
         profile: ctx.profile.name.clone(),
         versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
         duration_ms: started.elapsed().as_millis() as u64,
         tool: format!("conformance {}", env!("CARGO_PKG_VERSION")),
         warnings: target.warnings(),
     };
-    let out_color = args.output.is_none()
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::io::stdout().is_terminal();
-    let text = match args.format {
-        Format::Text => report::text(&results, &info, out_color, args.verbose),
-        Format::Json => report::json_report(&results, &info),
-        Format::Junit => report::junit(&results, &info),
-    };
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                return fail(format!("{}: {e}", path.display()));
-            }
-            if !args.quiet {
-                let c = report::counts(&results);
-                eprintln!("{} checks: {} passed, {} failed, {} non-strict, {} skipped, {} errors; report in {}",
-                    results.len(), c["pass"], c["fail"], c["non-strict"], c["skipped"], c["error"], path.display());
-            }
+    Ok(Report::new(info, results))
+}
+
+/// Writes the reports of a finished run and says how it went: the exit status.
+fn conclude(
+    args: &RunArgs,
+    report: &Report,
+    selection: &Selection,
+    expected: Option<ExpectedResults>,
+) -> ExitCode {
+    match args.outputs.write(report, args.verbose) {
+        Ok(files) if !args.quiet && !files.is_empty() => {
+            eprintln!(
+                "{} checks: {}; reports in {}",
+                report.results.len(),
+                report.summary.sentence(),
+                files.join(", ")
+            );
         }
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
+        Ok(_) => {}
+        Err(e) => return fail(e),
     }
-    let mut failed = results.iter().any(|r| r.verdict == Verdict::Fail);
+    let results = &report.results;
+    let mut failed = results.iter().any(|r| r.verdict.fails(args.outputs.strict));
     if let Some(path) = &args.write_expected {
         let previous = ExpectedResults::load(path).ok();
-        let file = ExpectedResults::from_results(&args.broker_name, &results, previous.as_ref());
+        let name = args.broker_name.as_deref().unwrap_or("unnamed broker");
+        let file = ExpectedResults::from_results(name, results, previous.as_ref());
         if let Err(e) = std::fs::write(
             path,
             serde_json::to_string_pretty(&file).unwrap_or_default() + "\n",
@@ -428,28 +470,14 @@ async fn run_suite(
             return fail(format!("{path}: {e}"));
         }
     }
-    if !args.expected.is_empty() {
-        let mut expected: Option<ExpectedResults> = None;
-        for path in &args.expected {
-            match (ExpectedResults::load(path), &mut expected) {
-                (Err(e), _) => return fail(e),
-                (Ok(e), Some(merged)) => merged.results.extend(e.results),
-                (Ok(e), None) => expected = Some(e),
-            }
-        }
-        let Some(mut expected) = expected else {
-            return fail("no expected-results file");
-        };
-        if !args.only.is_empty() || !args.skip.is_empty() {
-            let hit = |id: &str, g: &String| runner::glob(g, id);
-            expected.results.retain(|id, _| {
-                results.iter().any(|r| &r.id == id)
-                    || ((args.only.is_empty() || args.only.iter().any(|g| hit(id, g)))
-                        && !args.skip.iter().any(|g| hit(id, g)))
-            });
+    if let Some(mut expected) = expected {
+        if selection.is_filtering() {
+            expected
+                .results
+                .retain(|id, _| results.iter().any(|r| &r.id == id) || selection.selects_id(id));
         }
         let path = args.expected.join(" + ");
-        let diffs = expected.compare(&results);
+        let diffs = expected.compare(results);
         if diffs.is_empty() {
             eprintln!("verdicts match {path} ({} checks)", results.len());
             // Known, explained failures are not a regression.
@@ -467,4 +495,17 @@ async fn run_suite(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `--expected` files merged (later ones add to and override earlier ones), or `None`.
+fn load_expected(paths: &[String]) -> Result<Option<ExpectedResults>, String> {
+    let mut merged: Option<ExpectedResults> = None;
+    for path in paths {
+        let e = ExpectedResults::load(path).map_err(|e| format!("--expected {e}"))?;
+        match &mut merged {
+            Some(m) => m.results.extend(e.results),
+            None => merged = Some(e),
+        }
+    }
+    Ok(merged)
 }

@@ -7,8 +7,6 @@ use crate::transport::Target;
 use crate::verdict::{CheckResult, Verdict};
 use mqtt_codec::json;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -201,58 +199,19 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
     }
 }
 
-/// Simple glob: `*` matches any run of characters.
+/// Whether `text` matches glob `pattern` (see [`crate::selection::compile`]); an invalid
+/// pattern matches nothing.
 pub fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some((b'*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
+    crate::selection::compile(pattern).is_ok_and(|g| g.is_match(text))
 }
 
-/// Whether `check` is selected by `--only` / `--skip` globs over its id and cites.
+/// Whether `check` is selected by `--only` / `--skip` globs over its id and cites (compiles the
+/// patterns each call: a run compiles them once with [`crate::selection::Selection`]).
 pub fn selected(check: &Check, only: &[String], skip: &[String]) -> bool {
-    let hit = |g: &String| glob(g, &check.id) || check.cites.iter().any(|c| glob(g, c));
-    (only.is_empty() || only.iter().any(hit)) && !skip.iter().any(hit)
+    crate::selection::Selection::new(only, skip).is_ok_and(|s| s.selects(check))
 }
 
-/// Live progress on stderr.
-pub struct Progress {
-    total: usize,
-    done: AtomicUsize,
-    enabled: bool,
-    color: bool,
-}
-
-impl Progress {
-    /// A progress printer for `total` checks.
-    pub fn new(total: usize, enabled: bool, color: bool) -> Progress {
-        Progress {
-            total,
-            done: AtomicUsize::new(0),
-            enabled,
-            color,
-        }
-    }
-
-    fn tick(&self, r: &CheckResult) {
-        let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if !self.enabled {
-            return;
-        }
-        let word = crate::report::verdict_word(r.verdict, self.color);
-        let width = self.total.to_string().len();
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "[{n:>width$}/{}] {word} {} ({} ms)",
-            self.total, r.id, r.duration_ms
-        );
-    }
-}
+pub use crate::progress::Progress;
 
 /// Runs `checks`, concurrent ones first (at most `jobs` at a time), then exclusive ones alone.
 pub async fn run_all(
@@ -332,16 +291,3 @@ fn skipped(check: &Check, why: String) -> CheckResult {
 
 /// Default per-step deadline.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn glob_matches() {
-        assert!(glob("v5/3.1.*", "v5/3.1.2/reserved-flag"));
-        assert!(glob("MQTT-3.1.2-*", "MQTT-3.1.2-3"));
-        assert!(!glob("v311/*", "v5/3.1.2/x"));
-        assert!(glob("*", ""));
-    }
-}

@@ -606,6 +606,7 @@ async fn signature_mode_signs_each_client_id_and_never_shows_the_secret() {
         &results,
         &mqtt_conformance::report::RunInfo {
             target: ctx.target.to_string(),
+            broker: None,
             profile: "oasis".into(),
             versions: vec!["3.1.1".into()],
             duration_ms: 0,

@@ -579,8 +579,9 @@ pub async fn run(routine: Native, check: &Check, ctx: &RunContext) -> CheckResul
         }
     }
     CheckResult {
-        expected: (found.verdict != Verdict::Pass).then(|| check.expect.clone()),
-        observed: found.observed,
+        expected: (found.verdict != Verdict::Pass)
+            .then(|| crate::verdict::Expected::text(&check.expect)),
+        observed: found.observed.map(crate::verdict::Observed::text),
         notes: found.notes,
         trace,
         duration_ms: started.elapsed().as_millis() as u64,

@@ -4,6 +4,8 @@
 //! deviating one. Each test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use mqtt_conformance::check::{Check, Version};
 use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::profile::Profile;
