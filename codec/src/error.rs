@@ -221,8 +221,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The MQTT 5.0 reason code a server answers with (in CONNACK if the error is in CONNECT,
-    /// else in DISCONNECT). A 3.1.1 server closes the connection instead.
+    /// The MQTT 5.0 reason code that describes the error (in a CONNACK if the error is in CONNECT,
+    /// else in a DISCONNECT).
+    ///
+    /// Which packet, if any, a server sends depends on the version and on whether CONNACK has
+    /// been sent: use [`DecodeError::answer`]. A 3.1/3.1.1 server does not simply close on every
+    /// error: an unsupported Protocol Level is answered with CONNACK 0x01 (3.1.1 MQTT-3.1.2-2) and
+    /// an empty Client Identifier without Clean Session with CONNACK 0x02 (3.1.1 MQTT-3.1.3-8).
     pub const fn reason_code(&self) -> ReasonCode {
         use ErrorKind::*;
         match self {
@@ -685,7 +690,7 @@ impl fmt::Display for ErrorKind {
 /// assert_eq!(err.reason_code().0, 0x81);
 /// assert_eq!(
 ///     err.to_string(),
-///     "malformed packet at byte 0: PUBREL fixed-header flags are 0b0000, must be 0b0010 \
+///     "malformed packet in PUBREL at byte 0: PUBREL fixed-header flags are 0b0000, must be 0b0010 \
 ///      [MQTT-3.6.1-1] (reason code 0x81 (Malformed Packet))"
 /// );
 /// ```
@@ -694,6 +699,7 @@ pub struct DecodeError {
     kind: ErrorKind,
     offset: usize,
     version: Option<ProtocolVersion>,
+    packet: Option<PacketType>,
 }
 
 impl DecodeError {
@@ -706,7 +712,27 @@ impl DecodeError {
             kind,
             offset,
             version,
+            packet: None,
         }
+    }
+
+    /// The same error, naming the packet it was found in.
+    pub(crate) const fn in_packet(mut self, packet: Option<PacketType>) -> Self {
+        self.packet = packet;
+        self
+    }
+
+    /// The type of the packet the error is in, when its first byte names one (`None` for a
+    /// reserved packet type).
+    ///
+    /// ```
+    /// use mqtt_codec::{decode, DecoderConfig, PacketType, ProtocolVersion};
+    /// let cfg = DecoderConfig::new(Some(ProtocolVersion::V5));
+    /// let err = decode(&[0x82, 0x02, 0x00, 0x00], &cfg).unwrap_err(); // SUBSCRIBE, id 0
+    /// assert_eq!(err.packet_type(), Some(PacketType::Subscribe));
+    /// ```
+    pub const fn packet_type(&self) -> Option<PacketType> {
+        self.packet
     }
 
     /// What is wrong.
@@ -742,7 +768,14 @@ impl fmt::Display for DecodeError {
             ReasonCode::PACKET_TOO_LARGE => "packet too large",
             _ => "protocol error",
         };
-        write!(f, "{class} at byte {}: {}", self.offset, self.kind)?;
+        match self.packet {
+            Some(packet) => write!(
+                f,
+                "{class} in {packet} at byte {}: {}",
+                self.offset, self.kind
+            )?,
+            None => write!(f, "{class} at byte {}: {}", self.offset, self.kind)?,
+        }
         if let Some(id) = self.cite() {
             write!(f, " [{id}]")?;
         }

@@ -130,7 +130,10 @@ impl FrameDecoder {
         let header = match FixedHeader::decode(buf, self.cfg.version, self.cfg.max_packet_size) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Partial { .. }) => return Ok(None),
-            Err((kind, offset)) => return Err(DecodeError::new(kind, offset, self.cfg.version)),
+            Err((kind, offset)) => {
+                return Err(DecodeError::new(kind, offset, self.cfg.version)
+                    .in_packet(crate::header::type_of_first_byte(buf, self.cfg.version)))
+            }
         };
         let total = header.packet_len();
         if buf.len() < total {

@@ -44,6 +44,15 @@ pub enum PacketType {
     Auth = 15,
 }
 
+/// The packet type `buf`'s first byte names, for errors found in the fixed header.
+pub(crate) fn type_of_first_byte(
+    buf: &[u8],
+    version: Option<ProtocolVersion>,
+) -> Option<PacketType> {
+    buf.first()
+        .and_then(|&b| PacketType::from_nibble(b >> 4, version))
+}
+
 impl PacketType {
     /// The packet type for a first-byte upper nibble, if `version` defines it.
     pub const fn from_nibble(nibble: u8, version: Option<ProtocolVersion>) -> Option<Self> {

@@ -60,6 +60,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod answer;
 mod config;
 mod error;
 mod header;
@@ -88,6 +89,7 @@ pub mod json;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 
+pub use answer::{Answer, ConnectionStage};
 pub use config::{DecoderConfig, Limits};
 pub use error::{DecodeError, EncodeError, ErrorKind, Field};
 #[cfg(feature = "alloc")]

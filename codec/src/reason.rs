@@ -223,6 +223,48 @@ impl ConnectReturnCode {
             Self::Reserved(other) => other,
         }
     }
+
+    /// The 3.1/3.1.1 return code for a 5.0 Connect Reason Code, so a server can decide once and
+    /// answer either version; `None` when 3.1.1 has no code for the outcome (Malformed Packet,
+    /// Protocol Error, Packet too large...), where a 3.1.1 server closes without CONNACK
+    /// (MQTT-3.1.4-1).
+    ///
+    /// ```
+    /// use mqtt_codec::{ConnectReturnCode, ReasonCode};
+    /// assert_eq!(
+    ///     ConnectReturnCode::from_reason_code(ReasonCode::NOT_AUTHORIZED),
+    ///     Some(ConnectReturnCode::NotAuthorized)
+    /// );
+    /// assert_eq!(ConnectReturnCode::from_reason_code(ReasonCode::MALFORMED_PACKET), None);
+    /// ```
+    pub const fn from_reason_code(code: ReasonCode) -> Option<Self> {
+        Some(match code {
+            ReasonCode::SUCCESS => Self::Accepted,
+            ReasonCode::UNSUPPORTED_PROTOCOL_VERSION => Self::UnacceptableProtocolVersion,
+            ReasonCode::CLIENT_IDENTIFIER_NOT_VALID => Self::IdentifierRejected,
+            ReasonCode::SERVER_UNAVAILABLE
+            | ReasonCode::SERVER_BUSY
+            | ReasonCode::USE_ANOTHER_SERVER
+            | ReasonCode::SERVER_MOVED
+            | ReasonCode::CONNECTION_RATE_EXCEEDED => Self::ServerUnavailable,
+            ReasonCode::BAD_USER_NAME_OR_PASSWORD | ReasonCode::BAD_AUTHENTICATION_METHOD => {
+                Self::BadUserNameOrPassword
+            }
+            ReasonCode::NOT_AUTHORIZED | ReasonCode::BANNED => Self::NotAuthorized,
+            _ => return None,
+        })
+    }
+
+    /// The return code as the `reason_code` field of a 3.1/3.1.1 [`crate::ConnAck`] holds it
+    /// (the same byte; not a 5.0 Reason Code).
+    ///
+    /// ```
+    /// use mqtt_codec::{ConnectReturnCode, ReasonCode};
+    /// assert_eq!(ConnectReturnCode::IdentifierRejected.to_reason_code(), ReasonCode(0x02));
+    /// ```
+    pub const fn to_reason_code(self) -> ReasonCode {
+        ReasonCode(self.to_u8())
+    }
 }
 
 /// Whether `code` may appear in a 3.1 / 3.1.1 SUBACK: 0x00, 0x01, 0x02 or 0x80 (MQTT-3.9.3-2).

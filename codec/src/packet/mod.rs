@@ -140,7 +140,10 @@ pub fn decode<'a>(
     let header = match FixedHeader::decode(buf, cfg.version, cfg.max_packet_size) {
         Ok(Status::Complete(h)) => h,
         Ok(Status::Partial { needed }) => return Ok(Status::Partial { needed }),
-        Err((kind, offset)) => return Err(DecodeError::new(kind, offset, cfg.version)),
+        Err((kind, offset)) => {
+            return Err(DecodeError::new(kind, offset, cfg.version)
+                .in_packet(crate::header::type_of_first_byte(buf, cfg.version)))
+        }
     };
     let total = header.packet_len();
     if buf.len() < total {
@@ -184,7 +187,8 @@ fn decode_body_into<'a, R>(
             },
             0,
             cfg.version,
-        ));
+        )
+        .in_packet(Some(ty)));
     }
     // CONNECT names its own version; every other packet is read under the configured one.
     let version = match ty {
@@ -192,7 +196,7 @@ fn decode_body_into<'a, R>(
             Ok(v) => v,
             Err(e) => {
                 let at = offset_of(e.input);
-                return Err(DecodeError::new(e.kind, at, cfg.version));
+                return Err(DecodeError::new(e.kind, at, cfg.version).in_packet(Some(ty)));
             }
         },
         _ => cfg.version.unwrap_or(ProtocolVersion::V5),
@@ -206,7 +210,7 @@ fn decode_body_into<'a, R>(
     let err_version = Some(version);
     let failed = |e: nom::Err<crate::wire::PErr<'a>>| match e {
         nom::Err::Failure(e) | nom::Err::Error(e) => {
-            DecodeError::new(e.kind, offset_of(e.input), err_version)
+            DecodeError::new(e.kind, offset_of(e.input), err_version).in_packet(Some(ty))
         }
         // Body parsers are all `complete`; a stray Incomplete still must not panic.
         nom::Err::Incomplete(_) => DecodeError::new(
@@ -215,7 +219,8 @@ fn decode_body_into<'a, R>(
             },
             packet.len(),
             err_version,
-        ),
+        )
+        .in_packet(Some(ty)),
     };
     let trailing = |rest: &[u8]| {
         DecodeError::new(
@@ -223,6 +228,7 @@ fn decode_body_into<'a, R>(
             offset_of(rest),
             err_version,
         )
+        .in_packet(Some(ty))
     };
     // One arm per type, each ending in `wrap`: see above for why this is not a `map` chain.
     macro_rules! arm {
