@@ -46,6 +46,26 @@ impl Limits {
             receive_maximum: p.receive_maximum().unwrap_or(u16::MAX),
         }
     }
+
+    /// The properties that announce these limits in a CONNECT or CONNACK: only the values that
+    /// differ from the protocol's defaults, so that the default limits cost no bytes.
+    ///
+    /// ```
+    /// use mqtt_codec::{Limits, Properties};
+    /// let limits = Limits { maximum_packet_size: Some(4096), topic_alias_maximum: 8, ..Limits::DEFAULT };
+    /// let fields = limits.to_fields();
+    /// assert_eq!(Limits::from_properties(&Properties::new(&fields)), limits);
+    /// assert!(Limits::DEFAULT.to_fields().is_empty());
+    /// ```
+    pub fn to_fields(&self) -> crate::PropertyFields<'static> {
+        crate::PropertyFields {
+            maximum_packet_size: self.maximum_packet_size,
+            topic_alias_maximum: (self.topic_alias_maximum != 0)
+                .then_some(self.topic_alias_maximum),
+            receive_maximum: (self.receive_maximum != u16::MAX).then_some(self.receive_maximum),
+            ..crate::PropertyFields::default()
+        }
+    }
 }
 
 impl Default for Limits {

@@ -43,6 +43,12 @@ impl Frame {
         decode_body(&self.bytes, self.header, &self.cfg)
     }
 
+    /// The version the frame's bytes are written in (`None` only for a frame whose CONNECT
+    /// was read before any version was known, which cannot happen: a CONNECT names its own).
+    pub fn version(&self) -> Option<ProtocolVersion> {
+        self.cfg.version
+    }
+
     /// The packet's type.
     pub fn packet_type(&self) -> PacketType {
         self.header.packet_type

@@ -197,7 +197,14 @@ pub fn to_json(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
                 m.insert("properties".into(), properties_to_json(&s.properties));
             }
             let key = if v5 { "reason_codes" } else { "return_codes" };
-            m.insert(key.into(), s.reason_codes.as_bytes().to_vec().into());
+            m.insert(
+                key.into(),
+                s.reason_codes
+                    .iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<u8>>()
+                    .into(),
+            );
         }
         Packet::Unsubscribe(u) => {
             m.insert("packet_id".into(), u.packet_id.get().into());
@@ -215,7 +222,11 @@ pub fn to_json(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
                 m.insert("properties".into(), properties_to_json(&u.properties));
                 m.insert(
                     "reason_codes".into(),
-                    u.reason_codes.as_bytes().to_vec().into(),
+                    u.reason_codes
+                        .iter()
+                        .map(|c| c.0)
+                        .collect::<Vec<u8>>()
+                        .into(),
                 );
             }
         }

@@ -65,6 +65,7 @@ mod config;
 mod error;
 mod header;
 mod list;
+mod outbound;
 mod packet;
 mod property;
 mod reason;
@@ -96,10 +97,11 @@ pub use error::{DecodeError, EncodeError, ErrorKind, Field};
 pub use frame::{Frame, FrameDecoder};
 pub use header::{FixedHeader, PacketType, Status};
 pub use list::{ListItem, WireList, WireListIter};
+pub use outbound::PeerLimits;
 pub use packet::{
     decode, Ack, Auth, ConnAck, Connect, Disconnect, Packet, Publish, QoS, ReasonCodes,
-    RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter, Subscription,
-    SubscriptionOptions, TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe, Will,
+    ReasonCodesIter, RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter,
+    Subscription, SubscriptionOptions, TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe, Will,
 };
 pub use property::{
     Properties, PropertyContext, PropertyFields, PropertyId, PropertyType, PropertyValue,

@@ -22,7 +22,72 @@ pub struct ConnAck<'a> {
     pub properties: Properties<'a>,
 }
 
+impl ConnAck<'static> {
+    /// A CONNACK accepting the connection (0x00), with no properties; for 5.0 add the limits the
+    /// server announces with [`ConnAck::with_properties`] (e.g. from
+    /// [`crate::Limits::to_fields`]).
+    ///
+    /// ```
+    /// use mqtt_codec::{ConnAck, Limits, Packet, ProtocolVersion};
+    /// let limits = Limits { receive_maximum: 10, ..Limits::DEFAULT };
+    /// let announced = limits.to_fields();
+    /// let connack = ConnAck::accept(false).with_properties(&announced);
+    /// let mut out = [0u8; 8];
+    /// let n = Packet::ConnAck(connack).encode_to_slice(ProtocolVersion::V5, &mut out)?;
+    /// assert_eq!(&out[..n], [0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x0a]);
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub const fn accept(session_present: bool) -> Self {
+        ConnAck {
+            session_present,
+            reason_code: ReasonCode::SUCCESS,
+            properties: Properties::EMPTY,
+        }
+    }
+
+    /// A CONNACK refusing the connection with the 5.0 Connect Reason Code `code`, written for
+    /// `version`: under 3.1/3.1.1 the code becomes its Connect Return Code
+    /// ([`crate::ConnectReturnCode::from_reason_code`]). `None` when 3.1/3.1.1 has no return code
+    /// for the outcome: the server then closes without CONNACK (3.1.1 MQTT-3.1.4-1).
+    ///
+    /// ```
+    /// use mqtt_codec::{ConnAck, ProtocolVersion, ReasonCode};
+    /// let v5 = ConnAck::refuse(ReasonCode::BAD_USER_NAME_OR_PASSWORD, ProtocolVersion::V5).unwrap();
+    /// assert_eq!(v5.reason_code, ReasonCode(0x86));
+    /// let v311 = ConnAck::refuse(ReasonCode::BAD_USER_NAME_OR_PASSWORD, ProtocolVersion::V3_1_1).unwrap();
+    /// assert_eq!(v311.reason_code, ReasonCode(0x04));
+    /// assert_eq!(ConnAck::refuse(ReasonCode::PROTOCOL_ERROR, ProtocolVersion::V3_1_1), None);
+    /// ```
+    pub const fn refuse(code: ReasonCode, version: ProtocolVersion) -> Option<Self> {
+        let reason_code = if version.is_v5() {
+            code
+        } else {
+            match crate::reason::ConnectReturnCode::from_reason_code(code) {
+                Some(c) => c.to_reason_code(),
+                None => return None,
+            }
+        };
+        Some(ConnAck {
+            session_present: false,
+            reason_code,
+            properties: Properties::EMPTY,
+        })
+    }
+}
+
 impl<'a> ConnAck<'a> {
+    /// The same CONNACK with `properties` (5.0; dropped by [`crate::Packet::downgrade`]).
+    pub const fn with_properties<'b>(
+        self,
+        properties: &'b crate::PropertyFields<'b>,
+    ) -> ConnAck<'b> {
+        ConnAck {
+            session_present: self.session_present,
+            reason_code: self.reason_code,
+            properties: Properties::new(properties),
+        }
+    }
+
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, ConnAck<'a>> {
         let flags_at = body;
         let (i, flags) = byte(body, Field::AcknowledgeFlags)?;

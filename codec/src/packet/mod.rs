@@ -30,8 +30,8 @@ pub use connect::{Connect, Will};
 pub use disconnect::{Auth, Disconnect};
 pub use publish::Publish;
 pub use subscribe::{
-    ReasonCodes, RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscribeFiltersIter,
-    Subscription, SubscriptionOptions,
+    ReasonCodes, ReasonCodesIter, RetainHandling, SubAck, Subscribe, SubscribeFilters,
+    SubscribeFiltersIter, Subscription, SubscriptionOptions,
 };
 pub use unsubscribe::{TopicFilters, TopicFiltersIter, UnsubAck, Unsubscribe};
 
@@ -331,6 +331,87 @@ impl<'a> Packet<'a> {
             Packet::Disconnect(_) => PacketType::Disconnect,
             Packet::Auth(_) => PacketType::Auth,
         }
+    }
+
+    /// The packet as it can be written for `version`: for 3.1/3.1.1, what those versions cannot
+    /// carry is dropped instead of refused by the encoder (`NotInVersion`). Unchanged for 5.0.
+    ///
+    /// * properties of every packet (a PUBLISH's Message Expiry, User Properties, ...);
+    /// * CONNACK: the 5.0 Connect Reason Code becomes its Connect Return Code
+    ///   ([`crate::ConnectReturnCode::from_reason_code`]);
+    /// * PUBACK, PUBREC, PUBREL, PUBCOMP: the reason code (3.1.1 acknowledgements carry none);
+    /// * SUBACK: every failure code becomes 0x80 (3.1.1 §3.9.3); UNSUBACK: the reason codes;
+    /// * DISCONNECT: reason code and properties (note that a 3.1.1 server never sends
+    ///   DISCONNECT: it closes the connection).
+    ///
+    /// # Errors
+    /// `NotInVersion` for AUTH, `ReasonCodeNotAllowed` for a refusing CONNACK whose code 3.1.1
+    /// cannot express (close the connection instead, MQTT-3.1.4-1). A SUBSCRIBE with 5.0-only
+    /// subscription options is left as it is, and the encoder refuses it.
+    ///
+    /// ```
+    /// use mqtt_codec::{Packet, PropertyFields, ProtocolVersion, Publish};
+    /// let props = PropertyFields { message_expiry_interval: Some(60), ..PropertyFields::default() };
+    /// let mut publish = Publish::new("a/b", b"hi");
+    /// publish.properties = (&props).into();
+    /// let packet = Packet::Publish(publish);
+    /// let mut out = [0u8; 16];
+    /// assert!(packet.encode_to_slice(ProtocolVersion::V3_1_1, &mut out).is_err());
+    /// let n = packet.downgrade(ProtocolVersion::V3_1_1)?.encode_to_slice(ProtocolVersion::V3_1_1, &mut out)?;
+    /// assert_eq!(&out[..n], b"\x30\x07\x00\x03a/bhi");
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub fn downgrade(self, version: ProtocolVersion) -> Result<Packet<'a>, EncodeError> {
+        use crate::property::Properties;
+        use crate::reason::{ConnectReturnCode, ReasonCode};
+        if version.is_v5() {
+            return Ok(self);
+        }
+        let refuse = |kind| Err(EncodeError::invalid(kind, version));
+        Ok(match self {
+            Packet::Connect(_) | Packet::PingReq | Packet::PingResp => self,
+            // 0x01-0x05 are not 5.0 CONNACK codes: the packet already carries a return code.
+            Packet::ConnAck(p) if p.reason_code.0 <= 5 && p.properties.is_empty() => self,
+            Packet::ConnAck(mut p) => {
+                let Some(code) = ConnectReturnCode::from_reason_code(p.reason_code) else {
+                    return refuse(ErrorKind::ReasonCodeNotAllowed {
+                        code: p.reason_code,
+                        packet: PacketType::ConnAck,
+                    });
+                };
+                p.reason_code = code.to_reason_code();
+                p.properties = Properties::EMPTY;
+                Packet::ConnAck(p)
+            }
+            Packet::Publish(mut p) => {
+                p.properties = Properties::EMPTY;
+                Packet::Publish(p)
+            }
+            Packet::PubAck(p) => Packet::PubAck(Ack::new(p.packet_id)),
+            Packet::PubRec(p) => Packet::PubRec(Ack::new(p.packet_id)),
+            Packet::PubRel(p) => Packet::PubRel(Ack::new(p.packet_id)),
+            Packet::PubComp(p) => Packet::PubComp(Ack::new(p.packet_id)),
+            Packet::Subscribe(mut p) => {
+                p.properties = Properties::EMPTY;
+                Packet::Subscribe(p)
+            }
+            Packet::SubAck(mut p) => {
+                p.properties = Properties::EMPTY;
+                p.reason_codes = p.reason_codes.for_v3_suback();
+                Packet::SubAck(p)
+            }
+            Packet::Unsubscribe(mut p) => {
+                p.properties = Properties::EMPTY;
+                Packet::Unsubscribe(p)
+            }
+            Packet::UnsubAck(mut p) => {
+                p.properties = Properties::EMPTY;
+                p.reason_codes = ReasonCodes::default();
+                Packet::UnsubAck(p)
+            }
+            Packet::Disconnect(_) => Packet::Disconnect(Disconnect::new(ReasonCode::SUCCESS)),
+            Packet::Auth(_) => return refuse(ErrorKind::NotInVersion { what: "AUTH" }),
+        })
     }
 
     /// The version actually written: CONNECT always carries its own.

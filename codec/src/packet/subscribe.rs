@@ -227,34 +227,98 @@ impl<'a> Subscribe<'a> {
     }
 }
 
-/// A list of one-byte reason (or 3.1.1 return) codes, borrowed from the packet.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct ReasonCodes<'a>(&'a [u8]);
+/// A list of one-byte reason (or 3.1.1 return) codes, borrowed from the packet or from the
+/// caller's typed [`ReasonCode`]s.
+///
+/// ```
+/// use mqtt_codec::{ReasonCode, ReasonCodes};
+/// let typed = [ReasonCode::GRANTED_QOS_1, ReasonCode::NOT_AUTHORIZED];
+/// let codes = ReasonCodes::from_codes(&typed);
+/// assert_eq!(codes, ReasonCodes::new(&[0x01, 0x87]));
+/// // As a 3.1.1 SUBACK writes them: every failure is 0x80.
+/// assert_eq!(codes.for_v3_suback().iter().map(|c| c.0).collect::<Vec<_>>(), [0x01, 0x80]);
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct ReasonCodes<'a> {
+    repr: CodesRepr<'a>,
+    /// Written as a 3.1/3.1.1 SUBACK return code: any failure as 0x80.
+    v3_suback: bool,
+}
+
+#[derive(Clone, Copy)]
+enum CodesRepr<'a> {
+    Bytes(&'a [u8]),
+    Typed(&'a [ReasonCode]),
+}
+
+impl Default for CodesRepr<'_> {
+    fn default() -> Self {
+        CodesRepr::Bytes(&[])
+    }
+}
 
 impl<'a> ReasonCodes<'a> {
     /// Codes to encode, as bytes.
     pub const fn new(codes: &'a [u8]) -> Self {
-        ReasonCodes(codes)
+        ReasonCodes {
+            repr: CodesRepr::Bytes(codes),
+            v3_suback: false,
+        }
+    }
+
+    /// Codes to encode, typed.
+    pub const fn from_codes(codes: &'a [ReasonCode]) -> Self {
+        ReasonCodes {
+            repr: CodesRepr::Typed(codes),
+            v3_suback: false,
+        }
+    }
+
+    /// The same codes as a 3.1/3.1.1 SUBACK carries them: 0x00-0x02 as they are, every failure
+    /// (0x80 and above) as 0x80 Failure (3.1.1 §3.9.3).
+    pub const fn for_v3_suback(self) -> Self {
+        ReasonCodes {
+            repr: self.repr,
+            v3_suback: true,
+        }
     }
 
     /// Iterates the codes.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = ReasonCode> + 'a {
-        self.0.iter().map(|&b| ReasonCode(b))
+    pub fn iter(&self) -> ReasonCodesIter<'a> {
+        ReasonCodesIter {
+            repr: self.repr,
+            at: 0,
+            v3_suback: self.v3_suback,
+        }
     }
 
-    /// The codes as bytes.
-    pub const fn as_bytes(&self) -> &'a [u8] {
-        self.0
+    /// The codes as bytes, when they are stored as bytes and written unchanged (decoded codes,
+    /// or [`ReasonCodes::new`]).
+    pub const fn as_bytes(&self) -> Option<&'a [u8]> {
+        match self.repr {
+            CodesRepr::Bytes(b) if !self.v3_suback => Some(b),
+            _ => None,
+        }
     }
 
     /// Number of codes.
     pub const fn len(&self) -> usize {
-        self.0.len()
+        match self.repr {
+            CodesRepr::Bytes(b) => b.len(),
+            CodesRepr::Typed(t) => t.len(),
+        }
     }
 
     /// True when there are none.
     pub const fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+
+    pub(crate) fn encode(&self, dst: &mut impl Sink) {
+        match self.as_bytes() {
+            Some(bytes) => dst.put_slice(bytes),
+            None => self.iter().for_each(|c| dst.put_u8(c.0)),
+        }
     }
 
     /// The rest of a SUBACK or UNSUBACK body (`packet`) as its reason codes, refusing the first
@@ -264,7 +328,7 @@ impl<'a> ReasonCodes<'a> {
         packet: PacketType,
         v: ProtocolVersion,
     ) -> Res<'a, ReasonCodes<'a>> {
-        let list = ReasonCodes(codes);
+        let list = ReasonCodes::new(codes);
         if let Some((at, code)) = list.first_invalid(packet, v) {
             return fail(
                 &codes[at..],
@@ -284,18 +348,69 @@ impl<'a> ReasonCodes<'a> {
 
     /// The first code not allowed in `packet` under `v`, with its index.
     fn first_invalid(&self, packet: PacketType, v: ProtocolVersion) -> Option<(usize, ReasonCode)> {
-        self.0
-            .iter()
-            .position(|&b| {
-                if packet == PacketType::SubAck && !v.is_v5() {
-                    !is_v3_suback_code(b)
-                } else {
-                    !ReasonCode(b).is_allowed_in(packet)
-                }
-            })
-            .map(|at| (at, ReasonCode(self.0[at])))
+        self.iter().enumerate().find(|&(_, code)| {
+            if packet == PacketType::SubAck && !v.is_v5() {
+                !is_v3_suback_code(code.0)
+            } else {
+                !code.is_allowed_in(packet)
+            }
+        })
     }
 }
+
+/// Iterator over [`ReasonCodes`].
+#[derive(Debug, Clone)]
+pub struct ReasonCodesIter<'a> {
+    repr: CodesRepr<'a>,
+    at: usize,
+    v3_suback: bool,
+}
+
+impl fmt::Debug for CodesRepr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodesRepr::Bytes(b) => b.fmt(f),
+            CodesRepr::Typed(t) => t.fmt(f),
+        }
+    }
+}
+
+impl Iterator for ReasonCodesIter<'_> {
+    type Item = ReasonCode;
+
+    fn next(&mut self) -> Option<ReasonCode> {
+        let code = match self.repr {
+            CodesRepr::Bytes(b) => ReasonCode(*b.get(self.at)?),
+            CodesRepr::Typed(t) => *t.get(self.at)?,
+        };
+        self.at += 1;
+        Some(if self.v3_suback && !code.is_success() {
+            ReasonCode(0x80)
+        } else {
+            code
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = match self.repr {
+            CodesRepr::Bytes(b) => b.len(),
+            CodesRepr::Typed(t) => t.len(),
+        };
+        let left = len.saturating_sub(self.at);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for ReasonCodesIter<'_> {}
+
+/// Equal when they hold the same codes, however they are stored.
+impl PartialEq for ReasonCodes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for ReasonCodes<'_> {}
 
 impl fmt::Debug for ReasonCodes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -315,6 +430,32 @@ pub struct SubAck<'a> {
 }
 
 impl<'a> SubAck<'a> {
+    /// A SUBACK for `packet_id` with one code per Topic Filter of the SUBSCRIBE, in its order
+    /// ([`ReasonCode::GRANTED_QOS_0`]..[`ReasonCode::GRANTED_QOS_2`] or a failure); for a
+    /// 3.1/3.1.1 peer write it through [`crate::Packet::downgrade`], which turns every failure
+    /// into 0x80.
+    ///
+    /// ```
+    /// use core::num::NonZeroU16;
+    /// use mqtt_codec::{Packet, ProtocolVersion, ReasonCode, SubAck};
+    /// let codes = [ReasonCode::GRANTED_QOS_1, ReasonCode::TOPIC_FILTER_INVALID];
+    /// let suback = Packet::SubAck(SubAck::new(NonZeroU16::new(7).unwrap(), &codes));
+    /// let mut out = [0u8; 8];
+    /// let n = suback.encode_to_slice(ProtocolVersion::V5, &mut out)?;
+    /// assert_eq!(&out[..n], [0x90, 0x05, 0x00, 0x07, 0x00, 0x01, 0x8f]);
+    /// let v311 = suback.downgrade(ProtocolVersion::V3_1_1)?;
+    /// let n = v311.encode_to_slice(ProtocolVersion::V3_1_1, &mut out)?;
+    /// assert_eq!(&out[..n], [0x90, 0x04, 0x00, 0x07, 0x01, 0x80]);
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub const fn new(packet_id: NonZeroU16, codes: &'a [ReasonCode]) -> Self {
+        SubAck {
+            packet_id,
+            properties: Properties::EMPTY,
+            reason_codes: ReasonCodes::from_codes(codes),
+        }
+    }
+
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, SubAck<'a>> {
         let (i, packet_id) = packet_id(body, PacketType::SubAck)?;
         let (codes, properties) = if ctx.version.is_v5() {
@@ -357,6 +498,6 @@ impl<'a> SubAck<'a> {
         if v.is_v5() {
             self.properties.encode(dst);
         }
-        dst.put_slice(self.reason_codes.as_bytes());
+        self.reason_codes.encode(dst);
     }
 }

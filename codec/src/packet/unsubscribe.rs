@@ -126,6 +126,30 @@ pub struct UnsubAck<'a> {
 }
 
 impl<'a> UnsubAck<'a> {
+    /// An UNSUBACK for `packet_id` with one 5.0 reason code per Topic Filter of the UNSUBSCRIBE
+    /// ([`crate::ReasonCode::SUCCESS`], [`crate::ReasonCode::NO_SUBSCRIPTION_EXISTED`], ...);
+    /// [`crate::Packet::downgrade`] drops them for a 3.1/3.1.1 peer, whose UNSUBACK has none.
+    ///
+    /// ```
+    /// use core::num::NonZeroU16;
+    /// use mqtt_codec::{Packet, ProtocolVersion, ReasonCode, UnsubAck};
+    /// let codes = [ReasonCode::SUCCESS, ReasonCode::NO_SUBSCRIPTION_EXISTED];
+    /// let unsuback = Packet::UnsubAck(UnsubAck::new(NonZeroU16::new(3).unwrap(), &codes));
+    /// let mut out = [0u8; 7];
+    /// let n = unsuback.encode_to_slice(ProtocolVersion::V5, &mut out)?;
+    /// assert_eq!(&out[..n], [0xb0, 0x05, 0x00, 0x03, 0x00, 0x00, 0x11]);
+    /// let n = unsuback.downgrade(ProtocolVersion::V3_1_1)?.encode_to_slice(ProtocolVersion::V3_1_1, &mut out)?;
+    /// assert_eq!(&out[..n], [0xb0, 0x02, 0x00, 0x03]);
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub const fn new(packet_id: NonZeroU16, codes: &'a [crate::ReasonCode]) -> Self {
+        UnsubAck {
+            packet_id,
+            properties: Properties::EMPTY,
+            reason_codes: ReasonCodes::from_codes(codes),
+        }
+    }
+
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, UnsubAck<'a>> {
         let (i, packet_id) = packet_id(body, PacketType::UnsubAck)?;
         if !ctx.version.is_v5() {
@@ -175,7 +199,7 @@ impl<'a> UnsubAck<'a> {
         dst.put_u16(self.packet_id.get());
         if v.is_v5() {
             self.properties.encode(dst);
-            dst.put_slice(self.reason_codes.as_bytes());
+            self.reason_codes.encode(dst);
         }
     }
 }
