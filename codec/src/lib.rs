@@ -79,6 +79,7 @@ pub mod alias;
 #[cfg(feature = "arbitrary")]
 pub mod arbitrary;
 pub mod flow;
+pub mod forward;
 #[cfg(feature = "alloc")]
 mod frame;
 // The fuzz crate enables `arbitrary`, so `cfg(fuzzing)` alone is not needed (and would need a

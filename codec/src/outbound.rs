@@ -1,7 +1,10 @@
 //! What the peer announced that limits what may be sent to it (MQTT 5.0 §3.1.2.11, §3.2.2.3):
 //! its Maximum Packet Size, Request Problem Information and Receive Maximum.
 
-use crate::packet::{ConnAck, Connect, Packet};
+#[cfg(feature = "tokio")]
+use crate::packet::Packet;
+use crate::packet::{ConnAck, Connect};
+#[cfg(feature = "tokio")]
 use crate::property::{Properties, PropertyFields, UserProperties};
 
 /// The limits a peer's CONNECT (or a server's CONNACK) puts on the packets sent to it.
@@ -74,6 +77,7 @@ impl Default for PeerLimits {
     }
 }
 
+#[cfg(feature = "tokio")]
 /// Whether a Reason String or User Property may be left out of `packet` to respect Request
 /// Problem Information 0 (MQTT-3.1.2-29: all but PUBLISH, CONNACK and DISCONNECT).
 pub(crate) fn problem_info_droppable(packet: &Packet<'_>) -> bool {
@@ -89,12 +93,14 @@ pub(crate) fn problem_info_droppable(packet: &Packet<'_>) -> bool {
     )
 }
 
+#[cfg(feature = "tokio")]
 /// Whether `packet` may shed its Reason String and User Properties to fit the peer's Maximum
 /// Packet Size (MQTT-3.4.2-2 and its siblings for every packet but PUBLISH and CONNECT).
 pub(crate) fn size_droppable(packet: &Packet<'_>) -> bool {
     !matches!(packet, Packet::Publish(_) | Packet::Connect(_))
 }
 
+#[cfg(feature = "tokio")]
 /// `packet`'s properties without Reason String and User Properties, in `storage`; `None` when
 /// it has none of them (nothing to drop).
 pub(crate) fn without_problem_info<'a>(
@@ -112,6 +118,7 @@ pub(crate) fn without_problem_info<'a>(
     Some(with_properties(*packet, Properties::new(fields)))
 }
 
+#[cfg(feature = "tokio")]
 fn properties_of<'a>(packet: &Packet<'a>) -> Option<Properties<'a>> {
     Some(match packet {
         Packet::ConnAck(p) => p.properties,
@@ -129,6 +136,7 @@ fn properties_of<'a>(packet: &Packet<'a>) -> Option<Properties<'a>> {
     })
 }
 
+#[cfg(feature = "tokio")]
 fn with_properties<'a>(packet: Packet<'a>, props: Properties<'a>) -> Packet<'a> {
     match packet {
         Packet::ConnAck(mut p) => {
