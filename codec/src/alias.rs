@@ -6,7 +6,10 @@ use crate::packet::Publish;
 use crate::property::{Properties, PropertyFields};
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Deref;
 
 /// Receiving side: resolves the Topic Name of each incoming PUBLISH.
 ///
@@ -20,7 +23,52 @@ use alloc::vec::Vec;
 #[derive(Debug, Clone)]
 pub struct InboundTopicAliases {
     maximum: u16,
-    topics: Vec<Option<String>>,
+    topics: Vec<Option<Arc<str>>>,
+}
+
+/// The Topic Name [`InboundTopicAliases::resolve_publish`] found: the PUBLISH's own, or the one
+/// bound to its alias (shared with the map, so the map is not borrowed by the result).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedTopic<'p> {
+    /// The Topic Name the PUBLISH carries.
+    Given(&'p str),
+    /// The Topic Name an earlier PUBLISH bound to the alias.
+    Aliased(Arc<str>),
+}
+
+impl Deref for ResolvedTopic<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            ResolvedTopic::Given(t) => t,
+            ResolvedTopic::Aliased(t) => t,
+        }
+    }
+}
+
+impl AsRef<str> for ResolvedTopic<'_> {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq<str> for ResolvedTopic<'_> {
+    fn eq(&self, other: &str) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&str> for ResolvedTopic<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Display for ResolvedTopic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
 }
 
 impl InboundTopicAliases {
@@ -43,11 +91,60 @@ impl InboundTopicAliases {
         topic: &'s str,
         alias: Option<u16>,
     ) -> Result<&'s str, ErrorKind> {
+        match self.resolve_shared(topic, alias)? {
+            ResolvedTopic::Given(t) => Ok(t),
+            ResolvedTopic::Aliased(_) => {
+                let slot = usize::from(alias.unwrap_or(0));
+                self.topics
+                    .get(slot)
+                    .and_then(|t| t.as_deref())
+                    .ok_or(ErrorKind::EmptyTopicWithoutAlias)
+            }
+        }
+    }
+
+    /// Resolves the topic of `publish`, without keeping the map borrowed: the result lives as
+    /// long as the PUBLISH.
+    ///
+    /// # Errors
+    /// As [`InboundTopicAliases::resolve`].
+    ///
+    /// ```
+    /// use mqtt_codec::alias::InboundTopicAliases;
+    /// use mqtt_codec::{PropertyFields, Publish};
+    /// let mut aliases = InboundTopicAliases::new(10);
+    /// let bind = PropertyFields { topic_alias: Some(2), ..PropertyFields::default() };
+    /// let mut first = Publish::new("a/b", b"1");
+    /// first.properties = (&bind).into();
+    /// let mut second = Publish::new("", b"2");
+    /// second.properties = (&bind).into();
+    /// let t1 = aliases.resolve_publish(&first)?;
+    /// let t2 = aliases.resolve_publish(&second)?; // the map is free again
+    /// assert_eq!((&*t1, &*t2), ("a/b", "a/b"));
+    /// # Ok::<(), mqtt_codec::ErrorKind>(())
+    /// ```
+    pub fn resolve_publish<'p>(
+        &mut self,
+        publish: &Publish<'p>,
+    ) -> Result<ResolvedTopic<'p>, ErrorKind> {
+        let alias = if publish.properties.is_empty() {
+            None
+        } else {
+            publish.properties.topic_alias()
+        };
+        self.resolve_shared(publish.topic, alias)
+    }
+
+    fn resolve_shared<'t>(
+        &mut self,
+        topic: &'t str,
+        alias: Option<u16>,
+    ) -> Result<ResolvedTopic<'t>, ErrorKind> {
         let Some(alias) = alias else {
             if topic.is_empty() {
                 return Err(ErrorKind::EmptyTopicWithoutAlias);
             }
-            return Ok(topic);
+            return Ok(ResolvedTopic::Given(topic));
         };
         if alias == 0 || alias > self.maximum {
             return Err(ErrorKind::TopicAliasInvalid {
@@ -60,22 +157,17 @@ impl InboundTopicAliases {
             return self
                 .topics
                 .get(slot)
-                .and_then(|t| t.as_deref())
+                .and_then(|t| t.clone())
+                .map(ResolvedTopic::Aliased)
                 .ok_or(ErrorKind::EmptyTopicWithoutAlias);
         }
         if self.topics.len() <= slot {
             self.topics.resize(slot + 1, None);
         }
-        self.topics[slot] = Some(topic.to_string());
-        Ok(topic)
-    }
-
-    /// Resolves the topic of `publish`.
-    ///
-    /// # Errors
-    /// As [`InboundTopicAliases::resolve`].
-    pub fn resolve_publish<'s>(&'s mut self, publish: &Publish<'s>) -> Result<&'s str, ErrorKind> {
-        self.resolve(publish.topic, publish.properties.topic_alias())
+        if let Some(t) = self.topics.get_mut(slot) {
+            *t = Some(Arc::from(topic));
+        }
+        Ok(ResolvedTopic::Given(topic))
     }
 }
 
@@ -152,31 +244,39 @@ impl OutboundTopicAliases {
         AliasDecision::Bind(alias)
     }
 
-    /// Rewrites `publish` to use an alias where one is available. The rewritten properties are
-    /// those of `publish` plus the Topic Alias, kept in `fields` (whatever it held is replaced).
+    /// `publish` as it is sent with an alias where one is available: its properties plus the
+    /// Topic Alias, kept in `fields` (whatever it held is replaced), and an empty Topic Name when
+    /// the alias is already bound. `publish` itself (e.g. borrowed from a received frame) is not
+    /// tied to `fields`.
     ///
     /// ```
     /// use mqtt_codec::{alias::OutboundTopicAliases, PropertyFields, Publish};
     /// let mut out = OutboundTopicAliases::new(10);
-    /// for _ in 0..2 {
-    ///     let mut fields = PropertyFields::default();
-    ///     let mut p = Publish::new("a/b", b"");
-    ///     out.apply(&mut p, &mut fields);
-    ///     assert_eq!(p.properties.topic_alias(), Some(1));
-    /// }
+    /// let p = Publish::new("a/b", b"");
+    /// let mut fields = PropertyFields::default();
+    /// let first = out.apply(p, &mut fields);
+    /// assert_eq!((first.topic, first.properties.topic_alias()), ("a/b", Some(1)));
+    /// let mut fields = PropertyFields::default();
+    /// let second = out.apply(p, &mut fields);
+    /// assert_eq!((second.topic, second.properties.topic_alias()), ("", Some(1)));
     /// ```
-    pub fn apply<'p>(&mut self, publish: &mut Publish<'p>, fields: &'p mut PropertyFields<'p>) {
-        let alias = match self.assign(publish.topic) {
-            AliasDecision::NoAlias => return,
-            AliasDecision::Bind(a) => a,
-            AliasDecision::Reuse(a) => {
-                publish.topic = "";
-                a
-            }
+    pub fn apply<'p: 'f, 'f>(
+        &mut self,
+        publish: Publish<'p>,
+        fields: &'f mut PropertyFields<'p>,
+    ) -> Publish<'f> {
+        let (alias, topic) = match self.assign(publish.topic) {
+            AliasDecision::NoAlias => return publish,
+            AliasDecision::Bind(a) => (a, publish.topic),
+            AliasDecision::Reuse(a) => (a, ""),
         };
         *fields = publish.properties.fields();
         fields.topic_alias = Some(alias);
-        publish.properties = Properties::new(fields);
+        Publish {
+            topic,
+            properties: Properties::new(fields),
+            ..publish
+        }
     }
 }
 
@@ -193,12 +293,11 @@ mod tests {
             let mut inb = InboundTopicAliases::new(maximum);
             for n in 0..500u32 {
                 let topic = alloc::format!("t/{}", (n * 7919) % 41);
-                let mut p = Publish::new(&topic, b"");
                 let mut fields = PropertyFields::default();
-                out.apply(&mut p, &mut fields);
+                let p = out.apply(Publish::new(&topic, b""), &mut fields);
                 let alias = p.properties.topic_alias().unwrap();
                 assert!((1..=maximum).contains(&alias));
-                assert_eq!(inb.resolve_publish(&p).unwrap(), topic);
+                assert_eq!(*inb.resolve_publish(&p).unwrap(), *topic);
             }
         }
     }

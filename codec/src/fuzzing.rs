@@ -892,9 +892,8 @@ fn aliases(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let mut b = OutboundTopicAliases::new(maximum);
     for _ in 0..u.int_in_range(0..=8)? {
         let topic = topic_string(u)?;
-        let mut p = Publish::new(&topic, b"");
         let mut fields = PropertyFields::default();
-        a.apply(&mut p, &mut fields);
+        let p = a.apply(Publish::new(&topic, b""), &mut fields);
         let expected = match b.assign(&topic) {
             AliasDecision::NoAlias => (topic.as_str(), None),
             AliasDecision::Bind(x) => (topic.as_str(), Some(x)),

@@ -53,6 +53,23 @@
 //! assert!(bad.encode_to_slice(ProtocolVersion::V5, &mut out).is_err());
 //! # Ok::<(), mqtt_codec::EncodeError>(())
 //! ```
+//!
+//! # Writing a server
+//! * **Framing**: `MqttCodec` (feature `tokio`) turns a socket into a stream of [`Frame`]s,
+//!   learns the version from CONNECT and, when sending, honours what the client announced
+//!   ([`PeerLimits`]: Maximum Packet Size, Request Problem Information, Receive Maximum).
+//! * **Answering a bad packet**: [`DecodeError::answer`] says whether to send CONNACK (with
+//!   which code, for which version), DISCONNECT, or just close, with the rule behind it.
+//! * **Replies**: [`ConnAck::accept`] / [`ConnAck::refuse`], [`SubAck::new`],
+//!   [`UnsubAck::new`], [`Disconnect::new`], [`Limits::to_fields`]; [`Packet::downgrade`]
+//!   writes any packet for a 3.1/3.1.1 peer.
+//! * **Forwarding**: [`forward::Forward`] writes one received PUBLISH for each subscriber
+//!   without allocating; `alias` maps Topic Aliases both ways; [`flow`] counts Receive Maximum.
+//!
+//! The crate's `README.md` has a small broker loop, and `examples/` a fuller broker.
+//!
+//! # Features
+#![doc = document_features::document_features!()]
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
@@ -85,6 +102,7 @@ mod frame;
 // The fuzz crate enables `arbitrary`, so `cfg(fuzzing)` alone is not needed (and would need a
 // check-cfg entry).
 #[cfg(feature = "arbitrary")]
+#[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "json")]
 pub mod json;

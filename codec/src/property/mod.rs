@@ -290,7 +290,8 @@ enum Repr<'a> {
 }
 
 impl<'a> Properties<'a> {
-    /// No properties.
+    /// No properties: the value of `Properties::default()`, usable in `const` contexts (packet
+    /// constructors such as [`crate::ConnAck::accept`] are `const`).
     pub const EMPTY: Properties<'static> = Properties(Repr::Wire {
         block: &[],
         context: PropertyContext::Connect,
