@@ -43,6 +43,7 @@ stage "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D
 stage "codec builds no_std (no alloc)" cargo build -q -p mqtt-codec --no-default-features
 stage "codec builds no_std (alloc)" cargo build -q -p mqtt-codec --no-default-features --features alloc
 stage "cargo test" cargo test --workspace --all-features --no-fail-fast
+stage "crates package and verify (codec, vectors, conformance), codec docs as on docs.rs" scripts/package.sh
 if [ -d benches ]; then
     stage "benches in test mode" cargo bench -p mqtt-codec-benches -- --test
 fi
@@ -76,6 +77,7 @@ stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
     "$conf" --quiet "${timing[@]}" --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
     --broker-name 'mosquitto (ApsaraMQ limits)' \
     --expected conformance/expected/mosquitto-apsaramq.json $(outputs mosquitto-apsaramq)
+stage "conformance vs the codec's example broker" scripts/example-broker-conformance.sh $(outputs example-broker)
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
 # pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ). Their verdicts on the
 # whole suite are not compared with expected-results files yet; these stages prove that each one

@@ -31,11 +31,24 @@ async fn main() -> std::io::Result<()> {
 
 async fn serve(stream: TcpStream, subscriptions: Subscriptions) {
     let mut conn = Framed::new(stream, MqttCodec::new(DecoderConfig::server()));
-    let (outbox, mut inbox) = unbounded_channel();
+    let (outbox, mut inbox) = unbounded_channel::<(Frame, QoS)>();
     let mut stage = ConnectionStage::AwaitingConnect;
     let mut last_id = 0u16;
     loop {
         tokio::select! {
+            // Queued deliveries go out before the next packet is read: a PINGRESP never
+            // overtakes a message that the PUBLISH before the PINGREQ caused.
+            biased;
+            Some((frame, granted)) = inbox.recv() => {
+                let (Ok(Packet::Publish(p)), ConnectionStage::Connected(version)) = (frame.packet(), stage) else { continue };
+                let Ok(forward) = Forward::new(&p) else { continue };
+                last_id = last_id % u16::MAX + 1;
+                let delivery = Delivery::new(granted, NonZeroU16::new(last_id));
+                let Ok(Ok(out)) = forward.with_publish(&delivery, version, |p| Frame::from_packet(&p, version)) else { continue };
+                if conn.send(&out).await.is_err() {
+                    break;
+                }
+            }
             received = conn.next() => {
                 let frame = match received {
                     Some(Ok(frame)) => frame,
@@ -78,16 +91,6 @@ async fn serve(stream: TcpStream, subscriptions: Subscriptions) {
                     _ => break, // DISCONNECT, or a packet this broker does not handle
                 };
                 if conn.send(reply).await.is_err() {
-                    break;
-                }
-            }
-            Some((frame, granted)) = inbox.recv() => {
-                let (Ok(Packet::Publish(p)), ConnectionStage::Connected(version)) = (frame.packet(), stage) else { continue };
-                let Ok(forward) = Forward::new(&p) else { continue };
-                last_id = last_id % u16::MAX + 1;
-                let delivery = Delivery::new(granted, NonZeroU16::new(last_id));
-                let Ok(Ok(out)) = forward.with_publish(&delivery, version, |p| Frame::from_packet(&p, version)) else { continue };
-                if conn.send(&out).await.is_err() {
                     break;
                 }
             }
