@@ -626,3 +626,84 @@ from_packet!(
     SubAck => SubAck, Unsubscribe => Unsubscribe, UnsubAck => UnsubAck,
     Disconnect => Disconnect, Auth => Auth
 );
+
+#[cfg(test)]
+mod downgrade_tests {
+    use super::*;
+    use crate::property::{Properties, PropertyFields};
+    use crate::reason::ReasonCode;
+
+    const V311: ProtocolVersion = ProtocolVersion::V3_1_1;
+
+    fn id(n: u16) -> NonZeroU16 {
+        NonZeroU16::new(n).unwrap_or(NonZeroU16::MIN)
+    }
+
+    fn bytes(p: Packet<'_>, v: ProtocolVersion) -> Vec<u8> {
+        let mut out = vec![0u8; p.encoded_len(v)];
+        let n = p.encode_to_slice(v, &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn refusing_connack_maps_to_its_return_code_and_loses_properties() {
+        let fields = PropertyFields {
+            reason_string: Some("no"),
+            ..PropertyFields::default()
+        };
+        let connack = ConnAck {
+            session_present: false,
+            reason_code: ReasonCode::NOT_AUTHORIZED,
+            properties: Properties::new(&fields),
+        };
+        let down = Packet::ConnAck(connack).downgrade(V311).unwrap();
+        assert_eq!(bytes(down, V311), [0x20, 0x02, 0x00, 0x05]);
+        // Already a return code: unchanged.
+        let v311 = ConnAck::refuse(ReasonCode::BAD_USER_NAME_OR_PASSWORD, V311).unwrap();
+        assert_eq!(
+            Packet::ConnAck(v311).downgrade(V311).unwrap(),
+            Packet::ConnAck(v311)
+        );
+    }
+
+    #[test]
+    fn connack_code_without_a_311_return_code_is_refused() {
+        let connack = ConnAck {
+            reason_code: ReasonCode::PACKET_TOO_LARGE,
+            ..ConnAck::accept(false)
+        };
+        let err = Packet::ConnAck(connack).downgrade(V311).unwrap_err();
+        assert!(matches!(
+            err,
+            EncodeError::Invalid {
+                kind: ErrorKind::ReasonCodeNotAllowed { .. },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn failing_puback_becomes_a_plain_puback() {
+        let mut ack = Ack::new(id(4));
+        ack.reason_code = ReasonCode::QUOTA_EXCEEDED;
+        let down = Packet::PubAck(ack).downgrade(V311).unwrap();
+        assert_eq!(bytes(down, V311), [0x40, 0x02, 0x00, 0x04]);
+    }
+
+    #[test]
+    fn auth_cannot_be_downgraded_and_v5_is_unchanged() {
+        let auth = Packet::Auth(Auth {
+            reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
+            properties: Properties::EMPTY,
+        });
+        assert!(auth.downgrade(V311).is_err());
+        assert_eq!(auth.downgrade(ProtocolVersion::V5).unwrap(), auth);
+    }
+
+    #[test]
+    fn server_disconnect_loses_reason_code() {
+        let d = Packet::Disconnect(Disconnect::new(ReasonCode::SERVER_SHUTTING_DOWN));
+        assert_eq!(bytes(d.downgrade(V311).unwrap(), V311), [0xe0, 0x00]);
+    }
+}
