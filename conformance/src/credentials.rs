@@ -129,7 +129,7 @@ pub fn apsaramq_signature(access_key_secret: &str, client_id: &str) -> String {
 /// What is wrong with the form.
 pub fn check_token_password(password: &str) -> Result<(), String> {
     let parts: Vec<&str> = password.split('|').collect();
-    if password.is_empty() || parts.len() % 2 != 0 {
+    if password.is_empty() || !parts.len().is_multiple_of(2) {
         return Err("the token-mode password is TYPE|TOKEN pairs joined by | (e.g. R|token1|W|token2), types R, W or RW".into());
     }
     let mut seen = Vec::new();

@@ -103,7 +103,7 @@ impl Vector {
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '|')
             .collect();
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(format!("{}: odd number of hex digits", self.id));
         }
         (0..digits.len())
