@@ -2,7 +2,7 @@
 //! per-packet server behaviour, keep alive, and writing packets through the outgoing deviations.
 
 use super::message::{Message, MsgProps};
-use super::state::{ConnHandle, Out, Session, Sub};
+use super::state::{ConnHandle, Out, Session, State, Sub};
 use super::will::{publish_will, CloseKind, WillMsg};
 use super::{stopped, Deviation, FakeConfig, Shared};
 use bytes::{Buf, Bytes, BytesMut};
@@ -893,7 +893,7 @@ impl Conn {
         };
         let Some(id) = p.packet_id else {
             if forward {
-                st.publish(msg, cfg);
+                publish_now_or_later(&shared, &mut st, msg);
             }
             return Flow::Continue;
         };
@@ -913,7 +913,11 @@ impl Conn {
             }
             s.inbound_qos2.insert(id.get());
         }
-        let receivers = if forward { st.publish(msg, cfg) } else { 1 };
+        let receivers = if forward {
+            publish_now_or_later(&shared, &mut st, msg)
+        } else {
+            1
+        };
         drop(st);
         let code = if receivers == 0 {
             ReasonCode::NO_MATCHING_SUBSCRIBERS.0
@@ -974,7 +978,12 @@ impl Conn {
                 codes.push(if v5 { 0xA2 } else { 0x80 });
                 continue;
             }
-            let granted = f.options.qos.min(max_qos);
+            let granted = f.options.qos.min(max_qos).min(
+                cfg.freedoms
+                    .grant_qos_at_most
+                    .and_then(QoS::from_u8)
+                    .unwrap_or(QoS::ExactlyOnce),
+            );
             if cfg.has(&Deviation::IgnoreResubscribe) && s.subs.contains_key(f.filter) {
                 codes.push(granted as u8);
                 continue;
@@ -1004,6 +1013,12 @@ impl Conn {
             // Retained messages are not sent for shared subscriptions.
             if send && (!is_shared || cfg.has(&Deviation::RetainedToShared)) {
                 retained.push((inner, granted));
+            }
+        }
+        let early = cfg.freedoms.publish_before_suback;
+        if early {
+            for (filter, granted) in retained.drain(..) {
+                st.send_retained(&self.client_id, &filter, granted, sub_id, cfg);
             }
         }
         self.send(Packet::SubAck(SubAck {
@@ -1176,5 +1191,21 @@ mod tests {
         let v4 = b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00";
         assert_eq!(sniff_version(v4), Some(ProtocolVersion::V3_1_1));
         assert_eq!(sniff_version(b"\x10\x02\x00"), None);
+    }
+}
+
+/// Routes `msg` now, or (with [`crate::Freedoms::forward_delay_ms`]) after that delay, as a
+/// broker that forwards asynchronously does; returns how many sessions receive it (a delayed
+/// message counts as received by one, so its acknowledgement carries Success).
+fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> usize {
+    let cfg = &shared.config;
+    match cfg.freedoms.forward_delay_ms {
+        Some(ms) => {
+            shared.spawn_timer(Duration::from_millis(ms), move |shared| {
+                shared.lock().publish(msg, &shared.config);
+            });
+            1
+        }
+        None => st.publish(msg, cfg),
     }
 }
