@@ -1201,8 +1201,14 @@ fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> u
     let cfg = &shared.config;
     match cfg.freedoms.forward_delay_ms {
         Some(ms) => {
-            shared.spawn_timer(Duration::from_millis(ms), move |shared| {
-                shared.lock().publish(msg, &shared.config);
+            let msg = Arc::new(msg);
+            st.store_retained(&msg, cfg);
+            st.delayed.push_back(msg);
+            shared.spawn_timer(Duration::from_millis(ms), |shared| {
+                let mut st = shared.lock();
+                if let Some(msg) = st.delayed.pop_front() {
+                    st.route(&msg, &shared.config);
+                }
             });
             1
         }

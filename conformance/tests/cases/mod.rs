@@ -5,6 +5,7 @@ use mqtt_fake_broker::FakeConfig;
 
 mod auth;
 mod connect;
+mod freedoms;
 mod keepalive;
 mod options;
 mod profile;
@@ -120,5 +121,6 @@ pub fn all() -> Vec<Case> {
     v.extend(profile::cases());
 
     v.extend(vectors::cases());
+    v.extend(freedoms::cases());
     v
 }
