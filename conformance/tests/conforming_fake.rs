@@ -110,11 +110,18 @@ async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms
             .into_iter()
             .filter(|c| !not_fixed.contains(&c.id.as_str()))
             .collect();
-        let results =
-            run_against_fake(config, checks, "oasis", Duration::from_millis(2000)).await;
+        let results = run_against_fake(config, checks, "oasis", Duration::from_millis(2000)).await;
         for line in verdicts_other_than(&results, &[Verdict::Pass, Verdict::Skipped]) {
-            bad.push(format!("{label}: {}", line.chars().take(400).collect::<String>()));
+            bad.push(format!(
+                "{label}: {}",
+                line.chars().take(400).collect::<String>()
+            ));
         }
     }
-    assert!(bad.is_empty(), "{} wrong verdicts:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} wrong verdicts:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }

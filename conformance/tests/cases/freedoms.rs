@@ -52,7 +52,10 @@ pub fn cases() -> Vec<Case> {
         ),
         Case::new(
             "grants QoS 1 for QoS 2 (allowed): the QoS 2 flow checks do not apply",
-            &["*/4.3.3/outbound-qos2-flow", "*/3.3.1/forwarded-dup-not-copied"],
+            &[
+                "*/4.3.3/outbound-qos2-flow",
+                "*/3.3.1/forwarded-dup-not-copied",
+            ],
             qos1_config(vec![]),
             Outcome::Skipped,
         )
