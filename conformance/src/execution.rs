@@ -281,6 +281,9 @@ struct CheckExecution<'c> {
     skip_reason: Option<String>,
 }
 
+/// How long a DISCONNECT step waits for the broker's close (see `close_after_disconnect`).
+const CLOSE_AFTER_DISCONNECT_WAIT: Duration = Duration::from_millis(1000);
+
 /// Whether a pattern awaits a SUBACK (before which PUBLISH packets may arrive, §3.8.4).
 fn is_suback(pattern: &Value) -> bool {
     pattern["type"] == "SUBACK"
@@ -920,6 +923,24 @@ impl CheckExecution<'_> {
     }
 
     /// Closes `client`'s network connection from the test client's side.
+    /// Closes `client`'s connection after its DISCONNECT and waits (at most
+    /// [`CLOSE_AFTER_DISCONNECT_WAIT`]) for the broker to close its side: the broker has then
+    /// handled the DISCONNECT (session and Will), so a reconnection that follows does not race its
+    /// clean-up. A broker that keeps its side open is not judged here.
+    async fn close_after_disconnect(&mut self, client: &str) -> Result<(), Stop> {
+        let conn = self.conn(client)?;
+        if let Some(mut io) = conn.io.take() {
+            let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+            let _ = tokio::time::timeout(CLOSE_AFTER_DISCONNECT_WAIT, async {
+                let mut sink = [0u8; 4096];
+                while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
+            })
+            .await;
+        }
+        conn.closed = Some("closed by the test client".into());
+        Ok(())
+    }
+
     async fn close_connection(&mut self, client: &str) -> Result<(), Stop> {
         let conn = self.conn(client)?;
         if let Some(mut io) = conn.io.take() {
@@ -1085,7 +1106,7 @@ impl CheckExecution<'_> {
                     }
                 }
                 self.send_json(client, &p).await?;
-                self.close_connection(client).await
+                self.close_after_disconnect(client).await
             }
         }
     }

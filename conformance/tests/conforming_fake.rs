@@ -57,7 +57,8 @@ async fn every_builtin_check_passes_against_brokers_configured_to_the_profiles()
 }
 
 /// Brokers taking a freedom the specification gives them (issue 12 §2): a lower granted QoS,
-/// PUBLISH packets before the SUBACK, forwarding after the publisher's acknowledgement. Every
+/// PUBLISH packets before the SUBACK, a slow DISCONNECT (checks wait for the broker's close
+/// before reconnecting), forwarding after the publisher's acknowledgement. Every
 /// check passes or is skipped with its reason; `tests/cases/freedoms.rs` shows the same freedoms
 /// combined with a deviation still fail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +77,7 @@ async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms
         "v5/4.8.2/qos2-resumed-with-same-member",
         "v5/4.8.2/refused-not-redirected",
     ];
-    let freedoms: [(Freedoms, &[&str]); 3] = [
+    let freedoms: [(Freedoms, &[&str]); 4] = [
         (
             Freedoms {
                 grant_qos_at_most: Some(1),
@@ -87,6 +88,13 @@ async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms
         (
             Freedoms {
                 publish_before_suback: true,
+                ..Freedoms::default()
+            },
+            &[],
+        ),
+        (
+            Freedoms {
+                slow_disconnect_ms: Some(150),
                 ..Freedoms::default()
             },
             &[],

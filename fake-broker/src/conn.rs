@@ -172,8 +172,17 @@ impl Conn {
                 }
             }
         }
-        let _ = self.wr.shutdown().await;
-        super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+        let slow = self.shared.config.freedoms.slow_disconnect_ms;
+        if let (Some(ms), CloseKind::Normal { .. }) = (slow, &kind) {
+            // A broker that takes its time over a DISCONNECT: the session is dealt with, then
+            // the connection closed, `ms` after the DISCONNECT arrived.
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+            let _ = self.wr.shutdown().await;
+        } else {
+            let _ = self.wr.shutdown().await;
+            super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+        }
         // Read what the client still sends for a moment, so that closing with unread input does
         // not turn into a reset that could destroy the last packet before the client reads it.
         let mut scratch = [0u8; 1024];

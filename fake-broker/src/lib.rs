@@ -114,6 +114,10 @@ pub struct Freedoms {
     /// `Some(ms)`: a PUBLISH is acknowledged at once and forwarded to subscribers `ms` later
     /// (aedes forwards some 40 ms after its PUBACK).
     pub forward_delay_ms: Option<u64>,
+    /// `Some(ms)`: a DISCONNECT is handled (session detached or ended, Will discarded) and the
+    /// connection closed `ms` after it arrives, as a busy broker does; a client reconnecting
+    /// before that close races the clean-up.
+    pub slow_disconnect_ms: Option<u64>,
 }
 
 /// Limits the broker announces (5.0 CONNACK properties) and enforces.

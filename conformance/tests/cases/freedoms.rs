@@ -76,5 +76,17 @@ pub fn cases() -> Vec<Case> {
             }]),
             Outcome::Fail,
         ),
+        Case::new(
+            "handles DISCONNECT slowly (allowed) and keeps no session (not allowed)",
+            &["*/3.2.2/session-present-0-new"],
+            taking(
+                Freedoms {
+                    slow_disconnect_ms: Some(150),
+                    ..Freedoms::default()
+                },
+                vec![Deviation::NoSessionState],
+            ),
+            Outcome::Fail,
+        ),
     ]
 }
