@@ -5,6 +5,7 @@ use mqtt_fake_broker::FakeConfig;
 
 mod auth;
 mod connect;
+mod forbidden;
 mod freedoms;
 mod keepalive;
 mod options;
@@ -122,5 +123,6 @@ pub fn all() -> Vec<Case> {
 
     v.extend(vectors::cases());
     v.extend(freedoms::cases());
+    v.extend(forbidden::cases());
     v
 }
