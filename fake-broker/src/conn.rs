@@ -1169,6 +1169,28 @@ fn under_prefix(topic: &str, prefix: Option<&str>) -> bool {
     })
 }
 
+/// Routes `msg` now, or (with [`crate::Freedoms::forward_delay_ms`]) after that delay, as a
+/// broker that forwards asynchronously does; returns how many sessions receive it (a delayed
+/// message counts as received by one, so its acknowledgement carries Success).
+fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> usize {
+    let cfg = &shared.config;
+    match cfg.freedoms.forward_delay_ms {
+        Some(ms) => {
+            let msg = Arc::new(msg);
+            st.store_retained(&msg, cfg);
+            st.delayed.push_back(msg);
+            shared.spawn_timer(Duration::from_millis(ms), |shared| {
+                let mut st = shared.lock();
+                if let Some(msg) = st.delayed.pop_front() {
+                    st.route(&msg, &shared.config);
+                }
+            });
+            1
+        }
+        None => st.publish(msg, cfg),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1200,27 +1222,5 @@ mod tests {
         let v4 = b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00";
         assert_eq!(sniff_version(v4), Some(ProtocolVersion::V3_1_1));
         assert_eq!(sniff_version(b"\x10\x02\x00"), None);
-    }
-}
-
-/// Routes `msg` now, or (with [`crate::Freedoms::forward_delay_ms`]) after that delay, as a
-/// broker that forwards asynchronously does; returns how many sessions receive it (a delayed
-/// message counts as received by one, so its acknowledgement carries Success).
-fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> usize {
-    let cfg = &shared.config;
-    match cfg.freedoms.forward_delay_ms {
-        Some(ms) => {
-            let msg = Arc::new(msg);
-            st.store_retained(&msg, cfg);
-            st.delayed.push_back(msg);
-            shared.spawn_timer(Duration::from_millis(ms), |shared| {
-                let mut st = shared.lock();
-                if let Some(msg) = st.delayed.pop_front() {
-                    st.route(&msg, &shared.config);
-                }
-            });
-            1
-        }
-        None => st.publish(msg, cfg),
     }
 }
