@@ -80,9 +80,22 @@ stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
 # pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ): the whole suite
 # against each, compared with its expected-results file (conformance/brokers/run-expected.sh).
-for broker in aedes amqtt rumqttd-v4 rumqttd-v5 rabbitmq; do
+for broker in aedes rumqttd-v4 rabbitmq; do
     stage "conformance vs $broker (expected/$broker.json)" conformance/brokers/run-expected.sh "$broker" $(outputs "$broker")
 done
+# amqtt and rumqttd's 5.0 listener have expected files too, but their verdicts are not yet stable
+# over three runs (amqtt delivers other checks' messages to clients that never subscribed to them;
+# rumqttd v5 stopped mid-run once in three, and its shared-subscription checks still race across
+# connections): until then these stages prove that each installs, starts, answers a few checks
+# every broker passes and is stopped.
+probe=(--quiet --only 'v*/3.2.0/connack-first' --only 'v*/3.12.4/pingresp' --only 'v*/3.3.4/qos1-puback')
+for broker in amqtt rumqttd; do
+    stage "install broker under test: $broker" conformance/brokers/install.sh "$broker"
+done
+stage "amqtt starts and answers (3.1.1)" "$conf" "${probe[@]}" --protocol 3.1.1 \
+    --broker-cmd 'conformance/brokers/amqtt.sh {port}' --output /tmp/conformance-probe-amqtt.txt
+stage "rumqttd v5 listener starts and answers (5.0)" "$conf" "${probe[@]}" --protocol 5 \
+    --broker-cmd 'conformance/brokers/rumqttd.sh {port} v5' --output /tmp/conformance-probe-rumqttd-v5.txt
 for extra in conformance/expected/*.run; do
     # Further configured runs (transports, restricted brokers): each .run file is a bash snippet.
     [ -e "$extra" ] || continue
