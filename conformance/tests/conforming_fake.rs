@@ -64,60 +64,32 @@ async fn every_builtin_check_passes_against_brokers_configured_to_the_profiles()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms() {
     use mqtt_fake_broker::Freedoms;
-    // Checks that still judge delivery on one connection against a barrier on another one, so a
-    // broker forwarding after its PUBACK gets a wrong verdict (issue 12 §2, cross-connection
-    // ordering): not fixed yet, listed so the list can only shrink.
-    const DELAY_NOT_FIXED: &[&str] = &[
-        "v311/3.1.2/retained-outlives-session",
-        "v5/3.3.1/retain-handling-2",
-        "v5/3.3.4/subscription-identifiers-overlapping",
-        "v5/4.8.2/no-retained-at-subscribe",
-        "v5/4.8.2/one-member-per-message",
-        "v5/4.8.2/qos2-not-redirected-after-session-end",
-        "v5/4.8.2/qos2-resumed-with-same-member",
-        "v5/4.8.2/refused-not-redirected",
-    ];
-    let freedoms: [(Freedoms, &[&str]); 4] = [
-        (
-            Freedoms {
-                grant_qos_at_most: Some(1),
-                ..Freedoms::default()
-            },
-            &[],
-        ),
-        (
-            Freedoms {
-                publish_before_suback: true,
-                ..Freedoms::default()
-            },
-            &[],
-        ),
-        (
-            Freedoms {
-                slow_disconnect_ms: Some(150),
-                ..Freedoms::default()
-            },
-            &[],
-        ),
-        (
-            Freedoms {
-                forward_delay_ms: Some(150),
-                ..Freedoms::default()
-            },
-            DELAY_NOT_FIXED,
-        ),
+    let freedoms = [
+        Freedoms {
+            grant_qos_at_most: Some(1),
+            ..Freedoms::default()
+        },
+        Freedoms {
+            publish_before_suback: true,
+            ..Freedoms::default()
+        },
+        Freedoms {
+            slow_disconnect_ms: Some(150),
+            ..Freedoms::default()
+        },
+        Freedoms {
+            forward_delay_ms: Some(150),
+            ..Freedoms::default()
+        },
     ];
     let mut bad = Vec::new();
-    for (freedoms, not_fixed) in freedoms {
+    for freedoms in freedoms {
         let label = format!("{freedoms:?}");
         let config = FakeConfig {
             freedoms,
             ..FakeConfig::default()
         };
-        let checks: Vec<_> = builtin("oasis")
-            .into_iter()
-            .filter(|c| !not_fixed.contains(&c.id.as_str()))
-            .collect();
+        let checks = builtin("oasis");
         let results = run_against_fake(config, checks, "oasis", Duration::from_millis(2000)).await;
         for line in verdicts_other_than(&results, &[Verdict::Pass, Verdict::Skipped]) {
             bad.push(format!(

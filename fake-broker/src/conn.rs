@@ -1178,11 +1178,12 @@ fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> u
         Some(ms) => {
             let msg = Arc::new(msg);
             st.store_retained(&msg, cfg);
-            st.delayed.push_back(msg);
+            let among = st.subscribers_of(&msg, cfg);
+            st.delayed.push_back((msg, among));
             shared.spawn_timer(Duration::from_millis(ms), |shared| {
                 let mut st = shared.lock();
-                if let Some(msg) = st.delayed.pop_front() {
-                    st.route(&msg, &shared.config);
+                if let Some((msg, among)) = st.delayed.pop_front() {
+                    st.route_among(&msg, &shared.config, Some(&among));
                 }
             });
             1

@@ -43,6 +43,26 @@ pub fn subscribed_any_grant(client: &str, topic_filter: &str, qos: u8) -> Vec<St
     ]
 }
 
+/// How long a check waits for a message to be forwarded to another connection before it judges
+/// which subscriber got it (or that none did): delivery on one connection is not ordered with
+/// acknowledgements on another, and brokers forward asynchronously (aedes some 40 ms after its
+/// PUBACK). Stated in the checks that use it.
+pub const FORWARD_WINDOW_MS: u64 = 500;
+
+/// As [`published`], then waits [`FORWARD_WINDOW_MS`] so the message has reached the
+/// subscribers on other connections before a check decides from a barrier on one of them.
+pub fn published_and_forwarded(
+    v: Version,
+    client: &str,
+    topic: &str,
+    qos: u8,
+    payload: &str,
+) -> Vec<Step> {
+    let mut steps = published(v, client, topic, qos, payload);
+    steps.push(s::wait(FORWARD_WINDOW_MS));
+    steps
+}
+
 /// `client` unsubscribes from filters it has (UNSUBSCRIBE 2; 5.0: every code 0x00 Success).
 pub fn unsubscribed(v: Version, client: &str, filters: &[&str]) -> Vec<Step> {
     let ok: Vec<u8> = vec![0; filters.len()];
