@@ -29,8 +29,9 @@ amqtt) args=(--protocol 3.1.1 --broker-cmd "$here/amqtt.sh {port}")
 rabbitmq) args=(--protocol 3.1.1 --broker-cmd "$here/rabbitmq.sh {port}") ;;
 rumqttd-v4) args=(--protocol 3.1.1 --broker-cmd "$here/rumqttd.sh {port} v4") ;;
 rumqttd-v5) args=(--protocol 5 --broker-cmd "$here/rumqttd.sh {port} v5")
-    # Shared-subscription checks still judging one connection against a barrier on another
-    # (issue 12, cross-connection ordering, not fixed yet): their verdict differed between runs.
+    # Shared-subscription checks whose verdicts differed between runs against rumqttd, also
+    # with the 500 ms forward window (member-granted-qos and one-member-per-message still did in
+    # three runs after it): rumqttd's shared delivery is not yet triaged.
     args+=(--skip 'v5/4.8.2/member-granted-qos' --skip 'v5/4.8.2/one-member-per-message'
         --skip 'v5/4.8.2/qos2-not-redirected-after-session-end'
         --skip 'v5/4.8.2/no-retained-at-subscribe') ;;
