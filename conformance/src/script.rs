@@ -30,6 +30,10 @@ pub struct Outcome {
     /// Variables to save from the packet (name -> JSON pointer such as `/packet_id`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub save: BTreeMap<String, String>,
+    /// When this outcome is the one seen, the check ends `skipped` with this reason: the broker
+    /// granted or announced less than the check needs, as the specification lets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
     /// Steps run only when this outcome is the one seen (the script's branch for this reaction);
     /// the script then goes on after the `expect_any`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -507,6 +511,12 @@ pub mod s {
     pub fn should(mut o: Outcome, note: &str) -> Outcome {
         o.level = Level::Should;
         o.note = Some(note.into());
+        o
+    }
+
+    /// Makes the check end `skipped` with `reason` when this outcome is the one seen.
+    pub fn skip(mut o: Outcome, reason: &str) -> Outcome {
+        o.skip = Some(reason.into());
         o
     }
 

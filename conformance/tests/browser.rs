@@ -268,6 +268,7 @@ async fn report_and_matrix_render_in_chromium() {
             ..FakeLimits::default()
         },
         deviations: vec![Deviation::AlwaysSessionPresent, Deviation::SilentClose],
+        ..FakeConfig::default()
     };
     let a = run_against(FakeConfig::default(), "conforming", &dir, only, &[]).await;
     let b = run_against(deviating, "deviating", &dir, only, &[]).await;

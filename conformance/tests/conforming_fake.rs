@@ -55,3 +55,53 @@ async fn every_builtin_check_passes_against_brokers_configured_to_the_profiles()
         all_pass(profile, config).await;
     }
 }
+
+/// Brokers taking a freedom the specification gives them (issue 12 §2): a lower granted QoS,
+/// PUBLISH packets before the SUBACK, a slow DISCONNECT (checks wait for the broker's close
+/// before reconnecting), forwarding after the publisher's acknowledgement. Every
+/// check passes or is skipped with its reason; `tests/cases/freedoms.rs` shows the same freedoms
+/// combined with a deviation still fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms() {
+    use mqtt_fake_broker::Freedoms;
+    let freedoms = [
+        Freedoms {
+            grant_qos_at_most: Some(1),
+            ..Freedoms::default()
+        },
+        Freedoms {
+            publish_before_suback: true,
+            ..Freedoms::default()
+        },
+        Freedoms {
+            slow_disconnect_ms: Some(150),
+            ..Freedoms::default()
+        },
+        Freedoms {
+            forward_delay_ms: Some(150),
+            ..Freedoms::default()
+        },
+    ];
+    let mut bad = Vec::new();
+    for freedoms in freedoms {
+        let label = format!("{freedoms:?}");
+        let config = FakeConfig {
+            freedoms,
+            ..FakeConfig::default()
+        };
+        let checks = builtin("oasis");
+        let results = run_against_fake(config, checks, "oasis", Duration::from_millis(2000)).await;
+        for line in verdicts_other_than(&results, &[Verdict::Pass, Verdict::Skipped]) {
+            bad.push(format!(
+                "{label}: {}",
+                line.chars().take(400).collect::<String>()
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} wrong verdicts:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}

@@ -150,6 +150,7 @@ async fn all_pass(profile: &str, limits: FakeLimits, at_least: usize) {
     let broker = FakeBroker::start(FakeConfig {
         limits,
         deviations: Vec::new(),
+        ..FakeConfig::default()
     })
     .await
     .expect("fake broker starts");

@@ -20,6 +20,7 @@ fn deviating() -> FakeConfig {
             ..FakeLimits::default()
         },
         deviations: vec![Deviation::AlwaysSessionPresent, Deviation::SilentClose],
+        ..FakeConfig::default()
     }
 }
 

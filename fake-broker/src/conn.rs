@@ -2,7 +2,7 @@
 //! per-packet server behaviour, keep alive, and writing packets through the outgoing deviations.
 
 use super::message::{Message, MsgProps};
-use super::state::{ConnHandle, Out, Session, Sub};
+use super::state::{ConnHandle, Out, Session, State, Sub};
 use super::will::{publish_will, CloseKind, WillMsg};
 use super::{stopped, Deviation, FakeConfig, Shared};
 use bytes::{Buf, Bytes, BytesMut};
@@ -172,8 +172,17 @@ impl Conn {
                 }
             }
         }
-        let _ = self.wr.shutdown().await;
-        super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+        let slow = self.shared.config.freedoms.slow_disconnect_ms;
+        if let (Some(ms), CloseKind::Normal { .. }) = (slow, &kind) {
+            // A broker that takes its time over a DISCONNECT: the session is dealt with, then
+            // the connection closed, `ms` after the DISCONNECT arrived.
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+            let _ = self.wr.shutdown().await;
+        } else {
+            let _ = self.wr.shutdown().await;
+            super::will::on_closed(&self.shared, &self.client_id, self.id, kind);
+        }
         // Read what the client still sends for a moment, so that closing with unread input does
         // not turn into a reset that could destroy the last packet before the client reads it.
         let mut scratch = [0u8; 1024];
@@ -893,7 +902,7 @@ impl Conn {
         };
         let Some(id) = p.packet_id else {
             if forward {
-                st.publish(msg, cfg);
+                publish_now_or_later(&shared, &mut st, msg);
             }
             return Flow::Continue;
         };
@@ -913,7 +922,11 @@ impl Conn {
             }
             s.inbound_qos2.insert(id.get());
         }
-        let receivers = if forward { st.publish(msg, cfg) } else { 1 };
+        let receivers = if forward {
+            publish_now_or_later(&shared, &mut st, msg)
+        } else {
+            1
+        };
         drop(st);
         let code = if receivers == 0 {
             ReasonCode::NO_MATCHING_SUBSCRIBERS.0
@@ -974,7 +987,12 @@ impl Conn {
                 codes.push(if v5 { 0xA2 } else { 0x80 });
                 continue;
             }
-            let granted = f.options.qos.min(max_qos);
+            let granted = f.options.qos.min(max_qos).min(
+                cfg.freedoms
+                    .grant_qos_at_most
+                    .and_then(QoS::from_u8)
+                    .unwrap_or(QoS::ExactlyOnce),
+            );
             if cfg.has(&Deviation::IgnoreResubscribe) && s.subs.contains_key(f.filter) {
                 codes.push(granted as u8);
                 continue;
@@ -1004,6 +1022,12 @@ impl Conn {
             // Retained messages are not sent for shared subscriptions.
             if send && (!is_shared || cfg.has(&Deviation::RetainedToShared)) {
                 retained.push((inner, granted));
+            }
+        }
+        let early = cfg.freedoms.publish_before_suback;
+        if early {
+            for (filter, granted) in retained.drain(..) {
+                st.send_retained(&self.client_id, &filter, granted, sub_id, cfg);
             }
         }
         self.send(Packet::SubAck(SubAck {
@@ -1143,6 +1167,29 @@ fn under_prefix(topic: &str, prefix: Option<&str>) -> bool {
                 .strip_prefix(p)
                 .is_some_and(|rest| rest.starts_with('/'))
     })
+}
+
+/// Routes `msg` now, or (with [`crate::Freedoms::forward_delay_ms`]) after that delay, as a
+/// broker that forwards asynchronously does; returns how many sessions receive it (a delayed
+/// message counts as received by one, so its acknowledgement carries Success).
+fn publish_now_or_later(shared: &Arc<Shared>, st: &mut State, msg: Message) -> usize {
+    let cfg = &shared.config;
+    match cfg.freedoms.forward_delay_ms {
+        Some(ms) => {
+            let msg = Arc::new(msg);
+            st.store_retained(&msg, cfg);
+            let among = st.subscribers_of(&msg, cfg);
+            st.delayed.push_back((msg, among));
+            shared.spawn_timer(Duration::from_millis(ms), |shared| {
+                let mut st = shared.lock();
+                if let Some((msg, among)) = st.delayed.pop_front() {
+                    st.route_among(&msg, &shared.config, Some(&among));
+                }
+            });
+            1
+        }
+        None => st.publish(msg, cfg),
+    }
 }
 
 #[cfg(test)]

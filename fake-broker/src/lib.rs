@@ -96,6 +96,28 @@ pub struct FakeConfig {
     pub limits: FakeLimits,
     /// Fault injection; empty means a conforming broker.
     pub deviations: Vec<Deviation>,
+    /// Conforming choices other than the defaults (the freedoms the specification gives a
+    /// broker), so a check can be shown to hold on brokers that take them.
+    pub freedoms: Freedoms,
+}
+
+/// Conforming behaviours a real broker may choose, each one seen in a real broker; the default
+/// takes none of them.
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+pub struct Freedoms {
+    /// `Some(q)`: SUBSCRIBE is granted at most QoS `q`, without announcing a Maximum QoS
+    /// (§3.9.3 lets the broker grant less than asked; RabbitMQ grants 1 for 2).
+    pub grant_qos_at_most: Option<u8>,
+    /// Retained messages a SUBSCRIBE causes are sent before its SUBACK (§3.8.4 allows it; amqtt
+    /// does so).
+    pub publish_before_suback: bool,
+    /// `Some(ms)`: a PUBLISH is acknowledged at once and forwarded to subscribers `ms` later
+    /// (aedes forwards some 40 ms after its PUBACK).
+    pub forward_delay_ms: Option<u64>,
+    /// `Some(ms)`: a DISCONNECT is handled (session detached or ended, Will discarded) and the
+    /// connection closed `ms` after it arrives, as a busy broker does; a client reconnecting
+    /// before that close races the clean-up.
+    pub slow_disconnect_ms: Option<u64>,
 }
 
 /// Limits the broker announces (5.0 CONNACK properties) and enforces.

@@ -278,6 +278,9 @@ pub(crate) struct State {
     pub(crate) retained: BTreeMap<String, Arc<Message>>,
     share_cursor: HashMap<(String, String), usize>,
     next_id: u64,
+    /// Messages waiting for their delayed forwarding ([`crate::Freedoms::forward_delay_ms`]),
+    /// oldest first: each timer forwards the oldest, so the order of publication is kept.
+    pub(crate) delayed: VecDeque<(Arc<Message>, BTreeSet<String>)>,
 }
 
 impl Default for State {
@@ -286,6 +289,7 @@ impl Default for State {
             sessions: HashMap::new(),
             retained: BTreeMap::new(),
             share_cursor: HashMap::new(),
+            delayed: VecDeque::new(),
             next_id: 1,
         }
     }
@@ -319,17 +323,48 @@ impl State {
     /// every matching subscription. Returns the number of sessions it was forwarded to.
     pub(crate) fn publish(&mut self, msg: Message, cfg: &FakeConfig) -> usize {
         let msg = Arc::new(msg);
+        self.store_retained(&msg, cfg);
+        self.route(&msg, cfg)
+    }
+
+    /// Stores (or, with an empty payload, deletes) the retained message of a PUBLISH with RETAIN.
+    pub(crate) fn store_retained(&mut self, msg: &Arc<Message>, cfg: &FakeConfig) {
         if msg.retain && !cfg.has(&Deviation::NoRetained) {
             if msg.payload.is_empty() && !cfg.has(&Deviation::EmptyRetainedStored) {
                 self.retained.remove(&msg.topic);
             } else {
-                self.retained.insert(msg.topic.clone(), Arc::clone(&msg));
+                self.retained.insert(msg.topic.clone(), Arc::clone(msg));
             }
         }
-        self.route(&msg, cfg)
     }
 
-    fn route(&mut self, msg: &Arc<Message>, cfg: &FakeConfig) -> usize {
+    /// Forwards `msg` to the matching subscriptions; returns how many sessions receive it.
+    pub(crate) fn route(&mut self, msg: &Arc<Message>, cfg: &FakeConfig) -> usize {
+        self.route_among(msg, cfg, None)
+    }
+
+    /// The sessions with a subscription matching `msg` now: a delayed forward goes to these only,
+    /// as a broker that matches at publication and delivers later does.
+    pub(crate) fn subscribers_of(&self, msg: &Message, cfg: &FakeConfig) -> BTreeSet<String> {
+        self.sessions
+            .iter()
+            .filter(|(_, session)| {
+                session.subs.values().any(|sub| {
+                    let filter = sub.share.as_ref().map_or(sub.filter.as_str(), |(_, i)| i);
+                    cfg.topic_matches(filter, &msg.topic)
+                })
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// [`State::route`] restricted to the sessions in `among` (all when `None`).
+    pub(crate) fn route_among(
+        &mut self,
+        msg: &Arc<Message>,
+        cfg: &FakeConfig,
+        among: Option<&BTreeSet<String>>,
+    ) -> usize {
         let v5_retain = |rap: bool| {
             if cfg.has(&Deviation::RetainFlagKeptOnForward) {
                 msg.retain
@@ -349,6 +384,9 @@ impl State {
         let mut targets: Vec<(String, Delivery)> = Vec::new();
         let mut groups: BTreeMap<(String, String), Vec<Member>> = BTreeMap::new();
         for (client_id, session) in &self.sessions {
+            if among.is_some_and(|a| !a.contains(client_id)) {
+                continue;
+            }
             let mut best: Option<QoS> = None;
             let mut rap = false;
             let mut ids = Vec::new();

@@ -255,6 +255,7 @@ async fn broker_limits(limits: FakeLimits) -> FakeBroker {
     FakeBroker::start(FakeConfig {
         limits,
         deviations: Vec::new(),
+        ..FakeConfig::default()
     })
     .await
     .unwrap()

@@ -6,6 +6,11 @@ use crate::profile::Profile;
 use crate::script::{check, s, Step};
 use serde_json::json;
 
+/// How much later than 1.5 x Keep Alive a close still counts as in time: brokers check Keep Alive
+/// on a timer (RabbitMQ closes a 1 s Keep Alive client after some 3.0 s), and a verdict must not
+/// flip with the timer's phase. A broker closing later than this fails.
+pub const KEEP_ALIVE_TOLERANCE_MS: u64 = 2000;
+
 /// Client `a` connects with Keep Alive `ka` and runs `then` if the broker keeps that value
 /// ([`keep_alive_then`]).
 fn keep_alive_connect(v: Version, ka: u16, then: Vec<Step>) -> Vec<Step> {
@@ -41,8 +46,8 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             check(v, "3.1.2", "keep-alive-enforced", "A client silent for 1.5 x Keep Alive is disconnected")
                 .cites(v.pick(&["MQTT-3.1.2-24"], &["MQTT-3.1.2-22", "MQTT-3.2.2-22"]))
                 .timeout_ms(20_000)
-                .expect("with Keep Alive 1 s and no packet from the client, the broker closes the connection within about 1.5 s (3 s allowed)")
-                .steps(keep_alive_connect(v, 1, vec![s::expect_close_within("a", 3000)])),
+                .expect("with Keep Alive 1 s and no packet from the client, the broker closes the connection within 1.5 s, graded with a tolerance of 2 s for timer granularity and scheduling (3.5 s)")
+                .steps(keep_alive_connect(v, 1, vec![s::expect_close_within("a", 1500 + KEEP_ALIVE_TOLERANCE_MS)])),
         );
         // Not closed while the client keeps to its Keep Alive (a PINGREQ restarts the period).
         out.push(

@@ -22,6 +22,7 @@
 //! | `reasons` | reason codes a configured broker gives (profile keys) | `*-0x85`, `*-0x86`, ... (one per code) |
 //! | `profile` | a vendor profile's documented values | `profile/*` |
 //! | `vectors` | one per invalid vector a client could send | `3.N/refuse-<vector id>` |
+//! | `forbidden` | packets a client must not send, in a context where they would otherwise be taken: server-only packets, a PUBREL with bad flags inside a QoS 2 flow | `3.2/client-sent-connack`, `3.9`, `3.11`, `3.13`, `3.6.1/pubrel-bad-flags-in-flow` |
 //! | `transport` | mutual TLS and WebSocket (native routines) | `transport/*`, `6.0.0` |
 //!
 //! What the modules build their scripts from is in [`common`], by kind.
@@ -32,6 +33,7 @@ use crate::profile::Profile;
 mod auth;
 pub mod common;
 mod connect;
+mod forbidden;
 mod keepalive;
 mod options;
 mod profile;
@@ -69,6 +71,7 @@ const MODULES: &[Module] = &[
     auth::checks,
     publish::checks,
     qos::checks,
+    forbidden::checks,
     retained::checks,
     properties::checks,
     subscribe::checks,

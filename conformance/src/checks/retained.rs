@@ -28,6 +28,10 @@ fn subscribe_gets(v: Version, client: &str, filter: &str, qos: u8, publish: Valu
                     vec![s::expect(client, publish.clone())],
                 ),
                 s::then(s::packet(publish), vec![s::expect(client, ack)]),
+                s::skip(
+                    s::packet(suback(v, 1, json!([{"$max": qos.saturating_sub(1)}]))),
+                    super::common::flows::LOWER_GRANT,
+                ),
             ],
         ),
     ]

@@ -3,7 +3,9 @@
 //! (§3.1.4), Client Identifier handling (§3.1.3.1), refused CONNECTs, the protocol name, the
 //! broker's own DISCONNECT (§3.14) and the Request Problem / Response Information properties.
 
-use super::common::flows::{closed_by_takeover, end_session, session_then, subscribed_any_grant};
+use super::common::flows::{
+    closed_by_takeover, end_session, session_then, subscribed, subscribed_any_grant,
+};
 use super::common::outcomes::refused;
 use super::common::packets::{hex, persistent_session, publish, subscribe};
 use super::common::patterns::{connack, message};
@@ -127,7 +129,7 @@ fn clean_start(v: Version) -> Vec<Check> {
                     "a",
                     ok.clone(),
                     [
-                        subscribed_any_grant("a", &topic, qos),
+                        subscribed(v, "a", &topic, qos),
                         vec![
                             s::disconnect("a"),
                             s::connect("b"),

@@ -7,7 +7,8 @@
 //! whether the message came to it (PUBLISH first) or not (PINGRESP first) and branch on that.
 
 use super::common::flows::{
-    feature_or_refusal, published, retained_cleared, retained_stored, subscribed, unsubscribed,
+    feature_or_refusal, published, published_and_forwarded, retained_cleared, retained_stored,
+    subscribed, unsubscribed,
 };
 use super::common::packets::{filter, persistent_session, subscribe_filters};
 use super::common::patterns::{message, message_with, resumed};
@@ -58,7 +59,7 @@ fn one_member_per_message() -> Check {
     body.extend(subscribed(V, "a1", "$share/g/${t}/s", 0));
     body.extend(subscribed(V, "a2", "$share/g/${t}/s", 0));
     for m in ["first", "second"] {
-        body.extend(published(V, "b", "${t}/s", 1, m));
+        body.extend(published_and_forwarded(V, "b", "${t}/s", 1, m));
         body.push(pingreq("a1"));
         body.push(s::expect_any(
             "a1",
@@ -85,7 +86,7 @@ fn one_member_per_message() -> Check {
     )
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
-    .expect("each of two messages arrives at exactly one of the two members of '$share/g/<root>/s'")
+    .expect("each of two messages arrives at exactly one of the two members of '$share/g/<root>/s' (each message is given 500 ms, FORWARD_WINDOW_MS, to reach the members before they are checked)")
     .steps(body)
 }
 
@@ -217,7 +218,7 @@ fn qos2_resumed_with_same_member() -> Check {
     .cites(&["MQTT-4.8.2-4"])
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos2)
-    .expect("after both members reconnect, the member that had the unacknowledged QoS 2 message gets it again (DUP 1), the other gets nothing")
+    .expect("after both members reconnect, the member that had the unacknowledged QoS 2 message gets it again (DUP 1), the other gets nothing (each message is given 500 ms, FORWARD_WINDOW_MS, to reach the members before they are checked)")
     .steps([
         vec![
             s::connect_manual("a1", persistent_session(V, 60)),
@@ -226,7 +227,7 @@ fn qos2_resumed_with_same_member() -> Check {
         ],
         subscribed(V, "a1", "$share/g/${t}/q", 2),
         subscribed(V, "a2", "$share/g/${t}/q", 2),
-        published(V, "b", topic, 2, "exactly once"),
+        published_and_forwarded(V, "b", topic, 2, "exactly once"),
         vec![
             pingreq("a1"),
             pingreq("a2"),
@@ -258,7 +259,7 @@ fn qos2_not_redirected_after_session_end() -> Check {
     .cites(&["MQTT-4.8.2-5"])
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos2)
-    .expect("after the member holding the unacknowledged QoS 2 message disconnects for good, the other member receives nothing")
+    .expect("after the member holding the unacknowledged QoS 2 message disconnects for good, the other member receives nothing (each message is given 500 ms, FORWARD_WINDOW_MS, to reach the members before they are checked)")
     .steps([
         vec![
             s::connect_manual("a1", serde_json::Value::Null),
@@ -267,7 +268,7 @@ fn qos2_not_redirected_after_session_end() -> Check {
         ],
         subscribed(V, "a1", "$share/g/${t}/e", 2),
         subscribed(V, "a2", "$share/g/${t}/e", 2),
-        published(V, "b", topic, 2, "ended"),
+        published_and_forwarded(V, "b", topic, 2, "ended"),
         vec![
             pingreq("a1"),
             pingreq("a2"),
@@ -317,7 +318,7 @@ fn refused_not_redirected() -> Check {
     .cites(&["MQTT-4.8.2-6"])
     .requires(Requirement::SharedSubscriptions)
     .requires(Requirement::Qos1)
-    .expect("after the chosen member answers PUBACK 0x80, neither member receives the message")
+    .expect("after the chosen member answers PUBACK 0x80, neither member receives the message (each message is given 500 ms, FORWARD_WINDOW_MS, to reach the members before they are checked)")
     .steps(
         [
             vec![
@@ -327,7 +328,7 @@ fn refused_not_redirected() -> Check {
             ],
             subscribed(V, "a1", "$share/g/${t}/n", 1),
             subscribed(V, "a2", "$share/g/${t}/n", 1),
-            published(V, "b", topic, 1, "refused"),
+            published_and_forwarded(V, "b", topic, 1, "refused"),
             vec![
                 pingreq("a1"),
                 pingreq("a2"),

@@ -17,33 +17,6 @@ fn section(first: u8) -> String {
     format!("3.{}", first >> 4)
 }
 
-/// Statements that oblige the receiving broker itself to refuse the packet (close the
-/// connection). Other packet-format rules bind the sender; the broker's duty to close then applies
-/// when it detects the error (5.0 §4.13.1, 3.1.1 §4.8), so a broker that does not check them is
-/// graded non-strict rather than failed.
-const RECEIVER_MUST_REFUSE_V311: &[&str] = &[
-    "MQTT-1.5.3-1",
-    "MQTT-1.5.3-2",
-    "MQTT-2.2.2-2",
-    "MQTT-3.1.2-3",
-    "MQTT-3.3.1-4",
-    "MQTT-3.6.1-1",
-    "MQTT-3.8.1-1",
-    "MQTT-3.8.3-4",
-    "MQTT-3.10.1-1",
-    "MQTT-3.14.1-1",
-];
-const RECEIVER_MUST_REFUSE_V5: &[&str] = &[
-    "MQTT-1.5.4-1",
-    "MQTT-3.1.2-3",
-    "MQTT-3.6.1-1",
-    "MQTT-3.8.1-1",
-    "MQTT-3.8.3-5",
-    "MQTT-3.10.1-1",
-    "MQTT-3.14.1-1",
-    "MQTT-3.15.1-1",
-];
-
 /// The checks.
 pub fn checks(corpus: &Corpus) -> Vec<Check> {
     let mut out = Vec::new();
@@ -84,12 +57,11 @@ pub fn checks(corpus: &Corpus) -> Vec<Check> {
         // Closing on a violation it detects is itself a statement: 3.1.1 [MQTT-4.8.0-1], 5.0
         // [MQTT-4.13.1-1].
         cites.push(version.pick("MQTT-4.8.0-1", "MQTT-4.13.1-1"));
-        let must = version.pick(RECEIVER_MUST_REFUSE_V311, RECEIVER_MUST_REFUSE_V5);
-        let level = if cites.iter().any(|c| must.contains(c)) {
-            Level::Must
-        } else {
-            Level::Should
-        };
+        // Grading (conformance/README.md, "Grading"): every vector here is a Malformed Packet or
+        // a Protocol Error, and the receiver of one closes the connection (5.0 [MQTT-4.13.1-1],
+        // 3.1.1 [MQTT-4.8.0-1]): a broker that accepts it fails; one that closes without the
+        // DISCONNECT it SHOULD send first is non-strict (the `should` outcomes of `refused`).
+        let level = Level::Must;
         out.push(
             check(
                 version,

@@ -3,7 +3,9 @@
 //! not after a normal DISCONNECT; Will QoS, Will Retain and Will Properties honoured; 5.0 Will
 //! Delay Interval.
 
-use super::common::flows::{end_session, keep_alive_then, session_then, subscribed_any_grant};
+use super::common::flows::{
+    end_session, keep_alive_then, session_then, subscribed, subscribed_any_grant,
+};
 use super::common::packets::{hex, persistent_session};
 use super::common::patterns::{connack, message};
 use crate::check::{Check, Requirement, Version};
@@ -148,7 +150,7 @@ fn both(v: Version) -> Vec<Check> {
         .cites(v.pick(&["MQTT-3.1.2-8"], &["MQTT-3.1.2-8"]))
         .requires(Requirement::Qos2)
         .expect("a Will with Will QoS 2 reaches a QoS 2 subscriber as a QoS 2 PUBLISH")
-        .steps([observer(2), vec![
+        .steps([vec![s::connect("b")], subscribed(v, "b", TOPIC, 2), vec![
                 s::connect_with("a", with_will(will("qos two", 2, false, None))),
                 s::close("a"),
                 s::expect(

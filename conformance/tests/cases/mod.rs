@@ -5,6 +5,8 @@ use mqtt_fake_broker::FakeConfig;
 
 mod auth;
 mod connect;
+mod forbidden;
+mod freedoms;
 mod keepalive;
 mod options;
 mod profile;
@@ -120,5 +122,7 @@ pub fn all() -> Vec<Case> {
     v.extend(profile::cases());
 
     v.extend(vectors::cases());
+    v.extend(freedoms::cases());
+    v.extend(forbidden::cases());
     v
 }

@@ -13,6 +13,7 @@ fn no_subscription_ids(deviations: Vec<Deviation>) -> FakeConfig {
             ..FakeLimits::default()
         },
         deviations,
+        ..FakeConfig::default()
     }
 }
 

@@ -31,7 +31,11 @@ fn aliyun_limits() -> FakeLimits {
 }
 
 fn config(limits: FakeLimits, deviations: Vec<Deviation>) -> FakeConfig {
-    FakeConfig { limits, deviations }
+    FakeConfig {
+        limits,
+        deviations,
+        ..FakeConfig::default()
+    }
 }
 
 fn rewrite(

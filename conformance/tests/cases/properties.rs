@@ -10,6 +10,7 @@ fn limited(limits: FakeLimits, d: Vec<Deviation>) -> FakeConfig {
     FakeConfig {
         limits,
         deviations: d,
+        ..FakeConfig::default()
     }
 }
 

@@ -33,7 +33,11 @@ fn restricted() -> FakeLimits {
 }
 
 fn config(limits: FakeLimits, deviations: Vec<Deviation>) -> FakeConfig {
-    FakeConfig { limits, deviations }
+    FakeConfig {
+        limits,
+        deviations,
+        ..FakeConfig::default()
+    }
 }
 
 fn case(name: &'static str, checks: &[&'static str], config: FakeConfig, outcome: Outcome) -> Case {

@@ -12,6 +12,7 @@ fn no_shared(deviations: Vec<Deviation>) -> FakeConfig {
             ..FakeLimits::default()
         },
         deviations,
+        ..FakeConfig::default()
     }
 }
 

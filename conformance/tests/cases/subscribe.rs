@@ -158,6 +158,7 @@ pub fn cases() -> Vec<Case> {
                     ..FakeLimits::default()
                 },
                 deviations: vec![rewrite(PacketType::SubAck, |p| map_codes(p, |_| 0x80))],
+                ..FakeConfig::default()
             },
             Outcome::Fail,
         ),

@@ -41,6 +41,7 @@ fn unannounced_no_wildcards(suback: impl Fn(u64) -> u64 + Send + Sync + 'static)
             }),
             rewrite(PacketType::SubAck, move |p| map_codes(p, &suback)),
         ],
+        ..FakeConfig::default()
     }
 }
 
@@ -149,6 +150,7 @@ pub fn cases() -> Vec<Case> {
                     ..FakeLimits::default()
                 },
                 deviations: vec![rewrite(PacketType::SubAck, |p| map_codes(p, |_| 0x80))],
+                ..FakeConfig::default()
             },
             Outcome::NonStrict,
         ),
@@ -161,6 +163,7 @@ pub fn cases() -> Vec<Case> {
                     ..FakeLimits::default()
                 },
                 deviations: Vec::new(),
+                ..FakeConfig::default()
             },
             Outcome::Skipped,
         ),
