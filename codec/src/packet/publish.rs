@@ -3,9 +3,8 @@
 use super::{packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, Field};
 use crate::property::{locate, Properties, PropertyContext, PropertyId};
-use crate::topic::check_topic_name;
 use crate::version::{Direction, ProtocolVersion};
-use crate::wire::{check_utf8, fail, utf8, Res, Sink};
+use crate::wire::{check_topic_name_string, fail, topic_name, Res, Sink};
 use core::num::NonZeroU16;
 
 /// PUBLISH. The payload is a slice of the received bytes: decoding copies nothing.
@@ -74,10 +73,7 @@ impl<'a> Publish<'a> {
         // Flags were checked with the fixed header (no QoS 3, no DUP on QoS 0).
         let qos = QoS::from_u8((flags >> 1) & 0x03).unwrap_or(QoS::AtMostOnce);
         let topic_at = body;
-        let (i, topic) = utf8(body, Field::TopicName)?;
-        if let Err(kind) = check_topic_name(topic, Field::TopicName) {
-            return fail(topic_at, kind);
-        }
+        let (i, topic) = topic_name(body, Field::TopicName)?;
         let (i, packet_id) = if qos == QoS::AtMostOnce {
             (i, None)
         } else {
@@ -120,6 +116,7 @@ impl<'a> Publish<'a> {
         }
         // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
         if ctx.direction == Some(Direction::ClientToServer)
+            && !properties.is_empty()
             && !properties.subscription_identifiers().is_empty()
         {
             return fail(
@@ -165,8 +162,7 @@ impl<'a> Publish<'a> {
             }
             _ => {}
         }
-        check_utf8(self.topic, Field::TopicName)?;
-        check_topic_name(self.topic, Field::TopicName)?;
+        check_topic_name_string(self.topic, Field::TopicName)?;
         if v.is_v5() {
             self.properties.check(PropertyContext::Publish)?;
             let topic_alias = if self.properties.is_empty() {
