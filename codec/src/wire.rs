@@ -178,7 +178,9 @@ pub(crate) fn contains_nul(b: &[u8]) -> bool {
 pub(crate) fn contains_nul_or_wildcard(b: &[u8]) -> bool {
     const PLUS: u64 = ONES * b'+' as u64;
     const HASH: u64 = ONES * b'#' as u64;
-    any_byte(b, |x| zero_bits(x) | zero_bits(x ^ PLUS) | zero_bits(x ^ HASH))
+    any_byte(b, |x| {
+        zero_bits(x) | zero_bits(x ^ PLUS) | zero_bits(x ^ HASH)
+    })
 }
 
 /// Whether `hits` is non-zero for some word of `b`, eight bytes at a time. A string of at least
@@ -451,7 +453,10 @@ mod tests {
                 for bad in [0u8, b'+', b'#'] {
                     for at in 0..len {
                         b[at] = bad;
-                        assert!(contains_nul_or_wildcard(&b[..len]), "{filler:#x} {len} {at}");
+                        assert!(
+                            contains_nul_or_wildcard(&b[..len]),
+                            "{filler:#x} {len} {at}"
+                        );
                         assert_eq!(contains_nul(&b[..len]), bad == 0, "{filler:#x} {len} {at}");
                         b[at] = filler;
                     }
@@ -466,7 +471,16 @@ mod tests {
     #[test]
     fn one_pass_topic_name_equals_the_separate_checks() {
         let pieces: [&[u8]; 10] = [
-            b"a", b"/", b"+", b"#", b"\x00", b"\xc3\xa9", b"\xe2\x82\xac", b"\xa9", b"sensor", b"room1/",
+            b"a",
+            b"/",
+            b"+",
+            b"#",
+            b"\x00",
+            b"\xc3\xa9",
+            b"\xe2\x82\xac",
+            b"\xa9",
+            b"sensor",
+            b"room1/",
         ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut kinds = [0usize; 4];
@@ -492,18 +506,25 @@ mod tests {
             }
             field[..2].copy_from_slice(&((n - 2) as u16).to_be_bytes());
             let i = &field[..n];
-            let separate = utf8(i, Field::TopicName).and_then(|(rest, t)| {
-                match crate::topic::check_topic_name(t, Field::TopicName) {
-                    Ok(()) => Ok((rest, t)),
-                    Err(kind) => fail(i, kind),
-                }
-            });
+            let separate =
+                utf8(i, Field::TopicName).and_then(
+                    |(rest, t)| match crate::topic::check_topic_name(t, Field::TopicName) {
+                        Ok(()) => Ok((rest, t)),
+                        Err(kind) => fail(i, kind),
+                    },
+                );
             let one_pass = topic_name(i, Field::TopicName);
             assert_eq!(one_pass, separate, "{i:02x?}");
             let k = match one_pass {
                 Ok(_) => 0,
-                Err(nom::Err::Failure(PErr { kind: ErrorKind::InvalidUtf8 { .. }, .. })) => 1,
-                Err(nom::Err::Failure(PErr { kind: ErrorKind::NullCharacter { .. }, .. })) => 2,
+                Err(nom::Err::Failure(PErr {
+                    kind: ErrorKind::InvalidUtf8 { .. },
+                    ..
+                })) => 1,
+                Err(nom::Err::Failure(PErr {
+                    kind: ErrorKind::NullCharacter { .. },
+                    ..
+                })) => 2,
                 Err(_) => 3,
             };
             kinds[k] += 1;
@@ -511,7 +532,11 @@ mod tests {
             if let Ok(t) = core::str::from_utf8(&i[2..]) {
                 let separate = check_utf8(t, Field::TopicName)
                     .and_then(|()| crate::topic::check_topic_name(t, Field::TopicName));
-                assert_eq!(check_topic_name_string(t, Field::TopicName), separate, "{t:?}");
+                assert_eq!(
+                    check_topic_name_string(t, Field::TopicName),
+                    separate,
+                    "{t:?}"
+                );
             }
         }
         // Every verdict occurs often enough for the comparison to mean something.

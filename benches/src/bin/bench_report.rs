@@ -136,11 +136,23 @@ fn rows(op: &str) -> Vec<(String, String, Option<Version>)> {
     match op {
         "decode" | "encode" => inputs()
             .iter()
-            .map(|i| (i.name.to_string(), format!("{op}/{}", i.name), Some(i.version)))
+            .map(|i| {
+                (
+                    i.name.to_string(),
+                    format!("{op}/{}", i.name),
+                    Some(i.version),
+                )
+            })
             .collect(),
         "stream" => streams()
             .iter()
-            .map(|s| (s.name.to_string(), format!("decode/{}", s.name), Some(s.version)))
+            .map(|s| {
+                (
+                    s.name.to_string(),
+                    format!("decode/{}", s.name),
+                    Some(s.version),
+                )
+            })
             .collect(),
         _ => mqtt_codec_benches::fanout::INPUTS
             .iter()
@@ -182,9 +194,9 @@ impl Report<'_> {
         let _ = writeln!(s, "|---|---:|---|---:|---:|---|---:|");
         for (name, group, version) in rows(op) {
             let key_op = if op == "stream" { "stream" } else { op };
-            let peers = codecs.iter().filter(|c| {
-                **c != OURS && !(op == "encode" && NOT_CONTIGUOUS.contains(c))
-            });
+            let peers = codecs
+                .iter()
+                .filter(|c| **c != OURS && !(op == "encode" && NOT_CONTIGUOUS.contains(c)));
             let ours_n = self.count(key_op, &name, OURS);
             let best_n = peers
                 .clone()
@@ -232,7 +244,10 @@ impl Report<'_> {
         for (name, _, _) in rows(op) {
             let cells: Vec<String> = codecs
                 .iter()
-                .map(|c| self.count(op, &name, c).map_or("–".into(), |n| n.to_string()))
+                .map(|c| {
+                    self.count(op, &name, c)
+                        .map_or("–".into(), |n| n.to_string())
+                })
                 .collect();
             if cells.iter().all(|c| c == "–") {
                 continue;

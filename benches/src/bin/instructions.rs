@@ -37,7 +37,12 @@ impl CodecVisitor for Jobs {
         for input in inputs().iter().filter(|i| C::supports(i.version)) {
             for op in ["decode", "encode"] {
                 let (small, large) = SINGLE;
-                println!("{} {op} {} {small} {large} {}", C::NAME, input.name, large - small);
+                println!(
+                    "{} {op} {} {small} {large} {}",
+                    C::NAME,
+                    input.name,
+                    large - small
+                );
             }
         }
         for stream in streams().iter().filter(|s| C::supports(s.version)) {

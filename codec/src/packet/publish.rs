@@ -81,16 +81,18 @@ impl<'a> Publish<'a> {
             (i, Some(id))
         };
         let props_at = i;
-        let (payload, properties) = if ctx.version.is_v5() {
-            let (rest, props) = Properties::decode(i, PropertyContext::Publish)?;
-            (rest, props)
+        // Which properties are present comes from the decode's own walk of the block: the
+        // Topic Alias and Subscription Identifier questions below need no second walk.
+        let (payload, (properties, seen)) = if ctx.version.is_v5() {
+            Properties::decode_seen(i, PropertyContext::Publish)?
         } else {
-            (i, Properties::EMPTY)
+            (i, (Properties::EMPTY, 0))
         };
-        let topic_alias = if properties.is_empty() {
-            None
-        } else {
+        let has = |id: PropertyId| seen & (1u64 << id.0) != 0;
+        let topic_alias = if has(PropertyId::TOPIC_ALIAS) {
             properties.topic_alias()
+        } else {
+            None
         };
         if topic.is_empty() {
             if !ctx.version.is_v5() {
@@ -116,8 +118,7 @@ impl<'a> Publish<'a> {
         }
         // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
         if ctx.direction == Some(Direction::ClientToServer)
-            && !properties.is_empty()
-            && !properties.subscription_identifiers().is_empty()
+            && has(PropertyId::SUBSCRIPTION_IDENTIFIER)
         {
             return fail(
                 locate(props_at, PropertyId::SUBSCRIPTION_IDENTIFIER),
@@ -125,6 +126,7 @@ impl<'a> Publish<'a> {
             );
         }
         if ctx.validate_payload_format
+            && has(PropertyId::PAYLOAD_FORMAT_INDICATOR)
             && properties.payload_format_indicator() == Some(1)
             && core::str::from_utf8(payload).is_err()
         {
