@@ -171,15 +171,19 @@ fn every_fanout_writes_what_each_subscriber_gets() {
     let mut totals = Totals(vec![]);
     for_each_fanout(&mut totals);
     for name in INPUTS {
-        let ours = totals.0.iter().find(|t| t.0 == "ours" && t.1 == name).expect("ours");
+        let ours = totals
+            .0
+            .iter()
+            .find(|t| t.0 == "ours" && t.1 == name)
+            .expect("ours");
         for t in totals.0.iter().filter(|t| t.1 == name) {
             assert_eq!(t.2, ours.2, "{t:?} vs {ours:?}");
         }
     }
 
     use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
-    let mut msg = <crate::fanout::Ours as Fanout>::prepare(crate::input(INPUTS[0]).bytes)
-        .expect("prepares");
+    let mut msg =
+        <crate::fanout::Ours as Fanout>::prepare(crate::input(INPUTS[0]).bytes).expect("prepares");
     let mut out = bytes::BytesMut::new();
     let cfg = DecoderConfig::client(ProtocolVersion::V5);
     for s in subscribers() {
@@ -192,7 +196,10 @@ fn every_fanout_writes_what_each_subscriber_gets() {
         assert_eq!(p.packet_id, (s.qos != 0).then_some(s.packet_id));
         assert_eq!(p.retain, s.retain);
         let ids: Vec<u32> = p.properties.subscription_identifiers().iter().collect();
-        assert_eq!(ids, s.subscription_identifier.map_or(vec![], |[id]| vec![id]));
+        assert_eq!(
+            ids,
+            s.subscription_identifier.map_or(vec![], |[id]| vec![id])
+        );
         assert_eq!(p.properties.topic_alias(), s.topic_alias.map(|a| a.get()));
     }
 }

@@ -299,10 +299,12 @@ pub(crate) fn check_vbi(value: u32, what: Field) -> Result<(), ErrorKind> {
 pub(crate) trait Sink {
     fn put_slice(&mut self, s: &[u8]);
 
+    #[inline(always)]
     fn put_u8(&mut self, v: u8) {
         self.put_slice(&[v]);
     }
 
+    #[inline(always)]
     fn put_u16(&mut self, v: u16) {
         self.put_slice(&v.to_be_bytes());
     }
@@ -311,36 +313,45 @@ pub(crate) trait Sink {
         self.put_slice(&v.to_be_bytes());
     }
 
-    fn put_vbi(&mut self, mut v: u32) {
+    // Inlined: the one-byte case is a single store into a staged sink (callgrind: as a call,
+    // 26 instructions per PUBLISH encode).
+    #[inline(always)]
+    fn put_vbi(&mut self, v: u32) {
         // Most lengths fit in one byte: a fixed-size write, which a staged sink turns into one
-        // store instead of a `memcpy` call of a variable length (callgrind: a third of a PUBACK
-        // encode went to the two `memcpy` calls).
+        // store instead of a `memcpy` call of a variable length.
         if v < 0x80 {
             self.put_u8(v as u8);
-            return;
+        } else {
+            let (buf, n) = vbi_bytes(v);
+            self.put_slice(&buf[..n]);
         }
-        let mut buf = [0u8; 4];
-        let mut n = 0;
-        loop {
-            let mut b = (v & 0x7F) as u8;
-            v >>= 7;
-            if v > 0 {
-                b |= 0x80;
-            }
-            buf[n] = b;
-            n += 1;
-            if v == 0 || n == 4 {
-                break;
-            }
-        }
-        self.put_slice(&buf[..n]);
     }
 
     /// Length-prefixed field; the caller has checked the length fits in 16 bits.
+    #[inline(always)]
     fn put_binary(&mut self, b: &[u8]) {
         self.put_u16(b.len() as u16);
         self.put_slice(b);
     }
+}
+
+/// The Variable Byte Integer form of `v` (at most 4 bytes) and its length.
+fn vbi_bytes(mut v: u32) -> ([u8; 4], usize) {
+    let mut buf = [0u8; 4];
+    let mut n = 0;
+    loop {
+        let mut b = (v & 0x7F) as u8;
+        v >>= 7;
+        if v > 0 {
+            b |= 0x80;
+        }
+        buf[n] = b;
+        n += 1;
+        if v == 0 || n == 4 {
+            break;
+        }
+    }
+    (buf, n)
 }
 
 /// Writes into a plain slice. Overflow is recorded rather than panicking, so a wrong size
