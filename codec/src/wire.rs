@@ -152,6 +152,8 @@ pub(crate) fn validate_utf8(raw: &[u8], what: Field) -> Result<&str, ErrorKind> 
 /// own boundaries instead of being checked again (a `&str` cut at char boundaries is UTF-8).
 /// `None` when that does not apply (length past the end, a cut inside a character, a U+0000):
 /// the caller then reads the string with [`utf8`], which also names what is wrong.
+// Inlined into the filter-list loop (callgrind: as a call, +23 instructions per filter).
+#[inline(always)]
 pub(crate) fn utf8_within<'a>(whole: &'a str, i: &'a [u8]) -> Option<(&'a [u8], &'a str)> {
     let at = whole.len().checked_sub(i.len())?;
     let len = usize::from(u16::from_be_bytes([*i.first()?, *i.get(1)?]));
