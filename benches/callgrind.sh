@@ -1,31 +1,47 @@
 #!/usr/bin/env bash
-# Instructions per decode and per encode of each input through our codec, counted by callgrind:
-# (instructions at N = 2000) - (instructions at N = 1000), divided by 1000, so that start-up and
-# setup cancel out. Prints a Markdown table. Needs valgrind.
-#   benches/callgrind.sh [input ...]      (default: every single-packet input)
+# Instructions per decode and per encode of every input, for every codec, counted by callgrind
+# inside the timed function only (`--toggle-collect`, see src/bin/instructions.rs):
+# (I(large) - I(small)) / runs, so that start-up and setup cancel out. Deterministic: the count
+# does not depend on the machine's load, so it is what decisions are made on.
+#   benches/callgrind.sh [REGEX]   only the measurements whose "codec op name" line matches
+# Writes one line per measurement, "codec<TAB>op<TAB>name<TAB>instructions", to stdout and to
+# $REPORT_DIR/instructions.tsv (default target/bench-report), which `bench_report` reads.
+# INSTRUCTIONS_BIN=path counts with an already built binary (e.g. a copy of an older build).
+# Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --profile bench -p mqtt-codec-benches --bin instructions
-bin=target/release/instructions
-inputs=("$@")
-if [ ${#inputs[@]} -eq 0 ]; then
-    inputs=(connect_v311 connect_v5 publish_qos0_v311/64B publish_qos0_v5/64B publish_qos1_v5_props
-        subscribe_v311_10 subscribe_v5_options puback_v311 puback_v5_reason)
+command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
+bin=${INSTRUCTIONS_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build -q --profile bench -p mqtt-codec-benches --bin instructions
+    bin=${CARGO_TARGET_DIR:-target}/release/instructions
 fi
+report=${REPORT_DIR:-${CARGO_TARGET_DIR:-target}/bench-report}
+mkdir -p "$report"
+filter=${1:-.}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-count() { # count OP INPUT N
-    valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" 2>"$out/log" >/dev/null
+count() { # count CODEC OP NAME N
+    valgrind --tool=callgrind --toggle-collect='*instructions*timed*' \
+        --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" "$4" 2>"$out/log" >/dev/null \
+        || { cat "$out/log" >&2; exit 1; }
     sed -n 's/^==[0-9]*== Collected : //p' "$out/log"
 }
-echo "| input | decode | encode |"
-echo "|---|---:|---:|"
-for i in "${inputs[@]}"; do
-    row="| $i"
-    for op in decode encode; do
-        a=$(count "$op" "$i" 1000)
-        b=$(count "$op" "$i" 2000)
-        row="$row | $(((b - a) / 1000))"
-    done
-    echo "$row |"
+tsv="$out/instructions.tsv"
+: >"$tsv"
+"$bin" jobs | { grep -E -- "$filter" || true; } | while read -r codec op name small large per; do
+    a=$(count "$codec" "$op" "$name" "$small")
+    b=$(count "$codec" "$op" "$name" "$large")
+    line=$(printf '%s\t%s\t%s\t%s' "$codec" "$op" "$name" "$(((b - a + per / 2) / per))")
+    echo "$line"
+    echo "$line" >>"$tsv"
 done
+if [ "$filter" = . ]; then
+    cp "$tsv" "$report/instructions.tsv"
+else
+    # A partial run updates its lines and keeps the others.
+    touch "$report/instructions.tsv"
+    awk -F'\t' 'NR==FNR { k[$1 FS $2 FS $3] = 1; print; next } !(($1 FS $2 FS $3) in k)' \
+        "$tsv" "$report/instructions.tsv" >"$out/merged"
+    sort -o "$report/instructions.tsv" "$out/merged"
+fi

@@ -196,3 +196,37 @@ impl CodecVisitor for EncodeOne<'_, '_> {
         });
     }
 }
+
+/// Registers `fanout/<input>` groups: one PUBLISH written to [`crate::fanout::SUBSCRIBERS`]
+/// subscribers, one bench function per codec (see [`crate::fanout`]). Each iteration is a whole
+/// fan-out.
+pub fn fanout_benches(c: &mut Criterion) {
+    for name in crate::fanout::INPUTS {
+        let input = crate::input(name);
+        let mut group = c.benchmark_group(format!("fanout/{name}"));
+        group.throughput(Throughput::Elements(crate::fanout::SUBSCRIBERS as u64));
+        group.sampling_mode(SamplingMode::Flat);
+        group.sample_size(20);
+        crate::fanout::for_each_fanout(&mut FanoutOne {
+            group: &mut group,
+            input,
+        });
+        group.finish();
+    }
+}
+
+struct FanoutOne<'g, 'c> {
+    group: &'g mut BenchmarkGroup<'c, WallTime>,
+    input: &'static Input,
+}
+
+impl crate::fanout::FanoutVisitor for FanoutOne<'_, '_> {
+    fn visit<F: crate::fanout::Fanout>(&mut self) {
+        let subs = crate::fanout::subscribers();
+        let mut msg = F::prepare(self.input.bytes).expect("decode failed");
+        let mut out = F::out(self.input.bytes.len() + OUT_SLACK);
+        self.group.bench_function(F::NAME, |b| {
+            b.iter(|| F::forward(&mut msg, black_box(&subs), &mut out).expect("forward failed"));
+        });
+    }
+}

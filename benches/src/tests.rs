@@ -149,3 +149,57 @@ fn kinds_cover_the_inputs() {
     assert!(inputs().iter().any(|i| i.kind == Kind::Connect));
     assert!(inputs().iter().any(|i| i.kind == Kind::Subscribe));
 }
+
+/// Every fan-out writes the same number of bytes to the subscribers as ours (so none skips a
+/// field), and what ours writes for each subscriber decodes, as a client reads it, to the
+/// subscriber's Packet Identifier, QoS, RETAIN, Subscription Identifier and Topic Alias.
+#[test]
+fn every_fanout_writes_what_each_subscriber_gets() {
+    use crate::fanout::{for_each_fanout, subscribers, Fanout, FanoutVisitor, INPUTS};
+
+    struct Totals(Vec<(&'static str, &'static str, usize)>);
+    impl FanoutVisitor for Totals {
+        fn visit<F: Fanout>(&mut self) {
+            for name in INPUTS {
+                let mut msg = F::prepare(crate::input(name).bytes).expect("prepares");
+                let mut out = F::out(64);
+                let total = F::forward(&mut msg, &subscribers(), &mut out).expect("forwards");
+                self.0.push((F::NAME, name, total));
+            }
+        }
+    }
+    let mut totals = Totals(vec![]);
+    for_each_fanout(&mut totals);
+    for name in INPUTS {
+        let ours = totals
+            .0
+            .iter()
+            .find(|t| t.0 == "ours" && t.1 == name)
+            .expect("ours");
+        for t in totals.0.iter().filter(|t| t.1 == name) {
+            assert_eq!(t.2, ours.2, "{t:?} vs {ours:?}");
+        }
+    }
+
+    use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
+    let mut msg =
+        <crate::fanout::Ours as Fanout>::prepare(crate::input(INPUTS[0]).bytes).expect("prepares");
+    let mut out = bytes::BytesMut::new();
+    let cfg = DecoderConfig::client(ProtocolVersion::V5);
+    for s in subscribers() {
+        <crate::fanout::Ours as Fanout>::forward(&mut msg, &[s], &mut out).expect("forwards");
+        let Ok(Status::Complete((Packet::Publish(p), used))) = decode(&out, &cfg) else {
+            panic!("{s:?}: {out:02x?}");
+        };
+        assert_eq!(used, out.len());
+        assert_eq!(p.qos as u8, s.qos);
+        assert_eq!(p.packet_id, (s.qos != 0).then_some(s.packet_id));
+        assert_eq!(p.retain, s.retain);
+        let ids: Vec<u32> = p.properties.subscription_identifiers().iter().collect();
+        assert_eq!(
+            ids,
+            s.subscription_identifier.map_or(vec![], |[id]| vec![id])
+        );
+        assert_eq!(p.properties.topic_alias(), s.topic_alias.map(|a| a.get()));
+    }
+}

@@ -1,19 +1,31 @@
-//! Turns Criterion's saved estimates into the Markdown tables of benches/README.md.
+//! Turns Criterion's saved estimates and `callgrind.sh`'s instruction counts into the Markdown
+//! tables of benches/README.md.
 //!
-//! Usage: `bench_report [--dir CRITERION_DIR] [BASELINE...]`. The directory defaults to
-//! `$CARGO_TARGET_DIR/criterion`, else `target/criterion`; the baselines to `new` (the last
-//! run). Each bench's figure is the median time per iteration; with several baselines (runs
-//! saved with `--save-baseline NAME`), the lowest of their medians, which on a shared machine
-//! is the run least disturbed by other processes.
+//! Usage: `bench_report [--dir CRITERION_DIR] [--instructions TSV] [--before TSV] [--loads TSV]
+//! [BASELINE...]`.
+//! - `--dir`: Criterion's directory, default `$CARGO_TARGET_DIR/criterion`, else
+//!   `target/criterion`.
+//! - BASELINEs: runs saved with `--save-baseline NAME` (default `new`, the last run). Each
+//!   bench's time is the median, over the runs, of Criterion's median time per iteration; the
+//!   spread is (slowest - fastest) / median over the runs.
+//! - `--instructions`: the counts `callgrind.sh` wrote (`codec op name count` per line); they
+//!   are the headline, as they do not depend on the machine's load.
+//! - `--before`: an earlier count file, for the before/after table of our codec.
+//! - `--loads`: `criterion.sh`'s load averages, one line per run.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use mqtt_codec_benches::{for_each_codec, inputs, streams, Codec, CodecVisitor};
+use mqtt_codec_benches::fanout::{for_each_fanout, Fanout, FanoutVisitor};
+use mqtt_codec_benches::{for_each_codec, inputs, streams, Codec, CodecVisitor, Version};
 
 /// Codec whose speed the targets are about; every other codec is a peer.
 const OURS: &str = "ours";
+
+/// Peers that do not write one contiguous buffer (a PUBLISH payload goes out by reference), left
+/// out of the encode target, which is about codecs that write one buffer.
+const NOT_CONTIGUOUS: [&str; 2] = ["ntex_mqtt_v3", "ntex_mqtt_v5"];
 
 #[derive(Default)]
 struct Names(Vec<&'static str>);
@@ -24,10 +36,18 @@ impl CodecVisitor for Names {
     }
 }
 
-/// `(group_id, function_id)` -> point estimate in ns.
-type Results = BTreeMap<(String, String), f64>;
+impl FanoutVisitor for Names {
+    fn visit<F: Fanout>(&mut self) {
+        self.0.push(F::NAME);
+    }
+}
 
-fn collect(dir: &Path, baselines: &[String], out: &mut Results) {
+/// `(group_id, function_id)` -> the median time in ns of each run.
+type Times = BTreeMap<(String, String), Vec<f64>>;
+/// `(op, name, codec)` -> instructions per operation.
+type Counts = BTreeMap<(String, String, String), u64>;
+
+fn collect(dir: &Path, baselines: &[String], out: &mut Times) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -42,8 +62,7 @@ fn collect(dir: &Path, baselines: &[String], out: &mut Results) {
             .is_some_and(|n| baselines.iter().any(|b| b == n));
         if is_baseline {
             if let Some((key, ns)) = read_one(&path) {
-                let best = out.entry(key).or_insert(ns);
-                *best = best.min(ns);
+                out.entry(key).or_default().push(ns);
             }
         } else {
             collect(&path, baselines, out);
@@ -65,6 +84,35 @@ fn read_one(dir: &Path) -> Option<((String, String), f64)> {
     Some(((group, function), ns))
 }
 
+fn read_counts(path: &Path) -> Counts {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut counts = Counts::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if let [codec, op, name, n] = f.as_slice() {
+            if let Ok(n) = n.parse() {
+                counts.insert((op.to_string(), name.to_string(), codec.to_string()), n);
+            }
+        }
+    }
+    counts
+}
+
+/// Median and relative spread ((max - min) / median) of one bench's runs.
+fn summary(runs: &[f64]) -> (f64, Option<f64>) {
+    let mut v = runs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    let spread = (n > 1).then(|| (v[n - 1] - v[0]) / median);
+    (median, spread)
+}
+
 fn fmt_ns(ns: f64) -> String {
     if ns >= 100_000.0 {
         format!("{:.1} µs", ns / 1000.0)
@@ -75,173 +123,203 @@ fn fmt_ns(ns: f64) -> String {
     }
 }
 
-/// `fastest peer time / our time`, with the peer's name.
-fn speedup(row: &BTreeMap<&str, f64>) -> Option<(f64, &'static str, f64)> {
-    let ours = *row.get(OURS)?;
-    let (peer, best) = row
-        .iter()
-        .filter(|(name, _)| **name != OURS)
-        .min_by(|a, b| a.1.total_cmp(b.1))?;
-    let peer: &'static str = Box::leak(peer.to_string().into_boxed_str());
-    Some((*best / ours, peer, *best))
+fn fmt_time(runs: &[f64]) -> String {
+    let (median, spread) = summary(runs);
+    match spread {
+        Some(s) => format!("{} ±{:.0}%", fmt_ns(median), s * 50.0),
+        None => fmt_ns(median),
+    }
 }
 
-fn per_packet_table(dir: &str, results: &Results, codecs: &[&'static str], target: f64) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "| input | {} | fastest peer | ours vs fastest peer (target ≥ {target}x) |",
-        codecs.join(" | ")
-    );
-    let _ = writeln!(s, "|---|{}---|---:|", "---:|".repeat(codecs.len()));
-    for input in inputs() {
-        let group = format!("{dir}/{}", input.name);
-        let row: BTreeMap<&str, f64> = codecs
+/// The op's rows: (row name, group id in Criterion, key name in the counts, version).
+fn rows(op: &str) -> Vec<(String, String, Option<Version>)> {
+    match op {
+        "decode" | "encode" => inputs()
             .iter()
-            .filter_map(|c| Some((*c, *results.get(&(group.clone(), (*c).to_string()))?)))
-            .collect();
-        if row.is_empty() {
-            continue;
-        }
-        let cells: Vec<String> = codecs
-            .iter()
-            .map(|c| row.get(c).map_or("–".to_string(), |ns| fmt_ns(*ns)))
-            .collect();
-        let (peer, ratio) = match speedup(&row) {
-            Some((x, peer, _)) => (
-                peer.to_string(),
-                format!("{x:.2}x {}", if x >= target { "✅" } else { "❌" }),
-            ),
-            None => {
-                let best = row
-                    .iter()
-                    .filter(|(n, _)| **n != OURS)
-                    .min_by(|a, b| a.1.total_cmp(b.1));
+            .map(|i| {
                 (
-                    best.map_or("–".to_string(), |(n, _)| (*n).to_string()),
-                    "–".to_string(),
+                    i.name.to_string(),
+                    format!("{op}/{}", i.name),
+                    Some(i.version),
                 )
-            }
-        };
+            })
+            .collect(),
+        "stream" => streams()
+            .iter()
+            .map(|s| {
+                (
+                    s.name.to_string(),
+                    format!("decode/{}", s.name),
+                    Some(s.version),
+                )
+            })
+            .collect(),
+        _ => mqtt_codec_benches::fanout::INPUTS
+            .iter()
+            .map(|n| (n.to_string(), format!("fanout/{n}"), Some(Version::V5)))
+            .collect(),
+    }
+}
+
+struct Report<'a> {
+    times: &'a Times,
+    counts: &'a Counts,
+}
+
+impl Report<'_> {
+    fn count(&self, op: &str, name: &str, codec: &str) -> Option<u64> {
+        self.counts
+            .get(&(op.to_string(), name.to_string(), codec.to_string()))
+            .copied()
+    }
+
+    fn time(&self, group: &str, codec: &str) -> Option<f64> {
+        let runs = self.times.get(&(group.to_string(), codec.to_string()))?;
+        Some(summary(runs).0)
+    }
+
+    fn time_cell(&self, group: &str, codec: &str) -> String {
+        self.times
+            .get(&(group.to_string(), codec.to_string()))
+            .map_or("–".into(), |r| fmt_time(r))
+    }
+
+    /// Ours against the fastest peer, by instructions and by time, one row per input.
+    fn headline(&self, op: &str, codecs: &[&'static str], unit: &str) -> String {
+        let mut s = String::new();
         let _ = writeln!(
             s,
-            "| {} | {} | {peer} | {ratio} |",
-            input.name,
-            cells.join(" | ")
+            "| {op} | ours, instructions{unit} | fastest peer by instructions | ratio | ours, time | fastest peer by time | ratio |"
         );
-    }
-    s
-}
-
-fn stream_table(results: &Results, codecs: &[&'static str]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "| stream | codec | time per stream | ns per packet | MB/s | Mpackets/s | ours vs fastest peer (target ≥ 2x) |");
-    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
-    for stream in streams() {
-        let group = format!("decode/{}", stream.name);
-        let row: BTreeMap<&str, f64> = codecs
-            .iter()
-            .filter_map(|c| Some((*c, *results.get(&(group.clone(), (*c).to_string()))?)))
-            .collect();
-        let ratio = speedup(&row).map(|(x, _, _)| x);
-        for c in codecs {
-            let Some(ns) = row.get(c) else { continue };
-            let secs = ns / 1e9;
-            let mbps = stream.bytes.len() as f64 / secs / 1e6;
-            let mpps = stream.packets as f64 / secs / 1e6;
-            let cell = match (*c == OURS, ratio) {
-                (true, Some(x)) => format!("{x:.2}x {}", if x >= 2.0 { "✅" } else { "❌" }),
-                _ => String::new(),
+        let _ = writeln!(s, "|---|---:|---|---:|---:|---|---:|");
+        for (name, group, version) in rows(op) {
+            let key_op = if op == "stream" { "stream" } else { op };
+            let peers = codecs
+                .iter()
+                .filter(|c| **c != OURS && !(op == "encode" && NOT_CONTIGUOUS.contains(c)));
+            let ours_n = self.count(key_op, &name, OURS);
+            let best_n = peers
+                .clone()
+                .filter_map(|c| Some((*c, self.count(key_op, &name, c)?)))
+                .min_by_key(|(_, n)| *n);
+            let ours_t = self.time(&group, OURS);
+            let best_t = peers
+                .filter_map(|c| Some((*c, self.time(&group, c)?)))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if ours_n.is_none() && ours_t.is_none() {
+                continue;
+            }
+            let label = match version {
+                Some(v) if op == "decode" || op == "encode" => format!("{name} ({})", v.label()),
+                _ => name.clone(),
+            };
+            let ratio_n = match (ours_n, best_n) {
+                (Some(o), Some((_, b))) => format!("{:.2}x", b as f64 / o as f64),
+                _ => "–".into(),
+            };
+            let ratio_t = match (ours_t, best_t) {
+                (Some(o), Some((_, b))) => format!("{:.2}x", b / o),
+                _ => "–".into(),
             };
             let _ = writeln!(
                 s,
-                "| {} ({} packets, {} B) | {c} | {} | {:.1} | {mbps:.0} | {mpps:.2} | {cell} |",
-                stream.name,
-                stream.packets,
-                stream.bytes.len(),
-                fmt_ns(*ns),
-                ns / stream.packets as f64,
+                "| {label} | {} | {} | {ratio_n} | {} | {} | {ratio_t} |",
+                ours_n.map_or("–".into(), |n| n.to_string()),
+                best_n.map_or("–".into(), |(c, n)| format!("{c} {n}")),
+                self.time_cell(&group, OURS),
+                best_t.map_or("–".into(), |(c, _)| format!(
+                    "{c} {}",
+                    self.time_cell(&group, c)
+                )),
             );
         }
-    }
-    s
-}
-
-fn zero_copy_line(results: &Results) -> String {
-    let mut s = String::new();
-    for v in ["v311", "v5"] {
-        let get = |size: &str| {
-            results
-                .get(&(format!("decode/publish_qos0_{v}/{size}"), OURS.to_string()))
-                .copied()
-        };
-        if let (Some(small), Some(big)) = (get("64B"), get("64KiB")) {
-            let _ = writeln!(
-                s,
-                "- ours, PUBLISH QoS 0 {v}: 64 KiB decodes in {} vs {} for 64 B ({:.2}x).",
-                fmt_ns(big),
-                fmt_ns(small),
-                big / small
-            );
-        }
-    }
-    s
-}
-
-/// For the 3.1.1 inputs: the decode target (half the fastest peer) next to the floors measured
-/// by `floor_benches` under the same harness.
-fn floor_table(results: &Results) -> String {
-    let mut s = String::from(
-        "| input | fastest peer | target (half of it) | floor: header | floor: header + from_utf8 of the strings | ours |\n|---|---:|---:|---:|---:|---:|\n",
-    );
-    let mut any = false;
-    for input in inputs() {
-        let floor = |f: &str| {
-            results
-                .get(&(format!("floor/{}", input.name), f.to_string()))
-                .copied()
-        };
-        let (Some(header), Some(utf8)) = (floor("header"), floor("header+utf8")) else {
-            continue;
-        };
-        let group = format!("decode/{}", input.name);
-        let row: BTreeMap<&str, f64> = results
-            .iter()
-            .filter(|((g, _), _)| *g == group)
-            .map(|((_, f), ns)| (f.as_str(), *ns))
-            .collect();
-        let Some((_, peer, best)) = speedup(&row) else {
-            continue;
-        };
-        any = true;
-        let _ = writeln!(
-            s,
-            "| {} | {} {} | {} | {} | {} | {} |",
-            input.name,
-            peer,
-            fmt_ns(best),
-            fmt_ns(best / 2.0),
-            fmt_ns(header),
-            fmt_ns(utf8),
-            fmt_ns(row[OURS]),
-        );
-    }
-    if any {
         s
-    } else {
-        String::new()
     }
+
+    /// Every codec's instructions, one row per input.
+    fn count_table(&self, op: &str, codecs: &[&'static str]) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| {op} | {} |", codecs.join(" | "));
+        let _ = writeln!(s, "|---|{}", "---:|".repeat(codecs.len()));
+        for (name, _, _) in rows(op) {
+            let cells: Vec<String> = codecs
+                .iter()
+                .map(|c| {
+                    self.count(op, &name, c)
+                        .map_or("–".into(), |n| n.to_string())
+                })
+                .collect();
+            if cells.iter().all(|c| c == "–") {
+                continue;
+            }
+            let _ = writeln!(s, "| {name} | {} |", cells.join(" | "));
+        }
+        s
+    }
+
+    /// Every codec's time (median of the runs ± half the spread), one row per input.
+    fn time_table(&self, op: &str, codecs: &[&'static str]) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| {op} | {} |", codecs.join(" | "));
+        let _ = writeln!(s, "|---|{}", "---:|".repeat(codecs.len()));
+        for (name, group, _) in rows(op) {
+            let cells: Vec<String> = codecs.iter().map(|c| self.time_cell(&group, c)).collect();
+            if cells.iter().all(|c| c == "–") {
+                continue;
+            }
+            let _ = writeln!(s, "| {name} | {} |", cells.join(" | "));
+        }
+        s
+    }
+}
+
+/// Our instructions before and after, with the fastest peer's, for every op and row.
+fn before_after(before: &Counts, after: &Counts, codecs: &[&'static str]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| op | input | ours before | ours after | fastest peer (after run) | ratio before | ratio after |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---|---:|---:|");
+    for op in ["decode", "stream", "encode", "fanout"] {
+        for (name, _, _) in rows(op) {
+            let key = |c: &str| (op.to_string(), name.clone(), c.to_string());
+            let (Some(b), Some(a)) = (before.get(&key(OURS)), after.get(&key(OURS))) else {
+                continue;
+            };
+            let best = codecs
+                .iter()
+                .filter(|c| **c != OURS && !(op == "encode" && NOT_CONTIGUOUS.contains(c)))
+                .filter_map(|c| Some((*c, *after.get(&key(c))?)))
+                .min_by_key(|(_, n)| *n);
+            let (peer, rb, ra) = match best {
+                Some((c, n)) => (
+                    format!("{c} {n}"),
+                    format!("{:.2}x", n as f64 / *b as f64),
+                    format!("{:.2}x", n as f64 / *a as f64),
+                ),
+                None => ("–".into(), "–".into(), "–".into()),
+            };
+            let _ = writeln!(s, "| {op} | {name} | {b} | {a} | {peer} | {rb} | {ra} |");
+        }
+    }
+    s
 }
 
 fn main() {
     let mut dir = None;
+    let mut instructions = None;
+    let mut before = None;
+    let mut loads = None;
     let mut baselines = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--dir" {
-            dir = args.next().map(PathBuf::from);
-        } else {
-            baselines.push(arg);
+        match arg.as_str() {
+            "--dir" => dir = args.next().map(PathBuf::from),
+            "--instructions" => instructions = args.next().map(PathBuf::from),
+            "--before" => before = args.next().map(PathBuf::from),
+            "--loads" => loads = args.next().map(PathBuf::from),
+            _ => baselines.push(arg),
         }
     }
     let dir = dir.unwrap_or_else(|| {
@@ -251,28 +329,57 @@ fn main() {
     if baselines.is_empty() {
         baselines.push("new".to_string());
     }
-    let mut results = Results::new();
-    collect(&dir, &baselines, &mut results);
-    if results.is_empty() {
-        eprintln!("no Criterion results under {}", dir.display());
+    let mut times = Times::new();
+    collect(&dir, &baselines, &mut times);
+    let counts = instructions.as_deref().map(read_counts).unwrap_or_default();
+    if times.is_empty() && counts.is_empty() {
+        eprintln!("no Criterion results under {} and no counts", dir.display());
         std::process::exit(1);
     }
     let mut names = Names::default();
     for_each_codec(&mut names);
     let codecs = names.0;
+    let mut fan = Names::default();
+    for_each_fanout(&mut fan);
+    let fan = fan.0;
 
-    println!("Decode, time per packet:\n");
-    println!("{}", per_packet_table("decode", &results, &codecs, 2.0));
-    println!("Encode, time per packet:\n");
-    println!("{}", per_packet_table("encode", &results, &codecs, 1.5));
-    println!("Mixed streams, decoded until empty:\n");
-    println!("{}", stream_table(&results, &codecs));
-    let floors = floor_table(&results);
-    if !floors.is_empty() {
-        println!("Floors for 3.1.1 decoding (same harness, see `floor_benches`):\n\n{floors}");
+    if let Some(path) = loads {
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        println!("Load average (1, 5, 15 min) at the start and end of each Criterion run:\n");
+        for line in text.lines() {
+            println!("- {}", line.replace('\t', " "));
+        }
+        println!();
     }
-    let zc = zero_copy_line(&results);
-    if !zc.is_empty() {
-        println!("Zero-copy check:\n\n{zc}");
+    let r = Report {
+        times: &times,
+        counts: &counts,
+    };
+    println!("Decode, per packet (ratio = fastest peer / ours):\n");
+    println!("{}", r.headline("decode", &codecs, ""));
+    println!("Mixed streams, per packet:\n");
+    println!("{}", r.headline("stream", &codecs, " per packet"));
+    println!("Encode, per packet (peers that write one contiguous buffer):\n");
+    println!("{}", r.headline("encode", &codecs, ""));
+    println!("Fan-out of one PUBLISH to 1,000 subscribers (instructions per subscriber, time per fan-out):\n");
+    println!("{}", r.headline("fanout", &fan, " per subscriber"));
+    if !counts.is_empty() {
+        println!("Instructions, every codec:\n");
+        for op in ["decode", "stream", "encode"] {
+            println!("{}", r.count_table(op, &codecs));
+        }
+        println!("{}", r.count_table("fanout", &fan));
+    }
+    if !times.is_empty() {
+        println!("Time, every codec (median of the runs ±half their spread):\n");
+        for op in ["decode", "stream", "encode"] {
+            println!("{}", r.time_table(op, &codecs));
+        }
+        println!("{}", r.time_table("fanout", &fan));
+    }
+    if let Some(path) = before {
+        println!("Our instructions before and after:\n");
+        println!("{}", before_after(&read_counts(&path), &counts, &codecs));
     }
 }

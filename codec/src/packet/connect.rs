@@ -3,9 +3,11 @@
 use super::{Ctx, QoS};
 use crate::error::{ErrorKind, Field};
 use crate::property::{Properties, PropertyContext};
-use crate::topic::check_topic_name;
 use crate::version::ProtocolVersion;
-use crate::wire::{binary, byte, check_binary, check_utf8, fail, two_byte, utf8, PErr, Res, Sink};
+use crate::wire::{
+    binary, byte, check_binary, check_topic_name_string, check_utf8, fail, topic_name, two_byte,
+    utf8, PErr, Res, Sink,
+};
 
 /// A Will Message: published by the server if the connection ends without DISCONNECT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,9 +153,14 @@ impl<'a> Connect<'a> {
                 (i, Properties::default())
             };
             let topic_at = r;
-            let (r, topic) = utf8(r, Field::WillTopic)?;
-            if let Err(kind) = check_will_topic(topic) {
-                return fail(topic_at, kind);
+            let (r, topic) = topic_name(r, Field::WillTopic)?;
+            if topic.is_empty() {
+                return fail(
+                    topic_at,
+                    ErrorKind::EmptyTopic {
+                        what: Field::WillTopic,
+                    },
+                );
             }
             let (r, payload) = binary(r, Field::WillPayload)?;
             will = Some(Will {
@@ -249,8 +256,12 @@ impl<'a> Connect<'a> {
                     what: "Will Properties",
                 });
             }
-            check_utf8(w.topic, Field::WillTopic)?;
-            check_will_topic(w.topic)?;
+            check_topic_name_string(w.topic, Field::WillTopic)?;
+            if w.topic.is_empty() {
+                return Err(ErrorKind::EmptyTopic {
+                    what: Field::WillTopic,
+                });
+            }
             check_binary(w.payload, Field::WillPayload)?;
         }
         if let Some(u) = self.username {
@@ -289,14 +300,4 @@ impl<'a> Connect<'a> {
             dst.put_binary(p);
         }
     }
-}
-
-/// The Will Topic is a Topic Name: non-empty, no wildcards ([MQTT-4.7.3-1], [MQTT-3.3.2-2]).
-fn check_will_topic(topic: &str) -> Result<(), ErrorKind> {
-    if topic.is_empty() {
-        return Err(ErrorKind::EmptyTopic {
-            what: Field::WillTopic,
-        });
-    }
-    check_topic_name(topic, Field::WillTopic)
 }

@@ -3,9 +3,8 @@
 use super::{packet_id, Ctx, QoS};
 use crate::error::{ErrorKind, Field};
 use crate::property::{locate, Properties, PropertyContext, PropertyId};
-use crate::topic::check_topic_name;
 use crate::version::{Direction, ProtocolVersion};
-use crate::wire::{check_utf8, fail, utf8, Res, Sink};
+use crate::wire::{check_topic_name_string, fail, topic_name, Res, Sink};
 use core::num::NonZeroU16;
 
 /// PUBLISH. The payload is a slice of the received bytes: decoding copies nothing.
@@ -74,10 +73,7 @@ impl<'a> Publish<'a> {
         // Flags were checked with the fixed header (no QoS 3, no DUP on QoS 0).
         let qos = QoS::from_u8((flags >> 1) & 0x03).unwrap_or(QoS::AtMostOnce);
         let topic_at = body;
-        let (i, topic) = utf8(body, Field::TopicName)?;
-        if let Err(kind) = check_topic_name(topic, Field::TopicName) {
-            return fail(topic_at, kind);
-        }
+        let (i, topic) = topic_name(body, Field::TopicName)?;
         let (i, packet_id) = if qos == QoS::AtMostOnce {
             (i, None)
         } else {
@@ -85,16 +81,18 @@ impl<'a> Publish<'a> {
             (i, Some(id))
         };
         let props_at = i;
-        let (payload, properties) = if ctx.version.is_v5() {
-            let (rest, props) = Properties::decode(i, PropertyContext::Publish)?;
-            (rest, props)
+        // Which properties are present comes from the decode's own walk of the block: the
+        // Topic Alias and Subscription Identifier questions below need no second walk.
+        let (payload, (properties, seen)) = if ctx.version.is_v5() {
+            Properties::decode_seen(i, PropertyContext::Publish)?
         } else {
-            (i, Properties::EMPTY)
+            (i, (Properties::EMPTY, 0))
         };
-        let topic_alias = if properties.is_empty() {
-            None
-        } else {
+        let has = |id: PropertyId| seen & (1u64 << id.0) != 0;
+        let topic_alias = if has(PropertyId::TOPIC_ALIAS) {
             properties.topic_alias()
+        } else {
+            None
         };
         if topic.is_empty() {
             if !ctx.version.is_v5() {
@@ -120,7 +118,7 @@ impl<'a> Publish<'a> {
         }
         // [MQTT-3.3.4-6] only a server adds Subscription Identifiers.
         if ctx.direction == Some(Direction::ClientToServer)
-            && !properties.subscription_identifiers().is_empty()
+            && has(PropertyId::SUBSCRIPTION_IDENTIFIER)
         {
             return fail(
                 locate(props_at, PropertyId::SUBSCRIPTION_IDENTIFIER),
@@ -128,6 +126,7 @@ impl<'a> Publish<'a> {
             );
         }
         if ctx.validate_payload_format
+            && has(PropertyId::PAYLOAD_FORMAT_INDICATOR)
             && properties.payload_format_indicator() == Some(1)
             && core::str::from_utf8(payload).is_err()
         {
@@ -165,8 +164,7 @@ impl<'a> Publish<'a> {
             }
             _ => {}
         }
-        check_utf8(self.topic, Field::TopicName)?;
-        check_topic_name(self.topic, Field::TopicName)?;
+        check_topic_name_string(self.topic, Field::TopicName)?;
         if v.is_v5() {
             self.properties.check(PropertyContext::Publish)?;
             let topic_alias = if self.properties.is_empty() {

@@ -154,13 +154,16 @@ macro_rules! kind_check {
     };
 }
 
-/// The value rules after decoding: the same, except that a decoded User Property's strings were
-/// checked whole by the parser.
+/// The value rules after decoding: the same, except that what the parser checked (a string's
+/// length and U+0000, a User Property's strings whole) is not checked again.
 macro_rules! kind_check_decoded {
     (Utf8StringPair, $id:expr, $v:expr) => {{
         let _ = $v;
         Ok::<(), ErrorKind>(())
     }};
+    (Utf8String, $id:expr, $v:expr) => {
+        check_decoded_string($id, $v)
+    };
     ($kind:ident, $id:expr, $v:expr) => {
         kind_check!($kind, $id, $v)
     };
@@ -314,6 +317,15 @@ macro_rules! properties {
             /// allowed in `context`, not repeated unless repeatable, and has a legal value. Nothing
             /// is copied out: the result keeps the checked block, read again by the accessors.
             pub(crate) fn decode(i: &'a [u8], context: PropertyContext) -> Res<'a, Properties<'a>> {
+                Self::decode_seen(i, context).map(|(rest, (props, _))| (rest, props))
+            }
+
+            /// [`Properties::decode`], also giving the set of identifiers present (bit `id`), so
+            /// that a caller that asks whether one is there needs no second walk of the block.
+            pub(crate) fn decode_seen(
+                i: &'a [u8],
+                context: PropertyContext,
+            ) -> Res<'a, (Properties<'a>, u64)> {
                 let (rest, len) = vbi(i, Field::PropertyLength)?;
                 let (rest, block) = take(rest, len as usize, Field::PropertyLength)
                     .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: Field::PropertyLength }))?;
@@ -361,7 +373,7 @@ macro_rules! properties {
                 if seen & data != 0 && seen & method == 0 {
                     return fail(i, ErrorKind::AuthenticationDataWithoutMethod);
                 }
-                Ok((rest, Properties(Repr::Wire { block, context, sorted })))
+                Ok((rest, (Properties(Repr::Wire { block, context, sorted }), seen)))
             }
 
             $(

@@ -14,8 +14,9 @@ use crate::error::{ErrorKind, Field};
 use crate::list::{sealed, ListItem, WireList, WireListIter};
 use crate::version::ProtocolVersion;
 use crate::wire::{
-    binary, byte, check_binary, check_utf8, check_vbi, fail, four_byte, read_vbi, take, two_byte,
-    utf8, vbi, vbi_len, Res, Sink, Vbi,
+    binary, byte, check_binary, check_topic_name_string, check_utf8, check_vbi,
+    contains_nul_or_wildcard, fail, four_byte, read_vbi, take, two_byte, utf8, vbi, vbi_len, Res,
+    Sink, Vbi,
 };
 use core::fmt;
 
@@ -94,11 +95,20 @@ fn check_four_byte(id: PropertyId, v: u32) -> Result<(), ErrorKind> {
 }
 
 fn check_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
-    check_utf8(v, Field::Property(id))?;
-    // [MQTT-3.3.2-14] the Response Topic is a Topic Name: no wildcards.
-    if id == PropertyId::RESPONSE_TOPIC && v.contains(['+', '#']) {
+    // [MQTT-3.3.2-14] the Response Topic is a Topic Name: no wildcards (one scan with U+0000).
+    if id == PropertyId::RESPONSE_TOPIC {
+        return check_topic_name_string(v, Field::Property(id));
+    }
+    check_utf8(v, Field::Property(id))
+}
+
+/// [`check_string`] for a string the parser has just read with [`utf8`], which checked its
+/// length and U+0000 already: only what is particular to the property is left.
+#[inline]
+fn check_decoded_string(id: PropertyId, v: &str) -> Result<(), ErrorKind> {
+    if id == PropertyId::RESPONSE_TOPIC && contains_nul_or_wildcard(v.as_bytes()) {
         return Err(ErrorKind::WildcardInTopicName {
-            what: Field::Property(PropertyId::RESPONSE_TOPIC),
+            what: Field::Property(id),
         });
     }
     Ok(())
