@@ -1,0 +1,202 @@
+//! Runs one case against the broker over plain TCP, as fast as the broker answers, and records
+//! what came back as feedback signatures: packet types, reason codes, property sets, closes.
+//! Every connect, write and read is bounded.
+
+use super::session::{Act, Case};
+use bytes::BytesMut;
+use mqtt_codec::{json, DecoderConfig, FrameDecoder};
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
+
+/// Deadlines of one case.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Connecting and each write.
+    pub io: Duration,
+    /// How long to wait for the broker's first answer when the acting client changes (so the
+    /// order across connections is the order of the case) and at the end.
+    pub settle: Duration,
+}
+
+/// What the broker did during a case.
+#[derive(Debug, Default)]
+pub struct Observation {
+    /// Feedback signatures (see [`signature`]).
+    pub signatures: BTreeSet<String>,
+    /// Packets received, as `client: JSON` lines (bounded), for the finding's trace.
+    pub received: Vec<String>,
+    /// A connection could not be opened (the listener is gone).
+    pub refused: Option<String>,
+}
+
+struct Conn {
+    stream: Option<TcpStream>,
+    buf: BytesMut,
+    decoder: FrameDecoder,
+    closed: bool,
+    version: mqtt_codec::ProtocolVersion,
+}
+
+/// The feedback signature of a received packet: type, reason codes, property names.
+pub fn signature(p: &serde_json::Value) -> String {
+    let ty = p["type"].as_str().unwrap_or("?");
+    let mut sig = ty.to_string();
+    for key in ["reason_code", "return_code"] {
+        if let Some(c) = p[key].as_u64() {
+            sig.push_str(&format!(" {key}={c:#04x}"));
+        }
+    }
+    for key in ["reason_codes", "return_codes"] {
+        if let Some(list) = p[key].as_array() {
+            let codes: BTreeSet<u64> = list.iter().filter_map(|c| c.as_u64()).collect();
+            sig.push_str(&format!(" {key}={codes:x?}"));
+        }
+    }
+    if let Some(props) = p["properties"].as_object() {
+        let names: Vec<&str> = props.keys().map(String::as_str).collect();
+        sig.push_str(&format!(" props=[{}]", names.join(",")));
+    }
+    if ty == "PUBLISH" {
+        sig.push_str(&format!(" qos={}", p["qos"]));
+    }
+    sig
+}
+
+/// Runs `case` against `addr`.
+pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
+    let version = case.version.protocol();
+    let mut obs = Observation::default();
+    let mut conns: HashMap<usize, Conn> = HashMap::new();
+    let mut last: Option<usize> = None;
+    for action in &case.actions {
+        if let Some(prev) = last.filter(|p| *p != action.client) {
+            if let Some(c) = conns.get_mut(&prev) {
+                drain(c, prev, timing.settle, true, &mut obs).await;
+            }
+        }
+        last = Some(action.client);
+        match &action.act {
+            Act::Reconnect => {
+                if let Some(c) = conns.get_mut(&action.client) {
+                    if let Some(mut s) = c.stream.take() {
+                        let _ = timeout(timing.io, s.shutdown()).await;
+                    }
+                    c.closed = true;
+                }
+            }
+            Act::Send(bytes) => {
+                let reopen = conns.get(&action.client).is_none_or(|c| c.closed && c.stream.is_none());
+                if reopen {
+                    match timeout(timing.io, TcpStream::connect(addr)).await {
+                        Ok(Ok(s)) => {
+                            let _ = s.set_nodelay(true);
+                            conns.insert(
+                                action.client,
+                                Conn {
+                                    stream: Some(s),
+                                    buf: BytesMut::with_capacity(4096),
+                                    decoder: FrameDecoder::new(DecoderConfig::client(version)),
+                                    closed: false,
+                                    version,
+                                },
+                            );
+                        }
+                        Ok(Err(e)) => {
+                            obs.refused = Some(format!("connect to {addr}: {e}"));
+                            return obs;
+                        }
+                        Err(_) => {
+                            obs.refused = Some(format!("connect to {addr}: timed out"));
+                            return obs;
+                        }
+                    }
+                }
+                let Some(c) = conns.get_mut(&action.client) else {
+                    continue;
+                };
+                let Some(s) = c.stream.as_mut() else {
+                    continue;
+                };
+                if !matches!(timeout(timing.io, s.write_all(bytes)).await, Ok(Ok(()))) {
+                    c.stream = None;
+                    c.closed = true;
+                    obs.signatures.insert("write failed".into());
+                }
+            }
+        }
+    }
+    for (client, c) in conns.iter_mut() {
+        drain(c, *client, timing.settle, false, &mut obs).await;
+        if c.closed {
+            obs.signatures.insert(format!("client {client} closed"));
+        }
+        if let Some(mut s) = c.stream.take() {
+            let _ = timeout(Duration::from_millis(100), s.shutdown()).await;
+        }
+    }
+    obs
+}
+
+/// Reads what `c` has: until the first packet (`first_only`) or until quiet for `settle`.
+async fn drain(c: &mut Conn, client: usize, settle: Duration, first_only: bool, obs: &mut Observation) {
+    let deadline = Instant::now() + settle * 4;
+    let mut chunk = [0u8; 4096];
+    loop {
+        let mut got = false;
+        loop {
+            match c.decoder.decode(&mut c.buf) {
+                Ok(Some(frame)) => {
+                    got = true;
+                    match frame.packet() {
+                        Ok(p) => {
+                            let v = json::to_json(&p, c.version);
+                            obs.signatures.insert(signature(&v));
+                            if obs.received.len() < 200 {
+                                obs.received.push(format!("c{client} <- {v}"));
+                            }
+                        }
+                        Err(e) => {
+                            obs.signatures.insert(format!("malformed: {:?}", e.kind()));
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    obs.signatures.insert(format!("malformed frame: {:?}", e.kind()));
+                    c.buf.clear();
+                    break;
+                }
+            }
+        }
+        if got && first_only {
+            return;
+        }
+        let Some(s) = c.stream.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let wait = settle.min(deadline - now);
+        match timeout(wait, s.read(&mut chunk)).await {
+            Err(_) => return,
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                c.stream = None;
+                c.closed = true;
+                return;
+            }
+            Ok(Ok(n)) => {
+                if c.buf.len() < 1 << 20 {
+                    c.buf.extend_from_slice(&chunk[..n]);
+                } else {
+                    c.buf.clear();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Shrinks a finding while it still reproduces: drop whole clients, then actions (halves,
+//! quarters, ... single ones), then bytes inside each remaining packet. Every candidate is
+//! re-checked against the oracle on a healthy broker; the number of attempts is bounded.
+
+use super::session::{Act, Case};
+
+/// Re-runs a candidate and says whether the same oracle fires.
+pub trait Reproducer {
+    /// Whether `case` still reproduces the finding.
+    fn reproduces(&mut self, case: &Case) -> impl std::future::Future<Output = bool>;
+}
+
+/// The smallest case found within `budget` attempts that still reproduces.
+pub async fn minimise(case: Case, r: &mut impl Reproducer, budget: usize) -> Case {
+    let mut best = case;
+    let mut tries = 0usize;
+    // 1. Whole clients.
+    for client in best.clients() {
+        if tries >= budget || best.clients().len() <= 1 {
+            break;
+        }
+        let mut c = best.clone();
+        c.actions.retain(|a| a.client != client);
+        tries += 1;
+        if r.reproduces(&c).await {
+            best = c;
+        }
+    }
+    // 2. Actions, in chunks from half the case down to one.
+    let mut chunk = best.actions.len().div_ceil(2).max(1);
+    loop {
+        let mut at = 0;
+        while at < best.actions.len() && tries < budget {
+            if best.actions.len() <= 1 {
+                break;
+            }
+            let mut c = best.clone();
+            let end = (at + chunk).min(c.actions.len());
+            c.actions.drain(at..end);
+            tries += 1;
+            if !c.actions.is_empty() && r.reproduces(&c).await {
+                best = c;
+            } else {
+                at += chunk;
+            }
+        }
+        if chunk == 1 || tries >= budget {
+            break;
+        }
+        chunk = chunk.div_ceil(2);
+    }
+    // 3. Bytes: cut the tail of each packet, then drop body bytes, keeping the Remaining
+    // Length consistent so what remains still frames as one packet.
+    for i in 0..best.actions.len() {
+        let Act::Send(bytes) = &best.actions[i].act else {
+            continue;
+        };
+        let mut len = bytes.len();
+        let mut step = len / 2;
+        while step > 0 && tries < budget {
+            if let Act::Send(b) = &best.actions[i].act {
+                len = b.len();
+            }
+            let mut c = best.clone();
+            if let Act::Send(b) = &mut c.actions[i].act {
+                if step >= b.len().saturating_sub(2) {
+                    step /= 2;
+                    continue;
+                }
+                let keep = len - step;
+                let body_start = header_len(b).unwrap_or(2);
+                if keep <= body_start {
+                    step /= 2;
+                    continue;
+                }
+                b.truncate(keep);
+                *b = relength(b);
+            }
+            tries += 1;
+            if r.reproduces(&c).await {
+                best = c;
+            } else {
+                step /= 2;
+            }
+        }
+    }
+    best
+}
+
+fn header_len(b: &[u8]) -> Option<usize> {
+    Some(2 + b.get(1..)?.iter().take(4).position(|x| x & 0x80 == 0)?)
+}
+
+/// The packet with its Remaining Length rewritten to fit what is left of its body.
+fn relength(b: &[u8]) -> Vec<u8> {
+    let Some(h) = header_len(b) else {
+        return b.to_vec();
+    };
+    let body = &b[h..];
+    let mut out = vec![b[0]];
+    let mut n = body.len();
+    loop {
+        let mut byte = (n % 128) as u8;
+        n /= 128;
+        if n > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
