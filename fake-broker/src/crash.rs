@@ -106,7 +106,12 @@ impl Crashes {
                 if topic_len == Some(0) {
                     for s in &self.switches {
                         match s {
-                            Crash::AbortOnEmptyTopic => std::process::abort(),
+                            Crash::AbortOnEmptyTopic => {
+                                eprintln!(
+                                    "crash switch: PUBLISH with an empty Topic Name; aborting"
+                                );
+                                std::process::abort()
+                            }
                             Crash::DieOnEmptyTopic => return Effect::Die,
                             Crash::PanicOnEmptyTopic => panic!("crash switch: empty Topic Name"),
                             Crash::WedgeOnCrossClientPubrel => {}

@@ -114,8 +114,15 @@ fn broker(args: &FuzzArgs) -> Result<Broker, String> {
     match &args.broker_cmd {
         Some(cmd) => Broker::start(cmd),
         None => {
-            let t = args.target.trim_start_matches("mqtt://").trim_start_matches("tcp://");
-            let with_port = if t.contains(':') { t.to_string() } else { format!("{t}:1883") };
+            let t = args
+                .target
+                .trim_start_matches("mqtt://")
+                .trim_start_matches("tcp://");
+            let with_port = if t.contains(':') {
+                t.to_string()
+            } else {
+                format!("{t}:1883")
+            };
             let addr = with_port
                 .to_socket_addrs()
                 .map_err(|e| format!("--target {}: {e}", args.target))?
@@ -231,7 +238,10 @@ async fn replay(args: &FuzzArgs, path: &std::path::Path) -> ExitCode {
             password: None,
             credentials: None,
             profile: profile.clone(),
-            run_id: mqtt_conformance::execution::tag(&format!("{:?}", std::time::SystemTime::now()), 4),
+            run_id: mqtt_conformance::execution::tag(
+                &format!("{:?}", std::time::SystemTime::now()),
+                4,
+            ),
             vectors: vectors.clone(),
         };
         let result = run_check(check, &ctx).await;

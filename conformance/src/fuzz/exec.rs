@@ -89,7 +89,9 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                 }
             }
             Act::Send(bytes) => {
-                let reopen = conns.get(&action.client).is_none_or(|c| c.closed && c.stream.is_none());
+                let reopen = conns
+                    .get(&action.client)
+                    .is_none_or(|c| c.closed && c.stream.is_none());
                 if reopen {
                     match timeout(timing.io, TcpStream::connect(addr)).await {
                         Ok(Ok(s)) => {
@@ -164,7 +166,13 @@ fn answered(act: &Act) -> bool {
 }
 
 /// Reads what `c` has: until the first packet (`first_only`) or until quiet for `settle`.
-async fn drain(c: &mut Conn, client: usize, settle: Duration, first_only: bool, obs: &mut Observation) {
+async fn drain(
+    c: &mut Conn,
+    client: usize,
+    settle: Duration,
+    first_only: bool,
+    obs: &mut Observation,
+) {
     let deadline = Instant::now() + settle * 4;
     let mut chunk = [0u8; 4096];
     loop {
@@ -188,7 +196,8 @@ async fn drain(c: &mut Conn, client: usize, settle: Duration, first_only: bool, 
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    obs.signatures.insert(format!("malformed frame: {:?}", e.kind()));
+                    obs.signatures
+                        .insert(format!("malformed frame: {:?}", e.kind()));
                     c.buf.clear();
                     break;
                 }

@@ -70,6 +70,23 @@ pub fn to_check(case: &Case, slug: &str, oracle: &str, settle_ms: u64) -> Check 
     steps.push(s::connect("probe"));
     steps.push(s::expect_open("probe"));
     steps.push(s::disconnect("probe"));
+    // Reached only when the broker survived: clear what the case may have left (sessions of
+    // its client ids, retained messages on its topics).
+    let clean_key = case.version.clean_start_key();
+    for (n, id) in case.client_ids.iter().enumerate() {
+        let name = format!("clean{n}");
+        steps.push(s::connect_with(
+            &name,
+            serde_json::json!({"client_identifier": id, clean_key: true}),
+        ));
+        steps.push(s::disconnect(&name));
+    }
+    for t in &case.topics {
+        steps.push(s::send(
+            "watch",
+            serde_json::json!({"type": "PUBLISH", "topic": t, "retain": true, "payload": ""}),
+        ));
+    }
     steps.push(s::disconnect("watch"));
     let mut check = crate::script::check(case.version, "fuzz", slug, &format!("fuzz finding: {oracle}"))
         .expect("the broker survives the sequence: the connection opened before it still answers PINGREQ, and a new client can connect and ping")
@@ -92,7 +109,8 @@ pub fn save(dir: &Path, slug: &str, finding: &Finding, settle_ms: u64) -> Result
     let text = serde_json::to_string_pretty(&check).map_err(|e| e.to_string())?;
     std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
     let note = dir.join(format!("{slug}.md"));
-    std::fs::write(&note, note_text(slug, finding)).map_err(|e| format!("{}: {e}", note.display()))?;
+    std::fs::write(&note, note_text(slug, finding))
+        .map_err(|e| format!("{}: {e}", note.display()))?;
     Ok(path)
 }
 

@@ -2,6 +2,7 @@
 //! quarters, ... single ones), then bytes inside each remaining packet. Every candidate is
 //! re-checked against the oracle on a healthy broker; the number of attempts is bounded.
 
+use super::mutate::decode_json;
 use super::session::{Act, Case};
 
 /// Re-runs a candidate and says whether the same oracle fires.
@@ -49,7 +50,58 @@ pub async fn minimise(case: Case, r: &mut impl Reproducer, budget: usize) -> Cas
         }
         chunk = chunk.div_ceil(2);
     }
-    // 3. Bytes: cut the tail of each packet, then drop body bytes, keeping the Remaining
+    // 3. Fields: drop the optional parts of each packet that still decodes (Will, properties,
+    // credentials, payload), and prefer a new session to a resumed one.
+    let v = best.version.protocol();
+    for i in 0..best.actions.len() {
+        for field in [
+            "will",
+            "properties",
+            "username",
+            "password",
+            "payload",
+            "clean",
+        ] {
+            if tries >= budget {
+                break;
+            }
+            let Act::Send(bytes) = &best.actions[i].act else {
+                continue;
+            };
+            let Some(mut p) = decode_json(bytes, v) else {
+                continue;
+            };
+            let Some(obj) = p.as_object_mut() else {
+                continue;
+            };
+            let changed = match field {
+                "payload" => obj
+                    .insert("payload".into(), "".into())
+                    .is_some_and(|old| old != ""),
+                "clean" => {
+                    let key = best.version.clean_start_key();
+                    obj.insert(key.into(), true.into()) == Some(false.into())
+                }
+                "properties" => obj
+                    .remove("properties")
+                    .is_some_and(|old| old.as_object().is_some_and(|o| !o.is_empty())),
+                f => obj.remove(f).is_some(),
+            };
+            let Ok(smaller) = mqtt_codec::json::encode(&p, v) else {
+                continue;
+            };
+            if !changed || &smaller == bytes {
+                continue;
+            }
+            let mut c = best.clone();
+            c.actions[i].act = Act::Send(smaller);
+            tries += 1;
+            if r.reproduces(&c).await {
+                best = c;
+            }
+        }
+    }
+    // 4. Bytes: cut the tail of each packet, then drop body bytes, keeping the Remaining
     // Length consistent so what remains still frames as one packet.
     for i in 0..best.actions.len() {
         let Act::Send(bytes) = &best.actions[i].act else {

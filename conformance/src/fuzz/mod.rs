@@ -159,9 +159,13 @@ pub async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<S
         return Some(format!("the broker process {how}"));
     }
     let id = format!("fz{run_id}probe");
-    let first = oracle::probe(broker.addr(), &id, cfg.probe_bound).await.err()?;
+    let first = oracle::probe(broker.addr(), &id, cfg.probe_bound)
+        .await
+        .err()?;
     // A second chance: one slow answer on a loaded machine is not a hang.
-    let second = oracle::probe(broker.addr(), &id, cfg.probe_bound).await.err()?;
+    let second = oracle::probe(broker.addr(), &id, cfg.probe_bound)
+        .await
+        .err()?;
     if let Some(how) = broker.exited() {
         return Some(format!("the broker process {how}"));
     }
@@ -180,19 +184,43 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
     for id in &case.client_ids {
         let connect = serde_json::json!({"type": "CONNECT", "protocol_version": 4,
             "clean_session": true, "keep_alive": 10, "client_identifier": id});
-        actions.push(session::Action { client: n, act: Act::Send(session::encode(&connect, v)) });
-        actions.push(session::Action { client: n, act: Act::Send(session::encode(&serde_json::json!({"type": "DISCONNECT"}), v)) });
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(&connect, v)),
+        });
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(
+                &serde_json::json!({"type": "DISCONNECT"}),
+                v,
+            )),
+        });
         n += 1;
     }
-    let id = format!("{}x", case.client_ids.first().map_or("fzclean", String::as_str));
+    let id = format!(
+        "{}x",
+        case.client_ids.first().map_or("fzclean", String::as_str)
+    );
     let connect = serde_json::json!({"type": "CONNECT", "protocol_version": 4,
         "clean_session": true, "keep_alive": 10, "client_identifier": id});
-    actions.push(session::Action { client: n, act: Act::Send(session::encode(&connect, v)) });
+    actions.push(session::Action {
+        client: n,
+        act: Act::Send(session::encode(&connect, v)),
+    });
     for t in &case.topics {
         let p = serde_json::json!({"type": "PUBLISH", "topic": t, "retain": true, "payload": ""});
-        actions.push(session::Action { client: n, act: Act::Send(session::encode(&p, v)) });
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(&p, v)),
+        });
     }
-    actions.push(session::Action { client: n, act: Act::Send(session::encode(&serde_json::json!({"type": "DISCONNECT"}), v)) });
+    actions.push(session::Action {
+        client: n,
+        act: Act::Send(session::encode(
+            &serde_json::json!({"type": "DISCONNECT"}),
+            v,
+        )),
+    });
     let clean = Case {
         version: crate::check::Version::V311,
         actions,
@@ -209,9 +237,13 @@ fn leaves_state(case: &Case) -> bool {
         Act::Send(b) => match b.first().map(|f| f >> 4) {
             Some(3) => b[0] & 1 == 1,
             Some(1) => {
-                let h = 2 + b.get(1..).and_then(|r| r.iter().take(4).position(|x| x & 0x80 == 0)).unwrap_or(0);
+                let h = 2 + b
+                    .get(1..)
+                    .and_then(|r| r.iter().take(4).position(|x| x & 0x80 == 0))
+                    .unwrap_or(0);
                 let name = b.get(h + 1).map_or(4, |n| usize::from(*n));
-                b.get(h + 2 + name + 1).is_none_or(|f| f & 0x02 == 0 || f & 0x20 != 0)
+                b.get(h + 2 + name + 1)
+                    .is_none_or(|f| f & 0x02 == 0 || f & 0x20 != 0)
             }
             _ => false,
         },
@@ -265,7 +297,10 @@ impl minimise::Reproducer for Rerun<'_> {
 /// Runs a campaign against `broker`. Findings are minimised and written to `cfg.out`.
 pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
     let started = Instant::now();
-    let run_id = crate::execution::tag(&format!("{}|{:?}", cfg.seed, std::time::SystemTime::now()), 4);
+    let run_id = crate::execution::tag(
+        &format!("{}|{:?}", cfg.seed, std::time::SystemTime::now()),
+        4,
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut corpus: Vec<Case> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -347,7 +382,10 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             // The minimised case's own oracle and output, on a fresh broker.
             let _ = rerun.healthy().await;
             let oracle_text = if minimise::Reproducer::reproduces(&mut rerun, &small).await {
-                let how = rerun.broker.exited().map(|h| format!("the broker process {h}"));
+                let how = rerun
+                    .broker
+                    .exited()
+                    .map(|h| format!("the broker process {h}"));
                 how.unwrap_or_else(|| first_oracle.clone())
             } else {
                 first_oracle.clone()
@@ -356,7 +394,18 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             let out_tail = rerun.broker.tail().or(tail);
             let ok = rerun.healthy().await;
             summary.restarts += rerun.restarts;
-            let key = format!("{}|{}", oracle_kind(&oracle_text), small.actions.iter().map(|a| match &a.act { Act::Send(b) => format!("{:x}", b.first().unwrap_or(&0) >> 4), Act::Reconnect => "r".into() }).collect::<String>());
+            let key = format!(
+                "{}|{}",
+                oracle_kind(&oracle_text),
+                small
+                    .actions
+                    .iter()
+                    .map(|a| match &a.act {
+                        Act::Send(b) => format!("{:x}", b.first().unwrap_or(&0) >> 4),
+                        Act::Reconnect => "r".into(),
+                    })
+                    .collect::<String>()
+            );
             if found.insert(key) {
                 let slug = format!("s{}-{}", cfg.seed, summary.findings.len() + 1);
                 let f = Finding {
@@ -366,7 +415,10 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                     mutations,
                     output_tail: out_tail,
                     received,
-                    origin: format!("`conformance fuzz --seed {}` (case {n}, run {run_id})", cfg.seed),
+                    origin: format!(
+                        "`conformance fuzz --seed {}` (case {n}, run {run_id})",
+                        cfg.seed
+                    ),
                 };
                 match finding::save(&cfg.out, &slug, &f, cfg.timing.settle.as_millis() as u64) {
                     Ok(path) => {
@@ -386,7 +438,9 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 }
             }
             if !ok {
-                eprintln!("fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping");
+                eprintln!(
+                    "fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping"
+                );
                 break;
             }
         }

@@ -124,8 +124,12 @@ fn field(rng: &mut impl RngCore, case: &mut Case) -> Option<&'static str> {
         ("PUBLISH", 1) => {
             obj.insert(
                 "topic".into(),
-                format!("{}/{}", obj["topic"].as_str()?, "x".repeat(rng.random_range(200..2000)))
-                    .into(),
+                format!(
+                    "{}/{}",
+                    obj["topic"].as_str()?,
+                    "x".repeat(rng.random_range(200..2000))
+                )
+                .into(),
             );
             "long Topic Name"
         }
@@ -141,7 +145,9 @@ fn field(rng: &mut impl RngCore, case: &mut Case) -> Option<&'static str> {
         }
         ("PUBLISH", 3) if version.is_v5() => {
             let alias = [1u16, 0, 4, 5, u16::MAX][rng.random_range(0..5)];
-            let props = obj.entry("properties").or_insert(Value::Object(Default::default()));
+            let props = obj
+                .entry("properties")
+                .or_insert(Value::Object(Default::default()));
             props["topic_alias"] = alias.into();
             "Topic Alias boundary"
         }

@@ -38,14 +38,17 @@ pub async fn probe(addr: SocketAddr, client_id: &str, bound: Duration) -> Result
             .decode(&mut buf)
             .map_err(|e| format!("malformed answer: {e}"))?
         {
-            let p = frame.packet().map_err(|e| format!("malformed answer: {e}"))?;
+            let p = frame
+                .packet()
+                .map_err(|e| format!("malformed answer: {e}"))?;
             let p = json::to_json(&p, v);
             match p["type"].as_str() {
                 Some("CONNACK") if p["return_code"] == 0 => seen_connack = true,
                 Some("CONNACK") => return Err(format!("CONNACK refused the probe: {p}")),
                 Some("PINGRESP") if seen_connack => {
                     let bye = json::encode(&json!({"type": "DISCONNECT"}), v).unwrap_or_default();
-                    let _ = tokio::time::timeout(Duration::from_millis(200), s.write_all(&bye)).await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(200), s.write_all(&bye)).await;
                     return Ok(());
                 }
                 _ => {}

@@ -115,7 +115,11 @@ pub fn generate(rng: &mut impl RngCore, names: &Names) -> Case {
     let mut case = Case {
         version,
         actions: Vec::new(),
-        topics: vec![format!("{root}/a"), format!("{root}/b"), format!("{root}/will")],
+        topics: vec![
+            format!("{root}/a"),
+            format!("{root}/b"),
+            format!("{root}/will"),
+        ],
         client_ids: Vec::new(),
     };
     let send = |case: &mut Case, client: usize, p: Value| {
@@ -142,7 +146,10 @@ pub fn generate(rng: &mut impl RngCore, names: &Names) -> Case {
                 "qos": qos(rng), "retain": rng.random_bool(0.3)});
         }
         if v5 && rng.random_bool(0.3) {
-            let props = connect["properties"].as_object().cloned().unwrap_or_default();
+            let props = connect["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let mut props = Value::Object(props);
             props["topic_alias_maximum"] = 4.into();
             props["receive_maximum"] = rng.random_range(1..=3u16).into();
@@ -200,17 +207,9 @@ pub fn generate(rng: &mut impl RngCore, names: &Names) -> Case {
         // Subscribers acknowledge what they may have received (the broker's ids start at 1).
         let acker = rng.random_range(1..clients);
         match q {
-            1 => send(
-                &mut case,
-                acker,
-                json!({"type": "PUBACK", "packet_id": id}),
-            ),
+            1 => send(&mut case, acker, json!({"type": "PUBACK", "packet_id": id})),
             2 => {
-                send(
-                    &mut case,
-                    acker,
-                    json!({"type": "PUBREC", "packet_id": id}),
-                );
+                send(&mut case, acker, json!({"type": "PUBREC", "packet_id": id}));
                 send(
                     &mut case,
                     acker,
@@ -270,7 +269,10 @@ pub fn generated_packet(
     if obj.contains_key("topic") {
         let t = obj["topic"].as_str().unwrap_or_default().to_string();
         if !t.is_empty() {
-            obj.insert("topic".into(), format!("{root}/{}", t.replace(['#', '+'], "x")).into());
+            obj.insert(
+                "topic".into(),
+                format!("{root}/{}", t.replace(['#', '+'], "x")).into(),
+            );
         }
         obj.insert("retain".into(), false.into());
     }

@@ -1,0 +1,222 @@
+//! `conformance fuzz` against the fake broker's crash and wedge switches, run as a process of its
+//! own (this test binary, re-run as the `fake_broker_process` test): the fuzzer finds each with a
+//! fixed seed within a bounded time, minimises it to the packets that matter, and the saved script
+//! reproduces it through `--replay` and through the ordinary `--checks` runner. Against the
+//! conforming fake broker it finds nothing.
+
+mod support;
+
+use mqtt_fake_broker::{Crash, Crashes, Deviation, FakeBroker, FakeConfig};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::cli::{conformance, scratch};
+
+/// The `--broker-cmd` that runs the fake broker with `crashes` (names, comma-separated) on
+/// `{port}`.
+fn broker_cmd(crashes: &str) -> String {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    format!(
+        "env FUZZ_FAKE_PORT={{port}} FUZZ_FAKE_CRASH={crashes} {} fake_broker_process --exact --ignored --nocapture --test-threads=1",
+        exe.display()
+    )
+}
+
+/// Not a test: the fake broker as a process, for `--broker-cmd` (does nothing unless
+/// `FUZZ_FAKE_PORT` is set). The broker listens on a port of its own choosing, so this forwards
+/// `FUZZ_FAKE_PORT` to it; when the broker aborts, the whole process goes.
+#[test]
+#[ignore = "run by the fuzz tests as a broker process"]
+fn fake_broker_process() {
+    let Ok(port) = std::env::var("FUZZ_FAKE_PORT") else {
+        return;
+    };
+    let crashes: Vec<Crash> = std::env::var("FUZZ_FAKE_CRASH")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(|n| Crash::from_name(n).expect("a crash switch name"))
+        .collect();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async move {
+        let deviations = if crashes.is_empty() {
+            Vec::new()
+        } else {
+            vec![Deviation::Crash(Crashes::new(crashes))]
+        };
+        let broker = FakeBroker::start(FakeConfig {
+            deviations,
+            ..FakeConfig::default()
+        })
+        .await
+        .expect("fake broker");
+        let inner = broker.addr();
+        let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+            .await
+            .expect("the {port} the fuzzer chose");
+        eprintln!("fake broker on 127.0.0.1:{port}");
+        // Bounded: the fuzzer stops this process long before.
+        let end = tokio::time::sleep(Duration::from_secs(600));
+        tokio::pin!(end);
+        loop {
+            tokio::select! {
+                _ = &mut end => break,
+                accepted = listener.accept() => {
+                    let Ok((mut client, _)) = accepted else { continue };
+                    tokio::spawn(async move {
+                        if let Ok(mut upstream) = tokio::net::TcpStream::connect(inner).await {
+                            let _ = client.set_nodelay(true);
+                            let _ = upstream.set_nodelay(true);
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                        }
+                    });
+                }
+            }
+        }
+        drop(broker);
+    });
+}
+
+/// Runs a campaign; returns (exit code, stderr, findings written).
+fn fuzz(crashes: &str, seed: &str, duration: &str, out: &Path) -> (i32, String, Vec<PathBuf>) {
+    let cmd = broker_cmd(crashes);
+    let o = conformance(&[
+        "fuzz",
+        "--broker-cmd",
+        &cmd,
+        "--seed",
+        seed,
+        "--jobs",
+        "1",
+        "--duration",
+        duration,
+        "--max-findings",
+        "1",
+        "--probe-ms",
+        "500",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    (o.status.code().unwrap_or(-1), stderr, files)
+}
+
+/// The finding's script: (clients used by the case, packets sent).
+fn script_shape(path: &Path) -> (usize, usize) {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("script")).expect("JSON");
+    let steps = v["steps"].as_array().expect("steps");
+    let mut clients = std::collections::BTreeSet::new();
+    let mut packets = 0;
+    for s in steps {
+        let client = s["client"].as_str().unwrap_or_default();
+        if matches!(s["step"].as_str(), Some("send" | "send_raw")) && client != "watch" {
+            packets += 1;
+            clients.insert(client.to_string());
+        }
+    }
+    (clients.len(), packets)
+}
+
+/// The replay through `--replay` and through the ordinary runner both fail the script.
+fn assert_replays(crashes: &str, script: &Path, dir: &Path) {
+    let cmd = broker_cmd(crashes);
+    let o = conformance(&[
+        "fuzz",
+        "--replay",
+        script.to_str().unwrap(),
+        "--broker-cmd",
+        &cmd,
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "--replay reproduces it: {out}");
+    assert!(out.contains("REPRODUCED"), "{out}");
+    let o = conformance(&[
+        "--no-builtin",
+        "--checks",
+        dir.to_str().unwrap(),
+        "--broker-cmd",
+        &cmd,
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the ordinary runner fails the script: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // And the same script passes against the broker without the switch: it is the bug, not
+    // the script, that fails.
+    let clean = broker_cmd("");
+    let o = conformance(&[
+        "fuzz",
+        "--replay",
+        script.to_str().unwrap(),
+        "--broker-cmd",
+        &clean,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "no reproduction without the bug: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn finds_minimises_and_replays_an_abort_on_an_empty_topic() {
+    let dir = scratch("fuzz-abort");
+    let start = Instant::now();
+    let (code, stderr, files) = fuzz("abort-on-empty-topic", "1", "90", &dir);
+    eprintln!("{stderr}");
+    assert_eq!(code, 1, "a finding: {stderr}");
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(start.elapsed() < Duration::from_secs(120));
+    let note = std::fs::read_to_string(files[0].with_extension("md")).expect("note");
+    assert!(note.contains("signal 6 (SIGABRT)"), "{note}");
+    assert!(
+        note.contains("crash switch: PUBLISH with an empty Topic Name"),
+        "output tail kept: {note}"
+    );
+    let (clients, packets) = script_shape(&files[0]);
+    // CONNECT (the broker reads nothing else first) and the PUBLISH; the Will, properties and
+    // the other clients of the generated session are gone.
+    assert_eq!((clients, packets), (1, 2), "{note}");
+    assert!(!note.contains("\"will\""), "{note}");
+    assert_replays("abort-on-empty-topic", &files[0], &dir);
+}
+
+#[test]
+fn finds_minimises_and_replays_a_wedge_across_two_clients() {
+    let dir = scratch("fuzz-wedge");
+    let start = Instant::now();
+    let (code, stderr, files) = fuzz("wedge-on-cross-client-pubrel", "1", "90", &dir);
+    eprintln!("{stderr}");
+    assert_eq!(code, 1, "a finding: {stderr}");
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(start.elapsed() < Duration::from_secs(120));
+    let note = std::fs::read_to_string(files[0].with_extension("md")).expect("note");
+    assert!(note.contains("liveness probe failed"), "{note}");
+    let (clients, packets) = script_shape(&files[0]);
+    // Two CONNECTs (a broker reads nothing else first), a QoS 2 PUBLISH on one connection and a
+    // PUBREL on the other: nothing else of the generated session is needed.
+    assert_eq!((clients, packets), (2, 4), "{note}");
+    assert!(
+        note.contains("\"qos\":2") && note.contains("PUBREL"),
+        "{note}"
+    );
+    assert_replays("wedge-on-cross-client-pubrel", &files[0], &dir);
+}
+
+#[test]
+fn finds_nothing_in_the_conforming_fake_broker() {
+    let dir = scratch("fuzz-clean");
+    let (code, stderr, files) = fuzz("", "2", "8", &dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(files.is_empty(), "{files:?}");
+    assert!(stderr.contains("cases/s"), "{stderr}");
+}
