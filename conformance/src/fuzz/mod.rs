@@ -166,8 +166,15 @@ pub async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<S
     let second = oracle::probe(broker.addr(), &id, cfg.probe_bound)
         .await
         .err()?;
-    if let Some(how) = broker.exited() {
-        return Some(format!("the broker process {how}"));
+    // A dying process closes its sockets a moment before it can be reaped: give the exit
+    // status a chance to be the oracle, it says more than "connection refused".
+    if broker.restartable() {
+        for _ in 0..25 {
+            if let Some(how) = broker.exited() {
+                return Some(format!("the broker process {how}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     Some(format!("liveness probe failed ({first}; again: {second})"))
 }
