@@ -76,6 +76,7 @@ stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
     "$conf" --quiet "${timing[@]}" --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
     --broker-name 'mosquitto (ApsaraMQ limits)' \
     --expected conformance/expected/mosquitto-apsaramq.json $(outputs mosquitto-apsaramq)
+stage "conformance fuzz: short campaign vs mosquitto (cases/s, findings replayed)" conformance/fuzz-campaign.sh 25
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
 # pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ). Their verdicts on the
 # whole suite are not compared with expected-results files yet; these stages prove that each one
