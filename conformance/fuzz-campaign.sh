@@ -5,11 +5,11 @@
 # on a fresh broker. Fails when the fuzzer cannot run, runs too few cases, or saves a finding that
 # does not reproduce (a fuzzer artefact, i.e. our bug). A finding that reproduces is reported, not
 # failed on: it is mosquitto's, and the note beside the script says what to hand its authors.
-#   conformance/fuzz-campaign.sh [SECONDS] [JOBS] [SEED]     (defaults 25, 4, 17)
+#   conformance/fuzz-campaign.sh [SECONDS] [JOBS] [SEED]     (defaults 25, 8, 17)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-25}
-jobs=${2:-4}
+jobs=${2:-8}
 seed=${3:-17}
 conf=${CONFORMANCE:-target/release/conformance}
 [ -x "$conf" ] || cargo build -q --release -p mqtt-conformance || exit 1

@@ -159,10 +159,10 @@ fn answered(act: &Act) -> bool {
     let Act::Send(b) = act else {
         return false;
     };
-    match b.first().map(|f| (f >> 4, (f >> 1) & 3)) {
-        Some((3, 0)) | Some((4, _)) | Some((5, _)) | Some((7, _)) | Some((14, _)) => false,
-        _ => true,
-    }
+    !matches!(
+        b.first().map(|f| (f >> 4, (f >> 1) & 3)),
+        Some((3, 0) | (4 | 5 | 7 | 14, _))
+    )
 }
 
 /// Reads what `c` has: until the first packet (`first_only`) or until quiet for `settle`.
