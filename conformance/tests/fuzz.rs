@@ -220,3 +220,49 @@ fn finds_nothing_in_the_conforming_fake_broker() {
     assert!(files.is_empty(), "{files:?}");
     assert!(stderr.contains("cases/s"), "{stderr}");
 }
+
+/// With `--target` nothing can restart the broker: the finding is kept as it was found (not
+/// minimised, and said so), and the campaign stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeps_an_unminimised_finding_when_the_target_does_not_come_back() {
+    let broker = FakeBroker::start(FakeConfig {
+        deviations: vec![Deviation::Crash(Crashes::new(vec![Crash::DieOnEmptyTopic]))],
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("fake broker");
+    let target = broker.addr().to_string();
+    let dir = scratch("fuzz-target");
+    let out = dir.clone();
+    let o = tokio::task::spawn_blocking(move || {
+        conformance(&[
+            "fuzz",
+            "--target",
+            &target,
+            "--seed",
+            "1",
+            "--jobs",
+            "1",
+            "--duration",
+            "60",
+            "--probe-ms",
+            "500",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    })
+    .await
+    .expect("the run");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot be restarted"), "{stderr}");
+    let note = std::fs::read_dir(&dir)
+        .expect("findings")
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("note"))
+        .expect("a note");
+    assert!(note.contains("not minimised"), "{note}");
+    assert!(note.contains("TCP connection refused"), "{note}");
+    broker.stop().await;
+}

@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 
 /// Corpus entries kept at most (memory stays bounded on long campaigns).
 const CORPUS_MAX: usize = 512;
+/// How long a broker the fuzzer did not start gets to come back after a finding.
+const RECOVERY: Duration = Duration::from_secs(10);
 /// Feedback signatures remembered at most.
 const SIGNATURES_MAX: usize = 65_536;
 
@@ -269,18 +271,33 @@ struct Rerun<'b> {
 }
 
 impl Rerun<'_> {
+    /// Makes sure the broker answers before a re-run: restarts the process when there is one,
+    /// else waits up to [`RECOVERY`] for the broker to come back (a supervisor may restart it).
     async fn healthy(&mut self) -> bool {
-        if self.broken || self.broker.exited().is_some() {
-            if !self.broker.restartable() {
-                return false;
-            }
+        if !(self.broken || self.broker.exited().is_some()) {
+            return true;
+        }
+        if self.broker.restartable() {
             if self.broker.restart().is_err() {
                 return false;
             }
             self.restarts += 1;
             self.broken = false;
+            return true;
         }
-        true
+        let id = format!("fz{}probe", self.run_id);
+        let start = Instant::now();
+        while start.elapsed() < RECOVERY {
+            if oracle::probe(self.broker.addr(), &id, self.cfg.probe_bound)
+                .await
+                .is_ok()
+            {
+                self.broken = false;
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        false
     }
 }
 
@@ -364,6 +381,26 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 restarts: 0,
                 broken: true,
             };
+            if !rerun.healthy().await {
+                // Nothing can bring the broker back: keep the evidence as it is.
+                summary.restarts += rerun.restarts;
+                for (case, mutations) in &batch {
+                    let f = Finding {
+                        oracle: format!("{first_oracle} (not minimised: the broker did not come back within {} s; use --broker-cmd)", RECOVERY.as_secs()),
+                        case: case.clone(),
+                        original: (case.actions.len(), case.size()),
+                        mutations: mutations.clone(),
+                        output_tail: tail.clone(),
+                        received: Vec::new(),
+                        origin: format!("`conformance fuzz --seed {}` (batch ending with case {n}, run {run_id})", cfg.seed),
+                    };
+                    record(&mut summary, cfg, &f);
+                }
+                eprintln!(
+                    "fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping"
+                );
+                break;
+            }
             // Which case of the batch was it? Each alone, on a fresh broker.
             let mut culprit = None;
             for (case, m) in &batch {
@@ -414,7 +451,6 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                     .collect::<String>()
             );
             if found.insert(key) {
-                let slug = format!("s{}-{}", cfg.seed, summary.findings.len() + 1);
                 let f = Finding {
                     oracle: oracle_text,
                     case: small,
@@ -427,22 +463,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                         cfg.seed
                     ),
                 };
-                match finding::save(&cfg.out, &slug, &f, cfg.timing.settle.as_millis() as u64) {
-                    Ok(path) => {
-                        eprintln!(
-                            "fuzz: FINDING {}: {} ({} actions, {} bytes, {} clients; from {} actions, {} bytes)",
-                            path.display(),
-                            f.oracle,
-                            f.case.actions.len(),
-                            f.case.size(),
-                            f.case.clients().len(),
-                            original.0,
-                            original.1
-                        );
-                        summary.findings.push(path);
-                    }
-                    Err(e) => eprintln!("fuzz: cannot save the finding: {e}"),
-                }
+                record(&mut summary, cfg, &f);
             }
             if !ok {
                 eprintln!(
@@ -469,6 +490,27 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
     summary.corpus = corpus.len();
     summary.signatures = seen.len();
     summary
+}
+
+/// Saves `f` in `cfg.out` and counts it.
+fn record(summary: &mut Summary, cfg: &Config, f: &Finding) {
+    let slug = format!("s{}-{}", cfg.seed, summary.findings.len() + 1);
+    match finding::save(&cfg.out, &slug, f, cfg.timing.settle.as_millis() as u64) {
+        Ok(path) => {
+            eprintln!(
+                "fuzz: FINDING {}: {} ({} actions, {} bytes, {} clients; from {} actions, {} bytes)",
+                path.display(),
+                f.oracle,
+                f.case.actions.len(),
+                f.case.size(),
+                f.case.clients().len(),
+                f.original.0,
+                f.original.1
+            );
+            summary.findings.push(path);
+        }
+        Err(e) => eprintln!("fuzz: cannot save the finding: {e}"),
+    }
 }
 
 /// The oracle without its details, for telling findings apart.
