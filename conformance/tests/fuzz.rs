@@ -266,3 +266,75 @@ async fn keeps_an_unminimised_finding_when_the_target_does_not_come_back() {
     assert!(note.contains("TCP connection refused"), "{note}");
     broker.stop().await;
 }
+
+/// `--spec-findings`: a broker answer the strict decoder refuses is a finding, minimised to the
+/// packets that provoke it, citing the rule, and `--replay` reproduces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_findings_cite_the_rule_a_broker_answer_breaks() {
+    // Every PUBACK goes out with flags 0b0010 (they must be 0: [MQTT-2.1.3-1]).
+    let broker = FakeBroker::start(FakeConfig {
+        deviations: vec![Deviation::RawOut {
+            packet: mqtt_codec::PacketType::PubAck,
+            bytes: vec![0x42, 0x02, 0x00, 0x01],
+        }],
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("fake broker");
+    let target = broker.addr().to_string();
+    let dir = scratch("fuzz-spec");
+    let (out, t) = (dir.clone(), target.clone());
+    let o = tokio::task::spawn_blocking(move || {
+        conformance(&[
+            "fuzz",
+            "--target",
+            &t,
+            "--spec-findings",
+            "--seed",
+            "1",
+            "--jobs",
+            "1",
+            "--duration",
+            "60",
+            "--max-findings",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    })
+    .await
+    .expect("the run");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let script = std::fs::read_dir(&dir)
+        .expect("findings")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a script");
+    let note = std::fs::read_to_string(script.with_extension("md")).expect("note");
+    assert!(
+        note.contains("specification forbids") && note.contains("MQTT-2.1.3-1"),
+        "{note}"
+    );
+    // CONNECT and a QoS 1 PUBLISH: the PUBACK to it is the broken answer.
+    assert_eq!(script_shape(&script), (1, 2), "{note}");
+    let o = tokio::task::spawn_blocking(move || {
+        conformance(&[
+            "fuzz",
+            "--replay",
+            script.to_str().unwrap(),
+            "--target",
+            &target,
+        ])
+    })
+    .await
+    .expect("the replay");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("REPRODUCED") && stdout.contains("MQTT-2.1.3-1"),
+        "{stdout}"
+    );
+    broker.stop().await;
+}

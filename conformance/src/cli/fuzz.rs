@@ -26,7 +26,8 @@ status or signal, output tail kept) and a liveness probe (fresh connection, CONN
 PINGREQ/PINGRESP within --probe-ms, tried twice). A case that fires one is re-run alone on a
 restarted broker, minimised (clients, then packets, then bytes, re-checking the oracle each time)
 and saved in --out as a --checks script (NAME.json) with a note (NAME.md: oracle, packets,
-answers, broker output). Retained messages and sessions a case may leave are cleared after it.
+answers, broker output). With --spec-findings, an answer the strict decoder refuses (client
+role, the limits the client announced) is a finding too, citing the rule it breaks. Retained messages and sessions a case may leave are cleared after it.
 
 EXAMPLES:
   conformance fuzz --broker-cmd 'mosquitto -p {port}' --duration 60 --seed 7
@@ -80,6 +81,11 @@ pub struct FuzzArgs {
     /// Prefix of every topic (the run adds `fuzz/<run id>/<case>`).
     #[arg(long, default_value = "conformance")]
     topic_root: String,
+    /// Answers the strict decoder refuses (in the client role, with the limits the client
+    /// announced) are findings too: each breaks a MUST, and the note cites the rule. They replay
+    /// with --replay (the fuzzer's own executor judges them), not through --checks.
+    #[arg(long)]
+    spec_findings: bool,
     /// Re-run saved findings (a script file or a directory of them) instead of fuzzing.
     #[arg(long, value_name = "PATH")]
     replay: Option<PathBuf>,
@@ -153,6 +159,7 @@ async fn campaign(args: &FuzzArgs) -> ExitCode {
         max_findings: args.max_findings.max(1),
         minimise_budget: args.minimise_budget,
         progress: !args.quiet,
+        spec_findings: args.spec_findings,
     };
     let mut broker = match broker(args) {
         Ok(b) => b,
@@ -244,13 +251,32 @@ async fn replay(args: &FuzzArgs, path: &std::path::Path) -> ExitCode {
             ),
             vectors: vectors.clone(),
         };
-        let result = run_check(check, &ctx).await;
+        let (verdict, observed) = if finding::is_spec_finding(check) {
+            let Some(case) = finding::case_of(check) else {
+                return fail(format!(
+                    "{}: a packet of the script cannot be encoded",
+                    check.id
+                ));
+            };
+            let timing = Timing {
+                io: Duration::from_secs(3),
+                settle: Duration::from_millis(args.settle_ms.max(1)),
+            };
+            let obs = fuzz::exec::run(&case, addr, timing).await;
+            match obs.violations.first() {
+                Some((_, text)) => (Verdict::Fail, format!(": {text}")),
+                None => (Verdict::Pass, String::new()),
+            }
+        } else {
+            let result = run_check(check, &ctx).await;
+            let observed = result
+                .observed
+                .as_ref()
+                .map_or(String::new(), |o| format!(": {}", o.summary));
+            (result.verdict, observed)
+        };
         broker.stop();
-        let observed = result
-            .observed
-            .as_ref()
-            .map_or(String::new(), |o| format!(": {}", o.summary));
-        let what = match result.verdict {
+        let what = match verdict {
             Verdict::Fail => {
                 reproduced += 1;
                 "REPRODUCED"

@@ -31,6 +31,39 @@ pub struct Observation {
     pub received: Vec<String>,
     /// A connection could not be opened (the listener is gone).
     pub refused: Option<String>,
+    /// Answers the strict decoder refuses (client role, the limits the client announced), on
+    /// connections that began with a valid CONNECT: each breaks a MUST of the specification.
+    /// (The decoder's error kind, to tell rules apart; the finding in words.)
+    pub violations: Vec<(String, String)>,
+}
+
+/// A broker packet the specification forbids, in words, with the rule it breaks.
+fn violation(client: usize, e: &mqtt_codec::DecodeError, bytes: &[u8]) -> (String, String) {
+    let text = format!(
+        "c{client} received a packet the specification forbids: {e}{} (bytes {})",
+        e.cite().map_or(String::new(), |c| format!(" [{c}]")),
+        json::hex(&bytes[..bytes.len().min(64)])
+    );
+    (format!("{:?}", e.kind()), text)
+}
+
+/// The decoder configuration for a connection whose client sent `bytes`, when they are a CONNECT
+/// of `version` that decodes: the Topic Alias Maximum and Maximum Packet Size it announces.
+fn announced_limits(bytes: &[u8], version: mqtt_codec::ProtocolVersion) -> Option<DecoderConfig> {
+    if bytes.first().map(|b| b >> 4) != Some(1) {
+        return None;
+    }
+    let p = super::mutate::decode_json(bytes, version)?;
+    if p["protocol_version"].as_u64() != Some(u64::from(version.level())) {
+        return None;
+    }
+    let props = &p["properties"];
+    let mut cfg = DecoderConfig::client(version)
+        .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
+    if let Some(m) = props["maximum_packet_size"].as_u64() {
+        cfg = cfg.max_packet_size(m as u32);
+    }
+    Some(cfg)
 }
 
 struct Conn {
@@ -38,7 +71,14 @@ struct Conn {
     buf: BytesMut,
     decoder: FrameDecoder,
     closed: bool,
+    /// Closed by a [`Act::Reconnect`]: the next send opens a new connection. (A connection the
+    /// broker closed stays closed, and sends on it go nowhere, as in the runner.)
+    reopen: bool,
     version: mqtt_codec::ProtocolVersion,
+    /// The connection began with a CONNECT of the case's version that decodes, so the broker's
+    /// answers can be judged (`--spec-findings`).
+    judged: bool,
+    sent: usize,
 }
 
 /// The feedback signature of a received packet: type, reason codes, property names.
@@ -86,12 +126,11 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                         let _ = timeout(timing.io, s.shutdown()).await;
                     }
                     c.closed = true;
+                    c.reopen = true;
                 }
             }
             Act::Send(bytes) => {
-                let reopen = conns
-                    .get(&action.client)
-                    .is_none_or(|c| c.closed && c.stream.is_none());
+                let reopen = conns.get(&action.client).is_none_or(|c| c.reopen);
                 if reopen {
                     match timeout(timing.io, TcpStream::connect(addr)).await {
                         Ok(Ok(s)) => {
@@ -103,7 +142,10 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                                     buf: BytesMut::with_capacity(4096),
                                     decoder: FrameDecoder::new(DecoderConfig::client(version)),
                                     closed: false,
+                                    reopen: false,
                                     version,
+                                    judged: false,
+                                    sent: 0,
                                 },
                             );
                         }
@@ -123,6 +165,12 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                 let Some(s) = c.stream.as_mut() else {
                     continue;
                 };
+                c.sent += 1;
+                if let Some(cfg) = announced_limits(bytes, version) {
+                    // What this client announces binds what the broker may send it.
+                    c.decoder.set_config(cfg);
+                    c.judged |= c.sent == 1;
+                }
                 if !matches!(timeout(timing.io, s.write_all(bytes)).await, Ok(Ok(()))) {
                     c.stream = None;
                     c.closed = true;
@@ -146,6 +194,7 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
     });
     for o in futures_util::future::join_all(drains).await {
         obs.signatures.extend(o.signatures);
+        obs.violations.extend(o.violations);
         let room = 200usize.saturating_sub(obs.received.len());
         obs.received.extend(o.received.into_iter().take(room));
     }
@@ -191,6 +240,9 @@ async fn drain(
                         }
                         Err(e) => {
                             obs.signatures.insert(format!("malformed: {:?}", e.kind()));
+                            if c.judged {
+                                obs.violations.push(violation(client, &e, frame.bytes()));
+                            }
                         }
                     }
                 }
@@ -198,6 +250,10 @@ async fn drain(
                 Err(e) => {
                     obs.signatures
                         .insert(format!("malformed frame: {:?}", e.kind()));
+                    if c.judged {
+                        let head = c.buf[..c.buf.len().min(64)].to_vec();
+                        obs.violations.push(violation(client, &e, &head));
+                    }
                     c.buf.clear();
                     break;
                 }

@@ -182,3 +182,56 @@ pub fn load(path: &Path) -> Result<Vec<Check>, String> {
 pub fn is_finding(check: &Check) -> bool {
     matches!(&check.body, Body::Script(steps) if steps.iter().any(|s| matches!(s, Step::ExpectOpen { client, .. } if client == "watch")))
 }
+
+/// The case a finding script performs (its `cN` clients' opens, sends and closes), for re-running
+/// it with the fuzzer's own executor: the way `--replay` judges spec findings, which the runner's
+/// steps cannot express. `None` if a packet cannot be encoded.
+pub fn case_of(check: &Check) -> Option<Case> {
+    let Body::Script(steps) = &check.body else {
+        return None;
+    };
+    let v = check.version.protocol();
+    let mut actions = Vec::new();
+    let client_index = |name: &str| name.strip_prefix('c')?.parse::<usize>().ok();
+    for step in steps {
+        match step {
+            Step::Send { client, packet } => {
+                if let Some(c) = client_index(client) {
+                    let bytes = json::encode(packet, v).ok()?;
+                    actions.push(super::session::Action {
+                        client: c,
+                        act: Act::Send(bytes),
+                    });
+                }
+            }
+            Step::SendRaw { client, hex } => {
+                if let Some(c) = client_index(client) {
+                    actions.push(super::session::Action {
+                        client: c,
+                        act: Act::Send(json::unhex(hex).ok()?),
+                    });
+                }
+            }
+            Step::Close { client } => {
+                if let Some(c) = client_index(client) {
+                    actions.push(super::session::Action {
+                        client: c,
+                        act: Act::Reconnect,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(Case {
+        version: check.version,
+        actions,
+        topics: Vec::new(),
+        client_ids: Vec::new(),
+    })
+}
+
+/// Whether a finding is a spec finding (a broker packet the strict decoder refuses).
+pub fn is_spec_finding(check: &Check) -> bool {
+    check.title.contains("specification forbids")
+}

@@ -57,6 +57,8 @@ pub struct Config {
     pub minimise_budget: usize,
     /// Progress lines on stderr.
     pub progress: bool,
+    /// Answers the strict decoder refuses are findings too (`--spec-findings`).
+    pub spec_findings: bool,
 }
 
 /// The broker: an address, and the process when the fuzzer started it.
@@ -268,6 +270,8 @@ struct Rerun<'b> {
     last: Observation,
     restarts: u64,
     broken: bool,
+    /// For a spec finding: the decoder's error kind that must come back.
+    rule: Option<String>,
 }
 
 impl Rerun<'_> {
@@ -307,11 +311,17 @@ impl minimise::Reproducer for Rerun<'_> {
             return false;
         }
         let obs = exec::run(case, self.broker.addr(), self.cfg.timing).await;
-        let fired = oracle(self.broker, self.cfg, self.run_id).await.is_some();
-        if fired {
+        let fired = match &self.rule {
+            Some(rule) => obs.violations.iter().any(|(k, _)| k == rule),
+            None => oracle(self.broker, self.cfg, self.run_id).await.is_some(),
+        };
+        if fired && self.rule.is_none() {
             self.broken = true;
+        }
+        if fired {
             self.last = obs;
-        } else {
+        }
+        if !self.broken {
             cleanup(self.broker.addr(), case, self.cfg.timing).await;
         }
         fired
@@ -352,7 +362,16 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         let runs = batch.iter().map(|(c, _)| exec::run(c, addr, cfg.timing));
         let observations = futures_util::future::join_all(runs).await;
         summary.cases += batch.len() as u64;
-        let fired = oracle(broker, cfg, &run_id).await;
+        let mut fired = oracle(broker, cfg, &run_id).await;
+        let mut rule = None;
+        if fired.is_none() && cfg.spec_findings {
+            if let Some((kind, text)) = observations.iter().flat_map(|o| &o.violations).next() {
+                rule = Some(kind.clone());
+                fired = Some(format!(
+                    "the broker sent a packet the specification forbids: {text}"
+                ));
+            }
+        }
         for ((case, _), obs) in batch.iter().zip(&observations) {
             let new = obs.signatures.iter().filter(|s| !seen.contains(*s)).count();
             if new > 0 && seen.len() < SIGNATURES_MAX {
@@ -364,7 +383,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                     corpus[at] = case.clone();
                 }
             }
-            if fired.is_none() {
+            if fired.is_none() || rule.is_some() {
                 cleanup(addr, case, cfg.timing).await;
             }
         }
@@ -379,7 +398,8 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 run_id: &run_id,
                 last: Observation::default(),
                 restarts: 0,
-                broken: true,
+                broken: rule.is_none(),
+                rule: rule.clone(),
             };
             if !rerun.healthy().await {
                 // Nothing can bring the broker back: keep the evidence as it is.
@@ -426,10 +446,22 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             // The minimised case's own oracle and output, on a fresh broker.
             let _ = rerun.healthy().await;
             let oracle_text = if minimise::Reproducer::reproduces(&mut rerun, &small).await {
-                let how = rerun
-                    .broker
-                    .exited()
-                    .map(|h| format!("the broker process {h}"));
+                let spec = rule.as_ref().and_then(|r| {
+                    rerun
+                        .last
+                        .violations
+                        .iter()
+                        .find(|(k, _)| k == r)
+                        .map(|(_, t)| {
+                            format!("the broker sent a packet the specification forbids: {t}")
+                        })
+                });
+                let how = spec.or_else(|| {
+                    rerun
+                        .broker
+                        .exited()
+                        .map(|h| format!("the broker process {h}"))
+                });
                 how.unwrap_or_else(|| first_oracle.clone())
             } else {
                 first_oracle.clone()
@@ -515,7 +547,9 @@ fn record(summary: &mut Summary, cfg: &Config, f: &Finding) {
 
 /// The oracle without its details, for telling findings apart.
 fn oracle_kind(text: &str) -> &str {
-    if text.contains("signal") {
+    if text.contains("specification forbids") {
+        "spec"
+    } else if text.contains("signal") {
         "signal"
     } else if text.contains("process") {
         "exit"
