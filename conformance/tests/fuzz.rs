@@ -92,7 +92,7 @@ fn fuzz(crashes: &str, seed: &str, duration: &str, out: &Path) -> (i32, String, 
         "--max-findings",
         "1",
         "--probe-ms",
-        "500",
+        "1000",
         "--out",
         out.to_str().expect("utf-8 path"),
     ]);
