@@ -165,3 +165,58 @@ fn relength(b: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Version;
+    use crate::fuzz::session::Action;
+
+    /// "Crashes" when client 1 sends a packet starting with 0x62 (PUBREL) after client 0 sent
+    /// one starting with 0x34 (QoS 2 PUBLISH).
+    struct Toy(usize);
+
+    impl Reproducer for Toy {
+        async fn reproduces(&mut self, case: &Case) -> bool {
+            self.0 += 1;
+            let first = |client: usize, byte: u8| {
+                case.actions.iter().position(|a| {
+                    a.client == client && matches!(&a.act, Act::Send(b) if b.first() == Some(&byte))
+                })
+            };
+            matches!((first(0, 0x34), first(1, 0x62)), (Some(p), Some(r)) if p < r)
+        }
+    }
+
+    fn send(client: usize, bytes: &[u8]) -> Action {
+        Action {
+            client,
+            act: Act::Send(bytes.to_vec()),
+        }
+    }
+
+    #[test]
+    fn keeps_only_the_packets_that_matter() {
+        let mut actions = Vec::new();
+        for c in 0..3 {
+            actions.push(send(c, &[0x10, 0x02, 0x00, 0x00]));
+        }
+        actions.push(send(2, &[0xc0, 0x00]));
+        actions.push(send(0, &[0x34, 0x05, 0x00, 0x01, b'a', 0x00, 0x01]));
+        actions.push(send(2, &[0x30, 0x03, 0x00, 0x01, b'b']));
+        actions.push(send(1, &[0x62, 0x02, 0x00, 0x01]));
+        actions.push(send(0, &[0xe0, 0x00]));
+        let case = Case {
+            version: Version::V311,
+            actions,
+            topics: Vec::new(),
+            client_ids: Vec::new(),
+        };
+        let mut toy = Toy(0);
+        let small = futures_util::FutureExt::now_or_never(minimise(case, &mut toy, 200))
+            .expect("the toy reproducer never waits");
+        assert_eq!(small.actions.len(), 2, "{small:?}");
+        assert_eq!(small.clients(), vec![0, 1]);
+        assert!(toy.0 <= 200);
+    }
+}
