@@ -24,16 +24,18 @@ case whose answers show something new (packet type, reason code, property set, a
 corpus. After every batch of --jobs cases the oracles run: the process (with --broker-cmd: exit
 status or signal, output tail kept) and a liveness probe (fresh connection, CONNECT/CONNACK and
 PINGREQ/PINGRESP within --probe-ms, tried twice). A case that fires one is re-run alone on a
-restarted broker, minimised (clients, then packets, then bytes, re-checking the oracle each time)
-and saved in --out as a --checks script (NAME.json) with a note (NAME.md: oracle, packets,
-answers, broker output). With --spec-findings, an answer the strict decoder refuses (client
-role, the limits the client announced) is a finding too, citing the rule it breaks. Retained messages and sessions a case may leave are cleared after it.
+restarted broker, minimised (clients, then packets, then optional fields, then bytes, re-checking
+the oracle each time) and saved in --out as a --checks script (NAME.json) with a note (NAME.md:
+oracle, packets, answers, broker output). With --spec-findings, an answer the strict decoder
+refuses (client role, the limits the client announced) is a finding too, citing the rule it
+breaks. Retained messages and sessions a case may leave are cleared after it.
 
 EXAMPLES:
   conformance fuzz --broker-cmd 'mosquitto -p {port}' --duration 60 --seed 7
       start the broker, fuzz it for a minute, restart it after each crash
   conformance fuzz --target 127.0.0.1:1883 --jobs 8 --duration 600 --out findings/
-      a broker somebody else runs (after a crash the campaign stops: nothing can restart it)
+      a broker somebody else runs: after a crash or hang it gets 10 s to come back, else the
+      cases are saved as found (not minimised) and the campaign stops
   conformance fuzz --replay findings/ --broker-cmd 'mosquitto -p {port}'
       re-run saved findings, each on a freshly started broker
   conformance --no-builtin --checks findings/ --target 127.0.0.1:1883
