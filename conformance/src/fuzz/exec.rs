@@ -39,9 +39,13 @@ pub struct Observation {
 
 /// A broker packet the specification forbids, in words, with the rule it breaks.
 fn violation(client: usize, e: &mqtt_codec::DecodeError, bytes: &[u8]) -> (String, String) {
+    let message = e.to_string();
+    let cite = e
+        .cite()
+        .filter(|c| !message.contains(c))
+        .map_or(String::new(), |c| format!(" [{c}]"));
     let text = format!(
-        "c{client} received a packet the specification forbids: {e}{} (bytes {})",
-        e.cite().map_or(String::new(), |c| format!(" [{c}]")),
+        "c{client} received {message}{cite} (bytes {})",
         json::hex(&bytes[..bytes.len().min(64)])
     );
     (format!("{:?}", e.kind()), text)
@@ -79,6 +83,9 @@ struct Conn {
     /// answers can be judged (`--spec-findings`).
     judged: bool,
     sent: usize,
+    /// Type of the last packet this client sent: answers are signed with it, so "PUBREC after
+    /// a PUBLISH" and "PUBREC after a PUBREL" are different feedback.
+    last_sent: u8,
 }
 
 /// The feedback signature of a received packet: type, reason codes, property names.
@@ -146,6 +153,7 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                                     version,
                                     judged: false,
                                     sent: 0,
+                                    last_sent: 0,
                                 },
                             );
                         }
@@ -166,6 +174,7 @@ pub async fn run(case: &Case, addr: SocketAddr, timing: Timing) -> Observation {
                     continue;
                 };
                 c.sent += 1;
+                c.last_sent = bytes.first().map_or(0, |b| b >> 4);
                 if let Some(cfg) = announced_limits(bytes, version) {
                     // What this client announces binds what the broker may send it.
                     c.decoder.set_config(cfg);
@@ -233,7 +242,11 @@ async fn drain(
                     match frame.packet() {
                         Ok(p) => {
                             let v = json::to_json(&p, c.version);
-                            obs.signatures.insert(signature(&v));
+                            obs.signatures.insert(format!(
+                                "after {:x}: {}",
+                                c.last_sent,
+                                signature(&v)
+                            ));
                             if obs.received.len() < 200 {
                                 obs.received.push(format!("c{client} <- {v}"));
                             }

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Corpus entries kept at most (memory stays bounded on long campaigns).
-const CORPUS_MAX: usize = 512;
+const CORPUS_MAX: usize = 256;
 /// How long a broker the fuzzer did not start gets to come back after a finding.
 const RECOVERY: Duration = Duration::from_secs(10);
 /// Feedback signatures remembered at most.
