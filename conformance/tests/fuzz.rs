@@ -76,8 +76,27 @@ fn fake_broker_process() {
     });
 }
 
+/// The tests of this file one at a time: each runs brokers and a campaign, and the liveness
+/// probe's bound must not be eaten by the others on a two-core machine.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs a campaign; returns (exit code, stderr, findings written).
 fn fuzz(crashes: &str, seed: &str, duration: &str, out: &Path) -> (i32, String, Vec<PathBuf>) {
+    fuzz_probing(crashes, seed, duration, out, "1000")
+}
+
+/// [`fuzz`] with the liveness probe's bound in milliseconds.
+fn fuzz_probing(
+    crashes: &str,
+    seed: &str,
+    duration: &str,
+    out: &Path,
+    probe_ms: &str,
+) -> (i32, String, Vec<PathBuf>) {
     let cmd = broker_cmd(crashes);
     let o = conformance(&[
         "fuzz",
@@ -92,7 +111,7 @@ fn fuzz(crashes: &str, seed: &str, duration: &str, out: &Path) -> (i32, String, 
         "--max-findings",
         "1",
         "--probe-ms",
-        "1000",
+        probe_ms,
         "--out",
         out.to_str().expect("utf-8 path"),
     ]);
@@ -169,6 +188,7 @@ fn assert_replays(crashes: &str, script: &Path, dir: &Path) {
 
 #[test]
 fn finds_minimises_and_replays_an_abort_on_an_empty_topic() {
+    let _serial = serial();
     let dir = scratch("fuzz-abort");
     let start = Instant::now();
     let (code, stderr, files) = fuzz("abort-on-empty-topic", "1", "90", &dir);
@@ -192,6 +212,7 @@ fn finds_minimises_and_replays_an_abort_on_an_empty_topic() {
 
 #[test]
 fn finds_minimises_and_replays_a_wedge_across_two_clients() {
+    let _serial = serial();
     let dir = scratch("fuzz-wedge");
     let start = Instant::now();
     let (code, stderr, files) = fuzz("wedge-on-cross-client-pubrel", "1", "90", &dir);
@@ -214,8 +235,10 @@ fn finds_minimises_and_replays_a_wedge_across_two_clients() {
 
 #[test]
 fn finds_nothing_in_the_conforming_fake_broker() {
+    let _serial = serial();
     let dir = scratch("fuzz-clean");
-    let (code, stderr, files) = fuzz("", "2", "8", &dir);
+    // A generous probe: a slow moment of a loaded machine must not pass for a hang.
+    let (code, stderr, files) = fuzz_probing("", "2", "8", &dir, "3000");
     assert_eq!(code, 0, "{stderr}");
     assert!(files.is_empty(), "{files:?}");
     assert!(stderr.contains("cases/s"), "{stderr}");
@@ -223,121 +246,129 @@ fn finds_nothing_in_the_conforming_fake_broker() {
 
 /// With `--target` nothing can restart the broker: the finding is kept as it was found (not
 /// minimised, and said so), and the campaign stops.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keeps_an_unminimised_finding_when_the_target_does_not_come_back() {
-    let broker = FakeBroker::start(FakeConfig {
-        deviations: vec![Deviation::Crash(Crashes::new(vec![Crash::DieOnEmptyTopic]))],
-        ..FakeConfig::default()
-    })
-    .await
-    .expect("fake broker");
-    let target = broker.addr().to_string();
-    let dir = scratch("fuzz-target");
-    let out = dir.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        conformance(&[
-            "fuzz",
-            "--target",
-            &target,
-            "--seed",
-            "1",
-            "--jobs",
-            "1",
-            "--duration",
-            "60",
-            "--probe-ms",
-            "500",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    })
-    .await
-    .expect("the run");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("cannot be restarted"), "{stderr}");
-    let note = std::fs::read_dir(&dir)
-        .expect("findings")
-        .flatten()
-        .find(|e| e.path().extension().is_some_and(|x| x == "md"))
-        .map(|e| std::fs::read_to_string(e.path()).expect("note"))
-        .expect("a note");
-    assert!(note.contains("not minimised"), "{note}");
-    assert!(note.contains("TCP connection refused"), "{note}");
-    broker.stop().await;
+#[test]
+fn keeps_an_unminimised_finding_when_the_target_does_not_come_back() {
+    let _serial = serial();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let broker = FakeBroker::start(FakeConfig {
+            deviations: vec![Deviation::Crash(Crashes::new(vec![Crash::DieOnEmptyTopic]))],
+            ..FakeConfig::default()
+        })
+        .await
+        .expect("fake broker");
+        let target = broker.addr().to_string();
+        let dir = scratch("fuzz-target");
+        let out = dir.clone();
+        let o = tokio::task::spawn_blocking(move || {
+            conformance(&[
+                "fuzz",
+                "--target",
+                &target,
+                "--seed",
+                "1",
+                "--jobs",
+                "1",
+                "--duration",
+                "60",
+                "--probe-ms",
+                "500",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+        })
+        .await
+        .expect("the run");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("cannot be restarted"), "{stderr}");
+        let note = std::fs::read_dir(&dir)
+            .expect("findings")
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "md"))
+            .map(|e| std::fs::read_to_string(e.path()).expect("note"))
+            .expect("a note");
+        assert!(note.contains("not minimised"), "{note}");
+        assert!(note.contains("TCP connection refused"), "{note}");
+        broker.stop().await;
+    });
 }
 
 /// `--spec-findings`: a broker answer the strict decoder refuses is a finding, minimised to the
 /// packets that provoke it, citing the rule, and `--replay` reproduces it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spec_findings_cite_the_rule_a_broker_answer_breaks() {
-    // Every PUBACK goes out with flags 0b0010 (they must be 0: 3.1.1 [MQTT-2.2.2-1], 5.0 [MQTT-2.1.3-1]).
-    let broker = FakeBroker::start(FakeConfig {
-        deviations: vec![Deviation::RawOut {
-            packet: mqtt_codec::PacketType::PubAck,
-            bytes: vec![0x42, 0x02, 0x00, 0x01],
-        }],
-        ..FakeConfig::default()
-    })
-    .await
-    .expect("fake broker");
-    let target = broker.addr().to_string();
-    let dir = scratch("fuzz-spec");
-    let (out, t) = (dir.clone(), target.clone());
-    let o = tokio::task::spawn_blocking(move || {
-        conformance(&[
-            "fuzz",
-            "--target",
-            &t,
-            "--spec-findings",
-            "--seed",
-            "1",
-            "--jobs",
-            "1",
-            "--duration",
-            "60",
-            "--max-findings",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    })
-    .await
-    .expect("the run");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
-    let script = std::fs::read_dir(&dir)
-        .expect("findings")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .expect("a script");
-    let note = std::fs::read_to_string(script.with_extension("md")).expect("note");
-    // The rule's id differs between the versions: 3.1.1 [MQTT-2.2.2-1], 5.0 [MQTT-2.1.3-1].
-    assert!(
-        note.contains("specification forbids")
-            && note.contains("PUBACK fixed-header flags")
-            && (note.contains("[MQTT-2.2.2-1]") || note.contains("[MQTT-2.1.3-1]")),
-        "{note}"
-    );
-    // CONNECT and a QoS 1 PUBLISH: the PUBACK to it is the broken answer.
-    assert_eq!(script_shape(&script), (1, 2), "{note}");
-    let o = tokio::task::spawn_blocking(move || {
-        conformance(&[
-            "fuzz",
-            "--replay",
-            script.to_str().unwrap(),
-            "--target",
-            &target,
-        ])
-    })
-    .await
-    .expect("the replay");
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("REPRODUCED") && stdout.contains("PUBACK fixed-header flags"),
-        "{stdout}"
-    );
-    broker.stop().await;
+#[test]
+fn spec_findings_cite_the_rule_a_broker_answer_breaks() {
+    let _serial = serial();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        // Every PUBACK goes out with flags 0b0010 (they must be 0: 3.1.1 [MQTT-2.2.2-1], 5.0 [MQTT-2.1.3-1]).
+        let broker = FakeBroker::start(FakeConfig {
+            deviations: vec![Deviation::RawOut {
+                packet: mqtt_codec::PacketType::PubAck,
+                bytes: vec![0x42, 0x02, 0x00, 0x01],
+            }],
+            ..FakeConfig::default()
+        })
+        .await
+        .expect("fake broker");
+        let target = broker.addr().to_string();
+        let dir = scratch("fuzz-spec");
+        let (out, t) = (dir.clone(), target.clone());
+        let o = tokio::task::spawn_blocking(move || {
+            conformance(&[
+                "fuzz",
+                "--target",
+                &t,
+                "--spec-findings",
+                "--seed",
+                "1",
+                "--jobs",
+                "1",
+                "--duration",
+                "60",
+                "--max-findings",
+                "1",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+        })
+        .await
+        .expect("the run");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        let script = std::fs::read_dir(&dir)
+            .expect("findings")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "json"))
+            .expect("a script");
+        let note = std::fs::read_to_string(script.with_extension("md")).expect("note");
+        // The rule's id differs between the versions: 3.1.1 [MQTT-2.2.2-1], 5.0 [MQTT-2.1.3-1].
+        assert!(
+            note.contains("specification forbids")
+                && note.contains("PUBACK fixed-header flags")
+                && (note.contains("[MQTT-2.2.2-1]") || note.contains("[MQTT-2.1.3-1]")),
+            "{note}"
+        );
+        // CONNECT and a QoS 1 PUBLISH: the PUBACK to it is the broken answer.
+        assert_eq!(script_shape(&script), (1, 2), "{note}");
+        let o = tokio::task::spawn_blocking(move || {
+            conformance(&[
+                "fuzz",
+                "--replay",
+                script.to_str().unwrap(),
+                "--target",
+                &target,
+            ])
+        })
+        .await
+        .expect("the replay");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{stdout}");
+        assert!(
+            stdout.contains("REPRODUCED") && stdout.contains("PUBACK fixed-header flags"),
+            "{stdout}"
+        );
+        broker.stop().await;
+    });
 }
