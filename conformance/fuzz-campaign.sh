@@ -22,7 +22,7 @@ rm -rf "$out" && mkdir -p "$out"
 log="$out/campaign.log"
 cmd='conformance/brokers/mosquitto.sh {port}'
 timeout $((seconds + 300)) "$conf" fuzz --broker-cmd "$cmd" --duration "$seconds" --jobs "$jobs" \
-    --seed "$seed" --out "$out" 2>&1 | tee "$log"
+    --seed "$seed" --spec-findings --out "$out" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 summary=$(grep -E '^fuzz: [0-9]+ cases in' "$log" | tail -1)
 [ -n "$summary" ] || { echo "no summary: the campaign did not finish (exit $status)" >&2; exit 1; }
