@@ -3,7 +3,7 @@
 //! re-checked against the oracle on a healthy broker; the number of attempts is bounded.
 
 use super::mutate::decode_json;
-use super::session::{Act, Case};
+use super::session::{fix_length as relength, header_len, Act, Case};
 
 /// Re-runs a candidate and says whether the same oracle fires.
 pub trait Reproducer {
@@ -137,33 +137,6 @@ pub async fn minimise(case: Case, r: &mut impl Reproducer, budget: usize) -> Cas
         }
     }
     best
-}
-
-fn header_len(b: &[u8]) -> Option<usize> {
-    Some(2 + b.get(1..)?.iter().take(4).position(|x| x & 0x80 == 0)?)
-}
-
-/// The packet with its Remaining Length rewritten to fit what is left of its body.
-fn relength(b: &[u8]) -> Vec<u8> {
-    let Some(h) = header_len(b) else {
-        return b.to_vec();
-    };
-    let body = &b[h..];
-    let mut out = vec![b[0]];
-    let mut n = body.len();
-    loop {
-        let mut byte = (n % 128) as u8;
-        n /= 128;
-        if n > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(body);
-    out
 }
 
 #[cfg(test)]

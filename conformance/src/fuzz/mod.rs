@@ -248,10 +248,7 @@ fn leaves_state(case: &Case) -> bool {
         Act::Send(b) => match b.first().map(|f| f >> 4) {
             Some(3) => b[0] & 1 == 1,
             Some(1) => {
-                let h = 2 + b
-                    .get(1..)
-                    .and_then(|r| r.iter().take(4).position(|x| x & 0x80 == 0))
-                    .unwrap_or(0);
+                let h = session::header_len(b).unwrap_or(2);
                 let name = b.get(h + 1).map_or(4, |n| usize::from(*n));
                 b.get(h + 2 + name + 1)
                     .is_none_or(|f| f & 0x02 == 0 || f & 0x20 != 0)

@@ -2,7 +2,7 @@
 //! splice in a generated packet or another case's actions), fields (boundary values through the
 //! JSON form, and the codec's single-rule [`Defect`](mqtt_codec::arbitrary::Defect)s), and bytes.
 
-use super::session::{encode, generated_packet, Act, Action, Case, Names};
+use super::session::{encode, fix_length, generated_packet, header_len, Act, Action, Case, Names};
 use arbitrary::{Arbitrary, Unstructured};
 use mqtt_codec::arbitrary::InvalidCase;
 use mqtt_codec::{json, DecoderConfig, ProtocolVersion, Status};
@@ -235,34 +235,6 @@ fn sanitise(b: &mut [u8]) {
         }
         _ => {}
     }
-}
-
-/// Length of the fixed header, when its Remaining Length is complete.
-fn header_len(b: &[u8]) -> Option<usize> {
-    Some(2 + b.get(1..)?.iter().take(4).position(|x| x & 0x80 == 0)?)
-}
-
-/// The packet with its Remaining Length rewritten to fit its body.
-fn fix_length(b: &[u8]) -> Vec<u8> {
-    let Some(h) = header_len(b) else {
-        return b.to_vec();
-    };
-    let body = &b[h..];
-    let mut out = vec![b[0]];
-    let mut n = body.len();
-    loop {
-        let mut byte = (n % 128) as u8;
-        n /= 128;
-        if n > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(body);
-    out
 }
 
 /// The JSON form of one complete packet, if it decodes.

@@ -87,6 +87,34 @@ impl Names {
     }
 }
 
+/// Length of the fixed header, when its Remaining Length is complete.
+pub(crate) fn header_len(b: &[u8]) -> Option<usize> {
+    Some(2 + b.get(1..)?.iter().take(4).position(|x| x & 0x80 == 0)?)
+}
+
+/// The packet with its Remaining Length rewritten to fit its body.
+pub(crate) fn fix_length(b: &[u8]) -> Vec<u8> {
+    let Some(h) = header_len(b) else {
+        return b.to_vec();
+    };
+    let body = &b[h..];
+    let mut out = vec![b[0]];
+    let mut n = body.len();
+    loop {
+        let mut byte = (n % 128) as u8;
+        n /= 128;
+        if n > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
 /// Encodes a JSON-form packet (the generators only build encodable ones).
 pub(crate) fn encode(v: &Value, version: ProtocolVersion) -> Vec<u8> {
     json::encode(v, version).unwrap_or_default()
