@@ -80,6 +80,9 @@ pub struct FuzzArgs {
     /// Re-runs the minimiser may make per finding.
     #[arg(long, default_value_t = 200)]
     minimise_budget: usize,
+    /// Seconds the minimiser may take per finding (each re-run may restart the broker).
+    #[arg(long, default_value_t = 120.0)]
+    minimise_seconds: f64,
     /// Prefix of every topic (the run adds `fuzz/<run id>/<case>`).
     #[arg(long, default_value = "conformance")]
     topic_root: String,
@@ -160,6 +163,7 @@ async fn campaign(args: &FuzzArgs) -> ExitCode {
         topic_root: args.topic_root.clone(),
         max_findings: args.max_findings.max(1),
         minimise_budget: args.minimise_budget,
+        minimise_time: Duration::from_secs_f64(args.minimise_seconds.max(0.0)),
         progress: !args.quiet,
         spec_findings: args.spec_findings,
     };

@@ -55,6 +55,8 @@ pub struct Config {
     pub max_findings: usize,
     /// Attempts the minimiser may make per finding.
     pub minimise_budget: usize,
+    /// Wall time the minimiser may take per finding (a broker that restarts slowly).
+    pub minimise_time: Duration,
     /// Progress lines on stderr.
     pub progress: bool,
     /// Answers the strict decoder refuses are findings too (`--spec-findings`).
@@ -269,6 +271,8 @@ struct Rerun<'b> {
     broken: bool,
     /// For a spec finding: the decoder's error kind that must come back.
     rule: Option<String>,
+    /// Past this, candidates count as not reproducing: the minimiser keeps what it has.
+    deadline: Option<Instant>,
 }
 
 impl Rerun<'_> {
@@ -304,7 +308,7 @@ impl Rerun<'_> {
 
 impl minimise::Reproducer for Rerun<'_> {
     async fn reproduces(&mut self, case: &Case) -> bool {
-        if !self.healthy().await {
+        if self.deadline.is_some_and(|d| Instant::now() > d) || !self.healthy().await {
             return false;
         }
         let obs = exec::run(case, self.broker.addr(), self.cfg.timing).await;
@@ -397,6 +401,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 restarts: 0,
                 broken: rule.is_none(),
                 rule: rule.clone(),
+                deadline: None,
             };
             if !rerun.healthy().await {
                 // Nothing can bring the broker back: keep the evidence as it is.
@@ -439,7 +444,9 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 continue;
             };
             let original = (case.actions.len(), case.size());
+            rerun.deadline = Some(Instant::now() + cfg.minimise_time);
             let mut small = minimise::minimise(case.clone(), &mut rerun, cfg.minimise_budget).await;
+            rerun.deadline = None;
             // The minimised case's own oracle and output, on a fresh broker. A slow moment can
             // make one re-run look like a reproduction: a minimised case that does not reproduce
             // twice more gives way to the case as found.
