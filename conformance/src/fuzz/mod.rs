@@ -194,7 +194,22 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
     let v = mqtt_codec::ProtocolVersion::V3_1_1;
     let mut actions = Vec::new();
     let mut n = 0;
-    for id in &case.client_ids {
+    // The case's client ids, and any id a mutated CONNECT without Clean Start carries.
+    let mut ids = case.client_ids.clone();
+    for a in &case.actions {
+        let Act::Send(b) = &a.act else { continue };
+        if b.first().is_some_and(|f| f >> 4 == 1) {
+            let p = mutate::decode_json(b, case.version.protocol());
+            let kept = p.filter(|p| p["clean_session"] == false || p["clean_start"] == false);
+            if let Some(id) = kept.and_then(|p| p["client_identifier"].as_str().map(str::to_string))
+            {
+                if !id.is_empty() && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    for id in &ids {
         let connect = serde_json::json!({"type": "CONNECT", "protocol_version": 4,
             "clean_session": true, "keep_alive": 10, "client_identifier": id});
         actions.push(session::Action {
@@ -220,7 +235,25 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
         client: n,
         act: Act::Send(session::encode(&connect, v)),
     });
-    for t in &case.topics {
+    // The case's own topics, and every topic a retained PUBLISH or Will of the case names after
+    // its mutations (a long-topic mutation, a flipped bit inside a topic).
+    let mut topics: Vec<String> = case.topics.clone();
+    for a in &case.actions {
+        let Act::Send(b) = &a.act else { continue };
+        let retained = match b.first().map(|f| f >> 4) {
+            Some(3) if b[0] & 1 == 1 => mutate::decode_json(b, case.version.protocol())
+                .and_then(|p| p["topic"].as_str().map(str::to_string)),
+            // A CONNECT whose Will is retained (the Will topic a mutation may have changed).
+            Some(1) => mutate::decode_json(b, case.version.protocol())
+                .filter(|p| p["will"]["retain"] == true)
+                .and_then(|p| p["will"]["topic"].as_str().map(str::to_string)),
+            _ => None,
+        };
+        if let Some(t) = retained.filter(|t| !t.is_empty() && !topics.contains(t)) {
+            topics.push(t);
+        }
+    }
+    for t in &topics {
         let p = serde_json::json!({"type": "PUBLISH", "topic": t, "retain": true, "payload": ""});
         actions.push(session::Action {
             client: n,
