@@ -55,6 +55,7 @@ if [ -x fuzz/run.sh ]; then
 fi
 stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
 conf=target/release/conformance
+stage "conformance fuzz: short campaign vs mosquitto (cases/s, findings replayed)" conformance/fuzz-campaign.sh 25
 # Three checks get a verdict against mosquitto that depends on timing, not on the broker's logic:
 # keep-alive-enforced and the profile's keep-alive-timeout (mosquitto's keep-alive timer fires
 # every 5 s, so the close lands anywhere from 1.5 x Keep Alive to 5 s later; a CI run saw the
@@ -76,7 +77,6 @@ stage "conformance vs mosquitto (ApsaraMQ limits, --profile apsaramq)" \
     "$conf" --quiet "${timing[@]}" --profile apsaramq --broker-cmd 'conformance/brokers/mosquitto.sh {port} apsaramq' \
     --broker-name 'mosquitto (ApsaraMQ limits)' \
     --expected conformance/expected/mosquitto-apsaramq.json $(outputs mosquitto-apsaramq)
-stage "conformance fuzz: short campaign vs mosquitto (cases/s, findings replayed)" conformance/fuzz-campaign.sh 25
 # Further brokers under test, installed on first use into target/brokers (npm, PyPI and crates.io,
 # pinned by the lock files in conformance/brokers/) or from Debian (RabbitMQ). Their verdicts on the
 # whole suite are not compared with expected-results files yet; these stages prove that each one
