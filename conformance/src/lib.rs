@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod execution;
 pub mod expected;
+pub mod fuzz;
 pub mod pattern;
 pub mod profile;
 pub mod progress;

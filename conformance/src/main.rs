@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod cli {
     pub mod compare;
     pub mod decode;
+    pub mod fuzz;
     pub mod outputs;
 }
 
@@ -72,6 +73,10 @@ enum Command {
     /// Render several JSON reports (--json of earlier runs) as one matrix: checks as rows, runs
     /// as columns, differing verdicts first; Markdown on stdout, or --html / --markdown files.
     Compare(cli::compare::CompareArgs),
+    /// Fuzz a broker over the network: crashes and hangs, minimised and saved as --checks
+    /// scripts; --replay re-runs them.
+    #[command(after_help = cli::fuzz::AFTER)]
+    Fuzz(cli::fuzz::FuzzArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -200,6 +205,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Decode(args)) => return cli::decode::run(args),
         Some(Command::Compare(args)) => return cli::compare::run(args),
+        Some(Command::Fuzz(args)) => return cli::fuzz::run(args),
         None => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

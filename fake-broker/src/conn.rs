@@ -53,7 +53,9 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream) {
         skip: 0,
         client_max_packet: None,
     };
+    let crash_hook = conn.shared.clone();
     conn.run(rd, rx).await;
+    crate::crash::connection_closed(&crash_hook, id);
 }
 
 enum Phase {
@@ -285,6 +287,13 @@ impl Conn {
             match self.decoder.decode(buf) {
                 Ok(None) => return Flow::Continue,
                 Ok(Some(frame)) => {
+                    match crate::crash::frame_effect(&self.shared, self.id, frame.bytes()) {
+                        crate::crash::Effect::Proceed => {}
+                        crate::crash::Effect::Ignore | crate::crash::Effect::Die => {
+                            buf.clear();
+                            return Flow::Continue;
+                        }
+                    }
                     self.last_rx = Instant::now();
                     if let Flow::Close(kind) = self.dispatch(frame) {
                         return Flow::Close(kind);

@@ -61,10 +61,12 @@
 //! * Request Response Information 1 gets Response Information `fake/response/<client id>`.
 
 mod conn;
+mod crash;
 mod message;
 mod state;
 mod will;
 
+pub use crash::{Crash, Crashes};
 use mqtt_codec::PacketType;
 use std::fmt;
 use std::future::Future;
@@ -206,6 +208,8 @@ pub type MatchFn = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 /// One way the broker breaks the specification (each one seen in a real broker).
 #[derive(Clone)]
 pub enum Deviation {
+    /// Crash and wedge switches for the fuzzer's tests (see [`Crash`]; not a spec deviation).
+    Crash(Crashes),
     /// Rewrite an outgoing packet of this type: the broker converts it to the codec's JSON form
     /// ([`mqtt_codec::json::to_json`]), calls the function, and sends [`mqtt_codec::json::encode`]
     /// of the result. If the edit makes it unencodable, the bytes of a [`Deviation::RawOut`] for
@@ -375,6 +379,7 @@ impl Deviation {
         use Deviation::*;
         match self {
             RewriteOut { .. } => "RewriteOut",
+            Crash(_) => "Crash",
             RawOut { .. } => "RawOut",
             DropOut { .. } => "DropOut",
             IgnoreIn { .. } => "IgnoreIn",

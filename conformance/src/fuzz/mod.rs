@@ -1,0 +1,608 @@
+//! `conformance fuzz`: a black-box, network, MQTT-aware broker fuzzer.
+//!
+//! A campaign generates multi-client sessions ([`session`]), mutates corpus entries at the
+//! sequence, field and byte level ([`mutate`]), runs each case over TCP ([`exec`]) and keeps the
+//! cases whose answers showed something new (response feedback: packet types, reason codes,
+//! property sets, closes). After every batch of `--jobs` cases the oracles run ([`oracle`]: the
+//! process, with `--broker-cmd` ([`process`]), and a liveness probe on a fresh connection). A
+//! case that fires one is re-run alone, minimised ([`minimise`]) on a restarted broker and saved
+//! as a `--checks` script with a note ([`finding`]).
+
+pub mod exec;
+pub mod finding;
+pub mod minimise;
+pub mod mutate;
+pub mod oracle;
+pub mod process;
+pub mod session;
+
+use exec::{Observation, Timing};
+use finding::Finding;
+use process::Supervised;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use session::{Act, Case, Names};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Corpus entries kept at most (memory stays bounded on long campaigns).
+const CORPUS_MAX: usize = 256;
+/// How long a broker the fuzzer did not start gets to come back after a finding.
+const RECOVERY: Duration = Duration::from_secs(10);
+/// Feedback signatures remembered at most.
+const SIGNATURES_MAX: usize = 65_536;
+
+/// A campaign's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// How long to fuzz.
+    pub duration: Duration,
+    /// Cases run at the same time.
+    pub jobs: usize,
+    /// Where findings go.
+    pub out: PathBuf,
+    /// Bound of the liveness probe.
+    pub probe_bound: Duration,
+    /// Per-case deadlines.
+    pub timing: Timing,
+    /// Topic prefix.
+    pub topic_root: String,
+    /// Stop after this many findings.
+    pub max_findings: usize,
+    /// Attempts the minimiser may make per finding.
+    pub minimise_budget: usize,
+    /// Wall time the minimiser may take per finding (a broker that restarts slowly).
+    pub minimise_time: Duration,
+    /// Progress lines on stderr.
+    pub progress: bool,
+    /// Answers the strict decoder refuses are findings too (`--spec-findings`).
+    pub spec_findings: bool,
+}
+
+/// The broker: an address, and the process when the fuzzer started it.
+pub struct Broker {
+    addr: SocketAddr,
+    process: Option<Supervised>,
+    command_ready: Duration,
+}
+
+impl Broker {
+    /// A broker somebody else runs.
+    pub fn remote(addr: SocketAddr) -> Broker {
+        Broker {
+            addr,
+            process: None,
+            command_ready: Duration::from_secs(60),
+        }
+    }
+
+    /// Starts `command` (with `{port}`).
+    ///
+    /// # Errors
+    /// As [`Supervised::start`].
+    pub fn start(command: &str) -> Result<Broker, String> {
+        let ready = Duration::from_secs(60);
+        let p = Supervised::start(command, ready)?;
+        Ok(Broker {
+            addr: SocketAddr::from(([127, 0, 0, 1], p.port)),
+            process: Some(p),
+            command_ready: ready,
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Whether the fuzzer can restart it.
+    pub fn restartable(&self) -> bool {
+        self.process.is_some()
+    }
+
+    /// Restarts the process (on a new port).
+    ///
+    /// # Errors
+    /// The broker cannot be started again.
+    pub fn restart(&mut self) -> Result<(), String> {
+        if let Some(p) = self.process.take() {
+            let p = p.restart(self.command_ready)?;
+            self.addr = SocketAddr::from(([127, 0, 0, 1], p.port));
+            self.process = Some(p);
+        }
+        Ok(())
+    }
+
+    /// How the process ended, if it did.
+    pub fn exited(&mut self) -> Option<String> {
+        self.process.as_mut().and_then(Supervised::exited)
+    }
+
+    /// The process's last output.
+    pub fn tail(&self) -> Option<String> {
+        self.process.as_ref().map(Supervised::tail)
+    }
+
+    /// Stops the process the fuzzer started.
+    pub fn stop(self) {
+        if let Some(p) = self.process {
+            p.stop();
+        }
+    }
+}
+
+/// How a campaign went.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Cases run.
+    pub cases: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Corpus size at the end.
+    pub corpus: usize,
+    /// Distinct feedback signatures seen.
+    pub signatures: usize,
+    /// Scripts written.
+    pub findings: Vec<PathBuf>,
+    /// Broker restarts.
+    pub restarts: u64,
+}
+
+impl Summary {
+    /// Cases per second.
+    pub fn rate(&self) -> f64 {
+        self.cases as f64 / self.elapsed.as_secs_f64().max(0.001)
+    }
+}
+
+/// Which oracle fires after a case, if any: the process ended, or the probe failed twice.
+pub async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<String> {
+    if let Some(how) = broker.exited() {
+        return Some(format!("the broker process {how}"));
+    }
+    let id = format!("fz{run_id}probe");
+    let first = oracle::probe(broker.addr(), &id, cfg.probe_bound)
+        .await
+        .err()?;
+    // A second chance: one slow answer on a loaded machine is not a hang.
+    let second = oracle::probe(broker.addr(), &id, cfg.probe_bound)
+        .await
+        .err()?;
+    // A dying process closes its sockets a moment before it can be reaped: give the exit
+    // status a chance to be the oracle, it says more than "connection refused".
+    if broker.restartable() {
+        for _ in 0..25 {
+            if let Some(how) = broker.exited() {
+                return Some(format!("the broker process {how}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    Some(format!("liveness probe failed ({first}; again: {second})"))
+}
+
+/// Clears what a case may have left behind: retained messages on its topics, sessions of its
+/// client ids.
+async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
+    if !leaves_state(case) {
+        return;
+    }
+    let v = mqtt_codec::ProtocolVersion::V3_1_1;
+    let mut actions = Vec::new();
+    let mut n = 0;
+    // The case's client ids, and any id a mutated CONNECT without Clean Start carries.
+    let mut ids = case.client_ids.clone();
+    for a in &case.actions {
+        let Act::Send(b) = &a.act else { continue };
+        if b.first().is_some_and(|f| f >> 4 == 1) {
+            let p = mutate::decode_json(b, case.version.protocol());
+            let kept = p.filter(|p| p["clean_session"] == false || p["clean_start"] == false);
+            if let Some(id) = kept.and_then(|p| p["client_identifier"].as_str().map(str::to_string))
+            {
+                if !id.is_empty() && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    for id in &ids {
+        let connect = serde_json::json!({"type": "CONNECT", "protocol_version": 4,
+            "clean_session": true, "keep_alive": 10, "client_identifier": id});
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(&connect, v)),
+        });
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(
+                &serde_json::json!({"type": "DISCONNECT"}),
+                v,
+            )),
+        });
+        n += 1;
+    }
+    let id = format!(
+        "{}x",
+        case.client_ids.first().map_or("fzclean", String::as_str)
+    );
+    let connect = serde_json::json!({"type": "CONNECT", "protocol_version": 4,
+        "clean_session": true, "keep_alive": 10, "client_identifier": id});
+    actions.push(session::Action {
+        client: n,
+        act: Act::Send(session::encode(&connect, v)),
+    });
+    // The case's own topics, and every topic a retained PUBLISH or Will of the case names after
+    // its mutations (a long-topic mutation, a flipped bit inside a topic).
+    let mut topics: Vec<String> = case.topics.clone();
+    for a in &case.actions {
+        let Act::Send(b) = &a.act else { continue };
+        let retained = match b.first().map(|f| f >> 4) {
+            Some(3) if b[0] & 1 == 1 => mutate::decode_json(b, case.version.protocol())
+                .and_then(|p| p["topic"].as_str().map(str::to_string)),
+            // A CONNECT whose Will is retained (the Will topic a mutation may have changed).
+            Some(1) => mutate::decode_json(b, case.version.protocol())
+                .filter(|p| p["will"]["retain"] == true)
+                .and_then(|p| p["will"]["topic"].as_str().map(str::to_string)),
+            _ => None,
+        };
+        if let Some(t) = retained.filter(|t| !t.is_empty() && !topics.contains(t)) {
+            topics.push(t);
+        }
+    }
+    for t in &topics {
+        let p = serde_json::json!({"type": "PUBLISH", "topic": t, "retain": true, "payload": ""});
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(session::encode(&p, v)),
+        });
+    }
+    actions.push(session::Action {
+        client: n,
+        act: Act::Send(session::encode(
+            &serde_json::json!({"type": "DISCONNECT"}),
+            v,
+        )),
+    });
+    let clean = Case {
+        version: crate::check::Version::V311,
+        actions,
+        topics: Vec::new(),
+        client_ids: Vec::new(),
+    };
+    let _ = exec::run(&clean, addr, timing).await;
+}
+
+/// Whether a case may leave retained messages or sessions behind: a PUBLISH with Retain, a
+/// CONNECT without Clean Start or with a retained Will.
+fn leaves_state(case: &Case) -> bool {
+    case.actions.iter().any(|a| match &a.act {
+        Act::Send(b) => match b.first().map(|f| f >> 4) {
+            Some(3) => b[0] & 1 == 1,
+            Some(1) => {
+                let h = session::header_len(b).unwrap_or(2);
+                let name = b.get(h + 1).map_or(4, |n| usize::from(*n));
+                b.get(h + 2 + name + 1)
+                    .is_none_or(|f| f & 0x02 == 0 || f & 0x20 != 0)
+            }
+            _ => false,
+        },
+        Act::Reconnect => false,
+    })
+}
+
+/// Re-runs candidates on a healthy broker (restarted when it is not).
+struct Rerun<'b> {
+    broker: &'b mut Broker,
+    cfg: &'b Config,
+    run_id: &'b str,
+    last: Observation,
+    restarts: u64,
+    broken: bool,
+    /// For a spec finding: the decoder's error kind that must come back.
+    rule: Option<String>,
+    /// Past this, candidates count as not reproducing: the minimiser keeps what it has.
+    deadline: Option<Instant>,
+}
+
+impl Rerun<'_> {
+    /// Makes sure the broker answers before a re-run: restarts the process when there is one,
+    /// else waits up to [`RECOVERY`] for the broker to come back (a supervisor may restart it).
+    async fn healthy(&mut self) -> bool {
+        if !(self.broken || self.broker.exited().is_some()) {
+            return true;
+        }
+        if self.broker.restartable() {
+            if self.broker.restart().is_err() {
+                return false;
+            }
+            self.restarts += 1;
+            self.broken = false;
+            return true;
+        }
+        let id = format!("fz{}probe", self.run_id);
+        let start = Instant::now();
+        while start.elapsed() < RECOVERY {
+            if oracle::probe(self.broker.addr(), &id, self.cfg.probe_bound)
+                .await
+                .is_ok()
+            {
+                self.broken = false;
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        false
+    }
+}
+
+impl minimise::Reproducer for Rerun<'_> {
+    async fn reproduces(&mut self, case: &Case) -> bool {
+        if self.deadline.is_some_and(|d| Instant::now() > d) || !self.healthy().await {
+            return false;
+        }
+        let obs = exec::run(case, self.broker.addr(), self.cfg.timing).await;
+        let fired = match &self.rule {
+            Some(rule) => obs.violations.iter().any(|(k, _)| k == rule),
+            None => oracle(self.broker, self.cfg, self.run_id).await.is_some(),
+        };
+        if fired && self.rule.is_none() {
+            self.broken = true;
+        }
+        if fired {
+            self.last = obs;
+        }
+        if !self.broken {
+            cleanup(self.broker.addr(), case, self.cfg.timing).await;
+        }
+        fired
+    }
+}
+
+/// Runs a campaign against `broker`. Findings are minimised and written to `cfg.out`.
+pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
+    let started = Instant::now();
+    let run_id = crate::execution::tag(
+        &format!("{}|{:?}", cfg.seed, std::time::SystemTime::now()),
+        4,
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut corpus: Vec<Case> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut found: HashSet<String> = HashSet::new();
+    let mut summary = Summary::default();
+    let mut n: u64 = 0;
+    let mut last_progress = Instant::now();
+    let topic_root = format!("{}/fuzz", cfg.topic_root.trim_end_matches('/'));
+    while started.elapsed() < cfg.duration && summary.findings.len() < cfg.max_findings {
+        // One batch: `jobs` cases at once.
+        let mut batch: Vec<(Case, Vec<&'static str>)> = Vec::new();
+        for _ in 0..cfg.jobs.max(1) {
+            n += 1;
+            let names = Names::new(&topic_root, &run_id, n);
+            if corpus.is_empty() || rng.random_bool(0.2) {
+                batch.push((session::generate(&mut rng, &names), Vec::new()));
+            } else {
+                let mut case = corpus[rng.random_range(0..corpus.len())].clone();
+                let other = corpus[rng.random_range(0..corpus.len())].clone();
+                let m = mutate::mutate(&mut rng, &mut case, Some(&other), &names);
+                batch.push((case, m));
+            }
+        }
+        let addr = broker.addr();
+        let runs = batch.iter().map(|(c, _)| exec::run(c, addr, cfg.timing));
+        let observations = futures_util::future::join_all(runs).await;
+        summary.cases += batch.len() as u64;
+        let mut fired = oracle(broker, cfg, &run_id).await;
+        let mut rule = None;
+        if fired.is_none() && cfg.spec_findings {
+            if let Some((kind, text)) = observations.iter().flat_map(|o| &o.violations).next() {
+                rule = Some(kind.clone());
+                fired = Some(format!(
+                    "the broker sent a packet the specification forbids: {text}"
+                ));
+            }
+        }
+        for ((case, _), obs) in batch.iter().zip(&observations) {
+            let new = obs.signatures.iter().filter(|s| !seen.contains(*s)).count();
+            if new > 0 && seen.len() < SIGNATURES_MAX {
+                seen.extend(obs.signatures.iter().cloned());
+                if corpus.len() < CORPUS_MAX {
+                    corpus.push(case.clone());
+                } else {
+                    let at = rng.random_range(0..corpus.len());
+                    corpus[at] = case.clone();
+                }
+            }
+            if fired.is_none() || rule.is_some() {
+                cleanup(addr, case, cfg.timing).await;
+            }
+        }
+        if let Some(first_oracle) = fired {
+            let tail = broker.tail();
+            if cfg.progress {
+                eprintln!("fuzz: after case {n}: {first_oracle}; minimising");
+            }
+            let mut rerun = Rerun {
+                broker,
+                cfg,
+                run_id: &run_id,
+                last: Observation::default(),
+                restarts: 0,
+                broken: rule.is_none(),
+                rule: rule.clone(),
+                deadline: None,
+            };
+            if !rerun.healthy().await {
+                // Nothing can bring the broker back: keep the evidence as it is.
+                summary.restarts += rerun.restarts;
+                for (case, mutations) in &batch {
+                    let f = Finding {
+                        oracle: format!("{first_oracle} (not minimised: the broker did not come back within {} s; use --broker-cmd)", RECOVERY.as_secs()),
+                        case: case.clone(),
+                        original: (case.actions.len(), case.size()),
+                        mutations: mutations.clone(),
+                        output_tail: tail.clone(),
+                        received: Vec::new(),
+                        origin: format!("`conformance fuzz --seed {}` (batch ending with case {n}, run {run_id})", cfg.seed),
+                    };
+                    record(&mut summary, cfg, &f);
+                }
+                eprintln!(
+                    "fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping"
+                );
+                break;
+            }
+            // Which case of the batch was it? Each alone, on a fresh broker.
+            let mut culprit = None;
+            for (case, m) in &batch {
+                if minimise::Reproducer::reproduces(&mut rerun, case).await {
+                    culprit = Some((case.clone(), m.clone()));
+                    break;
+                }
+            }
+            let Some((case, mutations)) = culprit else {
+                if cfg.progress {
+                    eprintln!("fuzz: not reproducible alone (state from earlier cases, or timing); going on");
+                }
+                let ok = rerun.healthy().await;
+                summary.restarts += rerun.restarts;
+                if !ok {
+                    eprintln!("fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping");
+                    break;
+                }
+                continue;
+            };
+            let original = (case.actions.len(), case.size());
+            rerun.deadline = Some(Instant::now() + cfg.minimise_time);
+            let mut small = minimise::minimise(case.clone(), &mut rerun, cfg.minimise_budget).await;
+            rerun.deadline = None;
+            // The minimised case's own oracle and output, on a fresh broker. A slow moment can
+            // make one re-run look like a reproduction: a minimised case that does not reproduce
+            // twice more gives way to the case as found.
+            let _ = rerun.healthy().await;
+            let mut again = minimise::Reproducer::reproduces(&mut rerun, &small).await;
+            if !again {
+                again = minimise::Reproducer::reproduces(&mut rerun, &small).await;
+                if !again {
+                    small = case.clone();
+                    again = minimise::Reproducer::reproduces(&mut rerun, &small).await;
+                }
+            }
+            let oracle_text = if again {
+                let spec = rule.as_ref().and_then(|r| {
+                    rerun
+                        .last
+                        .violations
+                        .iter()
+                        .find(|(k, _)| k == r)
+                        .map(|(_, t)| {
+                            format!("the broker sent a packet the specification forbids: {t}")
+                        })
+                });
+                let how = spec.or_else(|| {
+                    rerun
+                        .broker
+                        .exited()
+                        .map(|h| format!("the broker process {h}"))
+                });
+                how.unwrap_or_else(|| first_oracle.clone())
+            } else {
+                first_oracle.clone()
+            };
+            let received = std::mem::take(&mut rerun.last.received);
+            let out_tail = rerun.broker.tail().or(tail);
+            let ok = rerun.healthy().await;
+            summary.restarts += rerun.restarts;
+            let key = format!(
+                "{}|{}",
+                oracle_kind(&oracle_text),
+                small
+                    .actions
+                    .iter()
+                    .map(|a| match &a.act {
+                        Act::Send(b) => format!("{:x}", b.first().unwrap_or(&0) >> 4),
+                        Act::Reconnect => "r".into(),
+                    })
+                    .collect::<String>()
+            );
+            if found.insert(key) {
+                let f = Finding {
+                    oracle: oracle_text,
+                    case: small,
+                    original,
+                    mutations,
+                    output_tail: out_tail,
+                    received,
+                    origin: format!(
+                        "`conformance fuzz --seed {}` (case {n}, run {run_id})",
+                        cfg.seed
+                    ),
+                };
+                record(&mut summary, cfg, &f);
+            }
+            if !ok {
+                eprintln!(
+                    "fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping"
+                );
+                break;
+            }
+        }
+        if cfg.progress && last_progress.elapsed() >= Duration::from_secs(2) {
+            last_progress = Instant::now();
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "fuzz: {:>4.0} s  {} cases ({:.0}/s)  corpus {}  signatures {}  findings {}",
+                secs,
+                summary.cases,
+                summary.cases as f64 / secs.max(0.001),
+                corpus.len(),
+                seen.len(),
+                summary.findings.len()
+            );
+        }
+    }
+    summary.elapsed = started.elapsed();
+    summary.corpus = corpus.len();
+    summary.signatures = seen.len();
+    summary
+}
+
+/// Saves `f` in `cfg.out` and counts it.
+fn record(summary: &mut Summary, cfg: &Config, f: &Finding) {
+    let slug = format!("s{}-{}", cfg.seed, summary.findings.len() + 1);
+    match finding::save(&cfg.out, &slug, f, cfg.timing.settle.as_millis() as u64) {
+        Ok(path) => {
+            eprintln!(
+                "fuzz: FINDING {}: {} ({} actions, {} bytes, {} clients; from {} actions, {} bytes)",
+                path.display(),
+                f.oracle,
+                f.case.actions.len(),
+                f.case.size(),
+                f.case.clients().len(),
+                f.original.0,
+                f.original.1
+            );
+            summary.findings.push(path);
+        }
+        Err(e) => eprintln!("fuzz: cannot save the finding: {e}"),
+    }
+}
+
+/// The oracle without its details, for telling findings apart.
+fn oracle_kind(text: &str) -> &str {
+    if text.contains("specification forbids") {
+        "spec"
+    } else if text.contains("signal") {
+        "signal"
+    } else if text.contains("process") {
+        "exit"
+    } else if text.contains("refused") || text.contains("closed") || text.contains("reset") {
+        "gone"
+    } else {
+        "hang"
+    }
+}
