@@ -6,6 +6,7 @@
 //! the separate `mqtt-fake-broker` crate (a dev-dependency), and running checks against it is the
 //! tests' own support code (`tests/support`).
 
+pub mod bounds;
 pub mod broker_process;
 pub mod check;
 pub mod checks;
@@ -21,5 +22,6 @@ pub mod runner;
 pub mod script;
 pub mod selection;
 pub mod spec;
+pub mod trace;
 pub mod transport;
 pub mod verdict;
