@@ -8,7 +8,7 @@ use std::time::Duration;
 /// its own) and enforces on every version: a larger packet from the server is never buffered
 /// whole. 1 MiB is far above any packet a check provokes, and keeps a flood of maximal packets at
 /// the default `--jobs` within the memory budget.
-pub const CLIENT_MAX_PACKET_SIZE: u32 = 1024 * 1024;
+pub const CLIENT_MAX_PACKET_SIZE: u32 = 256 * 1024;
 
 /// Trace entries kept from the start of a check (the CONNECT, the provocation).
 pub const TRACE_HEAD: usize = 48;

@@ -127,6 +127,19 @@ struct Conn {
     closed: Option<String>,
 }
 
+/// Whether the check saw the broker end a connection (a close or a reset after its packets): the
+/// moment to prove the broker still answers before trusting the verdict.
+pub fn ended_in_close(r: &CheckResult) -> bool {
+    r.trace.iter().any(|t| {
+        t.direction == TraceDirection::Event
+            && t.note.as_deref().is_some_and(|n| {
+                n.starts_with("connection closed by the broker")
+                    || n.starts_with("connection reset")
+                    || n.starts_with("write failed")
+            })
+    })
+}
+
 /// Runs `check` and returns its result (never panics, never waits unbounded): its script here,
 /// a native routine where it lives ([`crate::check::Native`]).
 pub async fn run_check(check: &Check, ctx: &RunContext) -> CheckResult {

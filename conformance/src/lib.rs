@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod execution;
 pub mod expected;
+pub mod liveness;
 pub mod pattern;
 pub mod profile;
 pub mod progress;
