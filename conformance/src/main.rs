@@ -112,7 +112,7 @@ struct RunArgs {
     skip: Vec<String>,
     /// Checks run at the same time: a number, or auto (from the number of checks: 16 to 64).
     #[arg(long, default_value = "auto", value_parser = parse_jobs)]
-    jobs: Option<usize>,
+    jobs: Jobs,
     /// Seconds each step waits for the broker (0.05 to 600).
     #[arg(long, default_value = "3", value_parser = parse_timeout)]
     timeout: Duration,
@@ -220,12 +220,16 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli.run))
 }
 
-fn parse_jobs(s: &str) -> Result<Option<usize>, String> {
+/// `--jobs`: a number, or chosen from the run (`None`).
+#[derive(Clone, Copy, Debug)]
+struct Jobs(Option<usize>);
+
+fn parse_jobs(s: &str) -> Result<Jobs, String> {
     if s == "auto" {
-        return Ok(None);
+        return Ok(Jobs(None));
     }
     match s.parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(Some(n)),
+        Ok(n) if (1..=1024).contains(&n) => Ok(Jobs(Some(n))),
         _ => Err(format!("{s:?}: give auto or a number from 1 to 1024")),
     }
 }
@@ -498,7 +502,7 @@ async fn run_suite(
     ));
     let concurrent = selected.iter().filter(|c| !c.exclusive).count();
     let control = runner::RunControl {
-        jobs: args.jobs.unwrap_or_else(|| runner::auto_jobs(concurrent)),
+        jobs: args.jobs.0.unwrap_or_else(|| runner::auto_jobs(concurrent)),
         stop: tokio_util::sync::CancellationToken::new(),
         stop_reason: Arc::new(std::sync::Mutex::new(String::new())),
         watch: Some(watch.clone()),

@@ -253,7 +253,8 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                     "the connection failed before a CONNACK: {e}"
                 )))
             }
-            Err(_) => return Ok(unanswered(format!(
+            Err(_) => {
+                return Ok(unanswered(format!(
                 "no CONNACK within {} ms (the server accepted the connection and stayed silent{})",
                 ctx.timeout.as_millis(),
                 if seen.is_empty() {
@@ -261,7 +262,8 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                 } else {
                     format!("; it sent `{}`", escape_bytes(&seen))
                 }
-            ))),
+            )))
+            }
         }
     }
 }
