@@ -386,3 +386,70 @@ fn a_broker_answering_5_0_with_a_3_1_1_connack_is_tested_as_3_1_1() {
     assert_eq!(r.status, Some(1), "{}", r.stderr);
     assert_bounded(&r, Duration::from_secs(20));
 }
+
+/// Set when the crashing server has "crashed": it stops accepting connections.
+static CRASHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn a_broker_that_crashes_is_noticed_and_the_check_that_killed_it_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            if CRASHED.load(std::sync::atomic::Ordering::SeqCst) {
+                // Gone: the listener closes with this thread.
+                break;
+            }
+            thread::spawn(move || {
+                let mut s = stream;
+                if accept_connect(&mut s).is_none() {
+                    return;
+                }
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 {
+                        return;
+                    }
+                    match buf[0] >> 4 {
+                        // Any SUBSCRIBE "crashes" the broker.
+                        8 => {
+                            CRASHED.store(true, std::sync::atomic::Ordering::SeqCst);
+                            // Wake the accept loop so it notices.
+                            let _ = TcpStream::connect(("127.0.0.1", port));
+                            return;
+                        }
+                        12 => {
+                            let _ = s.write_all(&[0xD0, 0x00]);
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+    let r = run(port, &["--protocol", "3.1.1", "--only", "v311/3.8*", "--jobs", "1"], None);
+    assert_eq!(r.status, Some(1), "{}", r.stderr);
+    let dead: Vec<&serde_json::Value> = r.report["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| {
+                    x["observed"]["summary"]
+                        .as_str()
+                        .or(x["observed"].as_str())
+                        .unwrap_or_default()
+                        .contains("stopped answering")
+                        || x.to_string().contains("stopped answering after this check")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(dead.len(), 1, "exactly the check that killed it: {}", r.report);
+    assert_eq!(dead[0]["verdict"], "fail");
+    assert!(
+        r.report["run"]["warnings"].to_string().contains("stopped answering"),
+        "said at the top of the report: {}",
+        r.report["run"]
+    );
+    assert_bounded(&r, Duration::from_secs(30));
+}
