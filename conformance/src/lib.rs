@@ -10,6 +10,7 @@ pub mod bounds;
 pub mod broker_process;
 pub mod check;
 pub mod checks;
+pub mod cleanup;
 pub mod coverage;
 pub mod credentials;
 pub mod execution;

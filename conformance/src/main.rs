@@ -544,6 +544,15 @@ async fn run_suite(
     let results = runner::run_all(selected, ctx.clone(), &caps, &control, progress.clone()).await;
     progress.finish();
     let mut warnings = target.warnings();
+    // Leave the broker as found, also after Ctrl-C or --deadline (bounded by --timeout).
+    if let Some(cap) = caps.iter().find(|c| c.connack.is_some()) {
+        let leftovers = mqtt_conformance::cleanup::Leftovers::from_results(&results);
+        let problems =
+            mqtt_conformance::cleanup::clean(&ctx, cap.version.protocol(), &leftovers).await;
+        for p in problems {
+            warnings.push(format!("clean-up after the run failed: {p}"));
+        }
+    }
     warnings.extend(watch.notes());
     if control.stop.is_cancelled() {
         if let Ok(r) = control.stop_reason.lock() {

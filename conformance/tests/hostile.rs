@@ -427,7 +427,11 @@ fn a_broker_that_crashes_is_noticed_and_the_check_that_killed_it_fails() {
             });
         }
     });
-    let r = run(port, &["--protocol", "3.1.1", "--only", "v311/3.8*", "--jobs", "1"], None);
+    let r = run(
+        port,
+        &["--protocol", "3.1.1", "--only", "v311/3.8*", "--jobs", "1"],
+        None,
+    );
     assert_eq!(r.status, Some(1), "{}", r.stderr);
     let dead: Vec<&serde_json::Value> = r.report["results"]
         .as_array()
@@ -444,10 +448,17 @@ fn a_broker_that_crashes_is_noticed_and_the_check_that_killed_it_fails() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(dead.len(), 1, "exactly the check that killed it: {}", r.report);
+    assert_eq!(
+        dead.len(),
+        1,
+        "exactly the check that killed it: {}",
+        r.report
+    );
     assert_eq!(dead[0]["verdict"], "fail");
     assert!(
-        r.report["run"]["warnings"].to_string().contains("stopped answering"),
+        r.report["run"]["warnings"]
+            .to_string()
+            .contains("stopped answering"),
         "said at the top of the report: {}",
         r.report["run"]
     );
