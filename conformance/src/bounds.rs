@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Maximum Packet Size the test client announces in every MQTT 5.0 CONNECT (unless a check sets
 /// its own) and enforces on every version: a larger packet from the server is never buffered
-/// whole. 1 MiB is far above any packet a check provokes, and keeps a flood of maximal packets at
+/// whole. 256 KiB is far above any packet a check provokes, and keeps a flood of maximal packets at
 /// the default `--jobs` within the memory budget.
 pub const CLIENT_MAX_PACKET_SIZE: u32 = 256 * 1024;
 

@@ -115,8 +115,9 @@ impl BrokerProcess {
         self.terminate();
     }
 
-    /// SIGTERM, then SIGKILL after two seconds; reaps the process.
-    fn terminate(&mut self) {
+    /// Stops the process in place (SIGTERM, then SIGKILL after two seconds) and reaps it; for
+    /// owners that share it (behind a lock) and cannot give it up to [`BrokerProcess::stop`].
+    pub fn terminate(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {
             return;
         }

@@ -54,8 +54,10 @@ skipped (the broker's CONNACK or the profile says the feature is not offered, or
 another transport than the target's); error (could not
 decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
 
-EXIT STATUS: 0 nothing failed; 1 a check failed (with --strict, or was non-strict; or verdicts
-differ from --expected); 2 the broker could not be reached or the arguments are wrong.";
+EXIT STATUS: 0 at least one check decided and nothing failed; 1 a check failed (with --strict,
+or was non-strict; or verdicts differ from --expected); 2 the target is not a usable MQTT server
+(unreachable, not MQTT, no CONNACK, refused, broken CONNACK), no check could be decided, or the
+arguments are wrong; 130 interrupted (Ctrl-C; the partial report is written).";
 
 #[derive(Parser)]
 #[command(name = "conformance", version, about = ABOUT, after_help = AFTER)]
@@ -224,6 +226,19 @@ fn main() -> ExitCode {
 #[derive(Clone, Copy, Debug)]
 struct Jobs(Option<usize>);
 
+/// Writes `text` on stdout; a reader that went away (`--list | head`) ends the output quietly
+/// instead of a "Broken pipe" panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
 fn parse_jobs(s: &str) -> Result<Jobs, String> {
     if s == "auto" {
         return Ok(Jobs(None));
@@ -303,12 +318,12 @@ async fn run(args: RunArgs) -> ExitCode {
             .collect();
         if args.outputs.format == Format::Json {
             match serde_json::to_string_pretty(&all) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => print_out(&format!("{text}\n")),
                 Err(e) => return fail(format!("--coverage: {e}")),
             }
         } else {
             for c in &all {
-                print!("{}", coverage::text(c));
+                print_out(&coverage::text(c));
             }
         }
         return ExitCode::SUCCESS;
@@ -318,12 +333,12 @@ async fn run(args: RunArgs) -> ExitCode {
             // The scripts themselves, in the format `--checks` loads: a starting point for a
             // team's own checks, and a way for other tools to see exactly what a check does.
             match serde_json::to_string_pretty(&selected) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => print_out(&format!("{text}\n")),
                 Err(e) => return fail(format!("--list: {e}")),
             }
         } else {
             for c in &selected {
-                println!("{}  {}  [{}]", c.id, c.title, c.cites.join(" "));
+                print_out(&format!("{}  {}  [{}]\n", c.id, c.title, c.cites.join(" ")));
             }
         }
         eprintln!("{} checks", selected.len());
@@ -410,10 +425,8 @@ async fn run(args: RunArgs) -> ExitCode {
     )
     .await;
     if let Some(b) = broker {
-        if let Ok(b) = Arc::try_unwrap(b).map(|m| m.into_inner()) {
-            if let Ok(b) = b {
-                b.stop();
-            }
+        if let Ok(mut b) = b.lock() {
+            b.terminate();
         }
     }
     match code {
@@ -429,6 +442,8 @@ async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+// Each argument is one thing the run was given; bundling them would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn run_suite(
     args: &RunArgs,
     profile: Profile,
