@@ -6,9 +6,14 @@ use std::time::Duration;
 
 /// Maximum Packet Size the test client announces in every MQTT 5.0 CONNECT (unless a check sets
 /// its own) and enforces on every version: a larger packet from the server is never buffered
-/// whole. 256 KiB is far above any packet a check provokes, and keeps a flood of maximal packets at
-/// the default `--jobs` within the memory budget.
-pub const CLIENT_MAX_PACKET_SIZE: u32 = 256 * 1024;
+/// whole. 1 MiB is above any packet a check provokes (profiles document limits up to 256 KiB, and over
+/// them is what their checks send), and keeps a flood of maximal packets at the default `--jobs`
+/// within the memory budget.
+pub const CLIENT_MAX_PACKET_SIZE: u32 = 1024 * 1024;
+
+/// Bytes of a received packet kept (as hex) for the scripts' raw-byte outcomes, which match a
+/// prefix.
+pub const RAW_MATCH_BYTES: usize = 64 * 1024;
 
 /// Trace entries kept from the start of a check (the CONNECT, the provocation).
 pub const TRACE_HEAD: usize = 48;

@@ -458,7 +458,8 @@ impl CheckExecution<'_> {
             match conn.decoder.decode(&mut conn.buf) {
                 Ok(Some(frame)) => {
                     let version = conn.version;
-                    let bytes = frame.bytes().to_vec();
+                    // Shared with the frame, not copied.
+                    let bytes = frame.bytes().clone();
                     let packet = match frame.packet() {
                         Ok(p) => json::to_json(&p, version),
                         Err(e) => {
@@ -475,7 +476,9 @@ impl CheckExecution<'_> {
                     if self.auto_ack(client, &packet).await? {
                         continue;
                     }
-                    return Ok(Event::Packet(packet, json::hex(&bytes)));
+                    // Raw outcomes match a prefix: the start of a big packet is enough.
+                    let head = &bytes[..bytes.len().min(bounds::RAW_MATCH_BYTES)];
+                    return Ok(Event::Packet(packet, json::hex(head)));
                 }
                 Ok(None) => {}
                 Err(e) if matches!(e.kind(), ErrorKind::PacketTooLarge { .. }) => {

@@ -322,6 +322,11 @@ pub fn selected(check: &Check, only: &[String], skip: &[String]) -> bool {
 
 pub use crate::progress::Progress;
 
+/// A broker announcing a Maximum Packet Size below this (legal down to 1) leaves no room for the
+/// checks' packets (a SUBSCRIBE to a topic under the run's prefix is longer): the version's checks
+/// are skipped with that reason rather than sent packets the broker said it would refuse.
+pub const MIN_USABLE_PACKET_SIZE: u64 = 64;
+
 /// How a run is bounded and watched, besides its checks.
 pub struct RunControl {
     /// Checks run at the same time.
@@ -443,10 +448,10 @@ impl BrokerWatch {
     }
 }
 
-/// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 64
+/// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 48
 /// so memory stays within the budget of `bounds` and a broker's connection limits are not hit.
 pub fn auto_jobs(concurrent_checks: usize) -> usize {
-    (concurrent_checks / 8).clamp(16, 64)
+    (concurrent_checks / 8).clamp(16, 48)
 }
 
 /// Runs `checks`, concurrent ones first (at most `control.jobs` at a time), then exclusive ones
@@ -475,11 +480,17 @@ pub async fn run_all(
                     check.version.as_str(),
                     c.refused.as_deref().unwrap_or("")
                 )),
-                Some(c) if c.connack.is_none() => Some(format!(
-                    "the probe's MQTT {} CONNECT got no CONNACK: {}",
-                    check.version.as_str(),
-                    c.refused.as_deref().unwrap_or("")
-                )),
+                // Honoured, not ignored: no check can keep its packets this small.
+                Some(c)
+                    if c
+                        .property("maximum_packet_size")
+                        .is_some_and(|m| m < MIN_USABLE_PACKET_SIZE) =>
+                {
+                    Some(format!(
+                        "the broker's CONNACK says Maximum Packet Size = {}: below {MIN_USABLE_PACKET_SIZE} bytes, no check's packets fit",
+                        c.property("maximum_packet_size").unwrap_or_default()
+                    ))
+                }
                 Some(c) => check.requires.iter().find_map(|r| {
                     unmet_by_target(r, &ctx.target).or_else(|| c.unmet(r, &ctx.profile))
                 }),
