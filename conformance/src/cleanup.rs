@@ -230,6 +230,10 @@ impl Client {
                 let p = frame.packet().map_err(|e| e.to_string())?;
                 return Ok(Some(json::to_json(&p, self.version)));
             }
+            // Checked here too: a read that is always ready (a flood) never times out.
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
             let mut chunk = [0u8; 8192];
             match tokio::time::timeout_at(deadline, self.io.read(&mut chunk)).await {
                 Err(_) => return Ok(None),
@@ -287,10 +291,13 @@ async fn clear_retained(
     }
     // PINGRESP after the PUBLISHes: the broker has read them.
     c.send(&json!({"type": "PINGREQ"})).await?;
+    let deadline = crate::bounds::deadline_after(ctx.timeout);
     loop {
-        let p = c.next().await?;
-        if p["type"] == "PINGRESP" {
-            break;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match c.next_within(left).await? {
+            Some(p) if p["type"] == "PINGRESP" => break,
+            Some(_) => {}
+            None => return Err("no PINGRESP after the clean-up".into()),
         }
     }
     c.bye().await;

@@ -413,12 +413,15 @@ impl CheckExecution<'_> {
     ) -> Result<(), Stop> {
         self.tracer
             .add(client, TraceDirection::Sent, Some(bytes), packet, None);
+        // A server that does not read (while it floods) must not hold a step past its deadline:
+        // a write waits at most one step timeout.
+        let limit = self.ctx.timeout.min(Duration::from_secs(5));
         let conn = self.conn(client)?;
         let Some(io) = conn.io.as_mut() else {
             // Sending on a closed connection: the close is what the next expectation will see.
             return Ok(());
         };
-        let r = tokio::time::timeout(Duration::from_secs(5), io.write_all(bytes)).await;
+        let r = tokio::time::timeout(limit, io.write_all(bytes)).await;
         if !matches!(r, Ok(Ok(()))) {
             let why = match r {
                 Ok(Err(e)) => format!("write failed: {e}"),

@@ -74,8 +74,11 @@ impl LivenessProbe {
         io.write_all(&[0xC0, 0x00])
             .await
             .map_err(|e| format!("sending PINGREQ failed: {e}"))?;
+        // One deadline for the PINGRESP, whatever else arrives meanwhile.
+        let deadline = crate::bounds::deadline_after(self.timeout);
         loop {
-            let (ty, _) = next_type(&mut *io, &mut dec, &mut buf, self.timeout, "PINGRESP").await?;
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let (ty, _) = next_type(&mut *io, &mut dec, &mut buf, left, "PINGRESP").await?;
             if ty == 13 {
                 break;
             }
@@ -109,6 +112,10 @@ async fn next_type(
             }
             Ok(None) => {}
             Err(e) => return Err(format!("malformed answer while waiting for {what}: {e}")),
+        }
+        // Checked here too: a read that is always ready (a flood) never times out.
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("no {what} within {} ms", wait.as_millis()));
         }
         let mut chunk = [0u8; 4096];
         match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {

@@ -232,6 +232,14 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                 ))
             }
         }
+        // A server that sends without end (and no CONNACK) must not keep the probe reading.
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(unanswered(format!(
+                "no CONNACK within {} ms (the server kept sending `{}`)",
+                ctx.timeout.as_millis(),
+                escape_bytes(&seen)
+            )));
+        }
         let mut chunk = [0u8; 4096];
         match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {
             Ok(Ok(0)) => {

@@ -302,7 +302,9 @@ fn pubrel_flood_stays_bounded_in_time_and_memory() {
             flood(&mut s, &[0x62, 0x02, 0x00, 0x01]);
         }
     });
-    let r = run(port, &["--only", "v5/3.12*", "--only", "v311/3.12*"], None);
+    // Every PUBREL is answered (PUBCOMP) and traced, which is what a debug build spends its
+    // time on: one version's checks are enough to show the step deadlines end each check.
+    let r = run(port, &["--only", "v311/3.12*"], None);
     assert!(
         matches!(r.status, Some(1 | 2)),
         "{:?} {}",
@@ -310,7 +312,7 @@ fn pubrel_flood_stays_bounded_in_time_and_memory() {
         r.stderr
     );
     assert_eq!(r.verdicts("pass"), 0, "{}", r.report);
-    assert_bounded(&r, Duration::from_secs(45));
+    assert_bounded(&r, Duration::from_secs(20));
 }
 
 #[test]
