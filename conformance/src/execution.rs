@@ -473,7 +473,7 @@ impl CheckExecution<'_> {
                         client,
                         TraceDirection::Received,
                         Some(&bytes),
-                        Some(packet.clone()),
+                        Some(trace::shrunk(&packet)),
                         None,
                     );
                     if self.auto_ack(client, &packet).await? {

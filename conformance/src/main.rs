@@ -112,7 +112,7 @@ struct RunArgs {
     /// Skip checks whose id or cited statement matches this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     skip: Vec<String>,
-    /// Checks run at the same time: a number, or auto (from the number of checks: 16 to 48).
+    /// Checks run at the same time: a number, or auto (from the number of checks: 16 to 64).
     #[arg(long, default_value = "auto", value_parser = parse_jobs)]
     jobs: Jobs,
     /// Seconds each step waits for the broker (0.05 to 600).

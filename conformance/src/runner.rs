@@ -456,10 +456,10 @@ impl BrokerWatch {
     }
 }
 
-/// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 48
+/// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 64
 /// so memory stays within the budget of `bounds` and a broker's connection limits are not hit.
 pub fn auto_jobs(concurrent_checks: usize) -> usize {
-    (concurrent_checks / 8).clamp(16, 48)
+    (concurrent_checks / 8).clamp(16, 64)
 }
 
 /// Runs `checks`, concurrent ones first (at most `control.jobs` at a time), then exclusive ones

@@ -133,6 +133,36 @@ pub fn redact(p: &mut Value) {
     }
 }
 
+/// A copy of `p` with its long strings and arrays cut (see [`shrink`]), made without copying
+/// what is cut: a 1 MiB payload is never duplicated to be traced.
+pub fn shrunk(p: &Value) -> Value {
+    match p {
+        Value::String(s) if s.len() > TRACE_STRING_CHARS => {
+            let mut end = TRACE_STRING_CHARS;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::String(format!(
+                "{} ... ({} bytes in all, elided)",
+                &s[..end],
+                s.len()
+            ))
+        }
+        Value::Array(a) => {
+            let mut out: Vec<Value> = a.iter().take(TRACE_ARRAY_ITEMS).map(shrunk).collect();
+            if a.len() > TRACE_ARRAY_ITEMS {
+                out.push(Value::String(format!(
+                    "... ({} items in all, elided)",
+                    a.len()
+                )));
+            }
+            Value::Array(out)
+        }
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shrunk(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Cuts long strings and arrays of `p`, saying how much was left out.
 pub fn shrink(p: &mut Value) {
     match p {
