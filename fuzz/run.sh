@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]      default: 20 seconds, all targets
 #
-# Skips (exit 0) when cargo-fuzz is not installed. Uses stable Rust with RUSTC_BOOTSTRAP=1 for
+# Fails (exit 1) when cargo-fuzz is not installed (fuzz/install.sh installs it), never skips. Uses stable Rust with RUSTC_BOOTSTRAP=1 for
 # cargo-fuzz's nightly-only flags, or nightly with FUZZ_TOOLCHAIN=nightly. Regenerates the seed
 # corpus from vectors/ first; new inputs go to fuzz/corpus/<target>/, crashes to
 # fuzz/artifacts/<target>/. Fuzzers run one process each, one after the other, under nice.
@@ -20,8 +20,8 @@ all=(decode_v5 decode_v311 decode_detect decode_stream_split roundtrip_packet en
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz/run.sh: cargo-fuzz is not installed, skipping the fuzz run (cargo install cargo-fuzz)"
-    exit 0
+    echo "fuzz/run.sh: cargo-fuzz is not installed: run fuzz/install.sh (cargo install cargo-fuzz --locked)" >&2
+    exit 1
 fi
 
 cargo=(cargo)

@@ -4,7 +4,7 @@
 # test) when missing. Stages:
 #   format, lints, no_std build, every cargo test (codec vectors, property tests, allocation test,
 #   fuzz replays, conformance against the fake broker, transports), benches in test mode, the
-#   vector generator's own check, independent decoders, short fuzz runs when cargo-fuzz exists,
+#   vector generator's own check, independent decoders, short fuzz runs (cargo-fuzz installed when missing),
 #   the conformance suite against real mosquitto compared with the expected-results files (whose
 #   JUnit reports are read by junitparser and whose JSON reports become one matrix), and the other
 #   brokers under test (aedes, amqtt, rumqttd, RabbitMQ) installed, started and compared with their
@@ -53,7 +53,8 @@ stage "vectors agree with the generator's reference decoder" python3 vectors/gen
 stage "every codec statement has a vector" python3 vectors/gen/coverage.py --strict
 stage "independent decoders agree with every valid vector" vectors/crosscheck/run.sh
 if [ -x fuzz/run.sh ]; then
-    stage "fuzz targets (short runs when cargo-fuzz is installed)" fuzz/run.sh 15
+    stage "cargo-fuzz installed (fuzz/install.sh)" fuzz/install.sh
+    stage "fuzz targets (short runs)" fuzz/run.sh 15
 fi
 stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
 conf=target/release/conformance

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 /// A broker process this run started.
 pub struct BrokerProcess {
     child: Child,
+    /// The command line, `{port}` replaced (kept to restart it).
+    line: String,
     /// The port it listens on.
     pub port: u16,
     /// Where its output goes.
@@ -32,38 +34,43 @@ impl BrokerProcess {
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         let line = command.replace("{port}", &port.to_string());
         let log = std::env::temp_dir().join(format!("mqtt-conformance-broker-{port}.log"));
-        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec {line}"))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .map_err(|e| format!("cannot run {line:?}: {e}"))?;
+        let child = spawn(&line, &log, false)?;
+        let mut broker = BrokerProcess {
+            child,
+            line,
+            port,
+            log,
+        };
+        broker.wait_ready(ready)?;
+        Ok(broker)
+    }
+
+    fn wait_ready(&mut self, ready: Duration) -> Result<(), String> {
         let start = Instant::now();
         loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let text = std::fs::read_to_string(&self.log).unwrap_or_default();
                 return Err(format!(
-                    "broker command {line:?} exited with {status}:\n{text}"
+                    "broker command {:?} exited with {status}:\n{text}",
+                    self.line
                 ));
             }
             if std::net::TcpStream::connect_timeout(
-                &([127, 0, 0, 1], port).into(),
+                &([127, 0, 0, 1], self.port).into(),
                 Duration::from_millis(200),
             )
             .is_ok()
             {
-                return Ok(BrokerProcess { child, port, log });
+                return Ok(());
             }
             if start.elapsed() > ready {
                 // TERM first, as after a run: a script that started helpers (RabbitMQ's epmd)
                 // stops them on TERM, and SIGKILL would leave them running.
-                BrokerProcess { child, port, log }.stop();
+                self.terminate();
                 return Err(format!(
-                    "broker command {line:?} did not listen on 127.0.0.1:{port} within {} s",
+                    "broker command {:?} did not listen on 127.0.0.1:{} within {} s",
+                    self.line,
+                    self.port,
                     ready.as_secs()
                 ));
             }
@@ -71,8 +78,49 @@ impl BrokerProcess {
         }
     }
 
+    /// If the process has ended: how (exit status or signal) and the last lines of its output.
+    /// `None` while it runs.
+    pub fn exited(&mut self) -> Option<String> {
+        let status = self.child.try_wait().ok().flatten()?;
+        let how = match (status.code(), signal_of(&status)) {
+            (_, Some(sig)) => format!("the broker process was killed by signal {sig}"),
+            (Some(code), _) => format!("the broker process exited with status {code}"),
+            _ => format!("the broker process ended ({status})"),
+        };
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(10).collect();
+        if tail.is_empty() {
+            return Some(how);
+        }
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Some(format!(
+            "{how}; last lines of its output:\n  {}",
+            tail.join("\n  ")
+        ))
+    }
+
+    /// Stops the process if it still runs and starts the same command on the same port again,
+    /// waiting up to `ready` for it to accept connections (its output is appended to the log).
+    ///
+    /// # Errors
+    /// The command cannot start again, or does not listen in time.
+    pub fn restart(&mut self, ready: Duration) -> Result<(), String> {
+        self.terminate();
+        self.child = spawn(&self.line, &self.log, true)?;
+        self.wait_ready(ready)
+    }
+
     /// Stops the process (SIGTERM, then SIGKILL after two seconds) and reaps it.
     pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    /// Stops the process in place (SIGTERM, then SIGKILL after two seconds) and reaps it; for
+    /// owners that share it (behind a lock) and cannot give it up to [`BrokerProcess::stop`].
+    pub fn terminate(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let pid = self.child.id();
         let _ = Command::new("kill")
             .arg("-TERM")
@@ -88,4 +136,34 @@ impl BrokerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `line` through `sh -c exec`, its output to `log` (appended when `append`).
+fn spawn(line: &str, log: &std::path::Path, append: bool) -> Result<Child, String> {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(log)
+        .map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec {line}"))
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("cannot run {line:?}: {e}"))
+}
+
+#[cfg(unix)]
+fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
+    std::os::unix::process::ExitStatusExt::signal(status)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: &std::process::ExitStatus) -> Option<i32> {
+    None
 }

@@ -1,15 +1,15 @@
 //! Runs one check's script against a broker: connections, packet trace, expectations, verdict.
 
+use crate::bounds;
 use crate::check::{Body, Check, Level};
 use crate::pattern;
 use crate::profile::Profile;
 use crate::script::{Outcome, Step};
+use crate::trace::{self, Trace};
 use crate::transport::{self, Io, Target};
-use crate::verdict::{
-    CheckResult, Expected, Observed, Reaction, TraceDirection, TraceEntry, Verdict,
-};
+use crate::verdict::{CheckResult, Expected, Observed, Reaction, TraceDirection, Verdict};
 use bytes::BytesMut;
-use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
+use mqtt_codec::{json, DecoderConfig, ErrorKind, FrameDecoder, ProtocolVersion};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -130,69 +130,17 @@ struct Conn {
     closed: Option<String>,
 }
 
-/// Trace shared by all connections of a check.
-struct Tracer {
-    start: Instant,
-    entries: Vec<TraceEntry>,
-    secrets: Vec<String>,
-}
-
-impl Tracer {
-    fn add(
-        &mut self,
-        client: &str,
-        direction: TraceDirection,
-        bytes: Option<&[u8]>,
-        packet: Option<Value>,
-        note: Option<String>,
-    ) {
-        let mut packet = packet;
-        if let Some(p) = packet.as_mut() {
-            redact(p, &self.secrets);
-        }
-        self.entries.push(TraceEntry {
-            t_ms: self.start.elapsed().as_millis() as u64,
-            client: client.to_string(),
-            direction,
-            hex: bytes.map(|b| {
-                if packet_has_password(&packet) {
-                    "(redacted: carries credentials)".into()
-                } else {
-                    json::hex(b)
-                }
-            }),
-            packet,
-            note,
-        });
-    }
-}
-
-fn packet_has_password(p: &Option<Value>) -> bool {
-    p.as_ref().is_some_and(|p| p.get("password").is_some())
-}
-
-/// Replaces credentials in a traced packet.
-fn redact(p: &mut Value, secrets: &[String]) {
-    if let Some(m) = p.as_object_mut() {
-        if m.contains_key("password") {
-            m.insert("password".into(), "(redacted)".into());
-        }
-    }
-    if secrets.is_empty() {
-        return;
-    }
-    match p {
-        Value::String(s) => {
-            for secret in secrets.iter().filter(|s| !s.is_empty()) {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "(redacted)");
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|v| redact(v, secrets)),
-        Value::Object(m) => m.values_mut().for_each(|v| redact(v, secrets)),
-        _ => {}
-    }
+/// Whether the check saw the broker end a connection (a close or a reset after its packets): the
+/// moment to prove the broker still answers before trusting the verdict.
+pub fn ended_in_close(r: &CheckResult) -> bool {
+    r.trace.iter().any(|t| {
+        t.direction == TraceDirection::Event
+            && t.note.as_deref().is_some_and(|n| {
+                n.starts_with("connection closed by the broker")
+                    || n.starts_with("connection reset")
+                    || n.starts_with("write failed")
+            })
+    })
 }
 
 /// Runs `check` and returns its result (never panics, never waits unbounded): its script here,
@@ -211,16 +159,15 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         ctx,
         conns: HashMap::new(),
         vars: HashMap::new(),
-        tracer: Tracer {
-            start: started,
-            entries: Vec::new(),
-            secrets: ctx.secrets(),
-        },
+        tracer: Trace::new(started),
         notes: Vec::new(),
         worst: Verdict::Pass,
         skip_reason: None,
     };
-    let limit = Duration::from_millis(check.timeout_ms.unwrap_or(60_000));
+    let limit = check
+        .timeout_ms
+        .map_or(bounds::DEFAULT_CHECK, Duration::from_millis)
+        .min(bounds::MAX_CHECK);
     let outcome = tokio::time::timeout(limit, execution.run(steps)).await;
     let (verdict, expected, observed) = match outcome {
         Err(_) => (
@@ -263,7 +210,7 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
             .or_else(|| (verdict != Verdict::Pass).then(|| Expected::text(&check.expect))),
         observed,
         notes: std::mem::take(&mut execution.notes),
-        trace: std::mem::take(&mut execution.tracer.entries),
+        trace: std::mem::replace(&mut execution.tracer, Trace::new(started)).finish(),
         duration_ms: started.elapsed().as_millis() as u64,
         skip_reason: execution.skip_reason.take(),
         ..CheckResult::new(check, verdict)
@@ -275,7 +222,7 @@ struct CheckExecution<'c> {
     ctx: &'c RunContext,
     conns: HashMap<String, Conn>,
     vars: HashMap<String, Value>,
-    tracer: Tracer,
+    tracer: Trace,
     notes: Vec<String>,
     worst: Verdict,
     skip_reason: Option<String>,
@@ -312,6 +259,7 @@ pub fn tag(s: &str, len: usize) -> String {
 impl CheckExecution<'_> {
     fn timeout(&self, ms: Option<u64>) -> Duration {
         ms.map_or(self.ctx.timeout, Duration::from_millis)
+            .min(bounds::MAX_CHECK)
     }
 
     /// This check's private topic root.
@@ -463,7 +411,9 @@ impl CheckExecution<'_> {
             Conn {
                 io: Some(io),
                 buf: BytesMut::with_capacity(4096),
-                decoder: FrameDecoder::new(DecoderConfig::client(version)),
+                decoder: FrameDecoder::new(
+                    DecoderConfig::client(version).max_packet_size(bounds::CLIENT_MAX_PACKET_SIZE),
+                ),
                 version,
                 auto_ack: true,
                 queued: VecDeque::new(),
@@ -481,12 +431,15 @@ impl CheckExecution<'_> {
     ) -> Result<(), Stop> {
         self.tracer
             .add(client, TraceDirection::Sent, Some(bytes), packet, None);
+        // A server that does not read (while it floods) must not hold a step past its deadline:
+        // a write waits at most one step timeout.
+        let limit = self.ctx.timeout.min(Duration::from_secs(5));
         let conn = self.conn(client)?;
         let Some(io) = conn.io.as_mut() else {
             // Sending on a closed connection: the close is what the next expectation will see.
             return Ok(());
         };
-        let r = tokio::time::timeout(Duration::from_secs(5), io.write_all(bytes)).await;
+        let r = tokio::time::timeout(limit, io.write_all(bytes)).await;
         if !matches!(r, Ok(Ok(()))) {
             let why = match r {
                 Ok(Err(e)) => format!("write failed: {e}"),
@@ -550,34 +503,63 @@ impl CheckExecution<'_> {
     }
 
     async fn next_event(&mut self, client: &str, wait: Duration) -> Result<Event, Stop> {
-        let deadline = tokio::time::Instant::now() + wait;
+        let deadline = bounds::deadline_after(wait);
         loop {
             let conn = self.conn(client)?;
             if let Some(e) = conn.queued.pop_front() {
                 return Ok(e);
             }
+            // The one place a step's deadline is enforced: before each ready packet too, so a
+            // server that never stops sending (a PUBREL flood answered automatically) cannot
+            // keep a step alive.
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(Event::Timeout);
+            }
             // A whole packet in the buffer?
             match conn.decoder.decode(&mut conn.buf) {
                 Ok(Some(frame)) => {
                     let version = conn.version;
-                    let bytes = frame.bytes().to_vec();
+                    // Shared with the frame, not copied.
+                    let bytes = frame.bytes().clone();
                     let packet = match frame.packet() {
                         Ok(p) => json::to_json(&p, version),
-                        Err(e) => return Ok(Event::Malformed(e.to_string(), json::hex(&bytes))),
+                        Err(e) => {
+                            return Ok(Event::Malformed(e.to_string(), trace::cut_hex(&bytes)))
+                        }
                     };
                     self.tracer.add(
                         client,
                         TraceDirection::Received,
                         Some(&bytes),
-                        Some(packet.clone()),
+                        Some(trace::shrunk(&packet)),
                         None,
                     );
                     if self.auto_ack(client, &packet).await? {
                         continue;
                     }
-                    return Ok(Event::Packet(packet, json::hex(&bytes)));
+                    // Raw outcomes match a prefix: the start of a big packet is enough.
+                    let head = &bytes[..bytes.len().min(bounds::RAW_MATCH_BYTES)];
+                    return Ok(Event::Packet(packet, json::hex(head)));
                 }
                 Ok(None) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::PacketTooLarge { .. }) => {
+                    // Never buffered whole: the connection is dropped at its fixed header.
+                    let hex = json::hex(&conn.buf[..conn.buf.len().min(16)]);
+                    conn.buf = BytesMut::new();
+                    conn.io = None;
+                    let announced = conn.version == ProtocolVersion::V5;
+                    let why = format!("the server sent {e} (fixed header {hex})");
+                    conn.closed = Some(format!("closed by the test client: {why}"));
+                    self.tracer
+                        .add(client, TraceDirection::Event, None, None, Some(why.clone()));
+                    if !announced {
+                        // MQTT 3.1.1 has no way to announce a limit: the server broke none.
+                        return Err(Stop::Error(format!(
+                            "{why}: above the test client's own limit, the check cannot go on"
+                        )));
+                    }
+                    return Ok(Event::Malformed(why, hex));
+                }
                 Err(e) => {
                     let hex = json::hex(&conn.buf[..conn.buf.len().min(64)]);
                     // Keep watching for the close: an outcome may accept these bytes.
@@ -617,9 +599,23 @@ impl CheckExecution<'_> {
                 }
                 Ok(Ok(n)) => conn.buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => {
+                    conn.io = None;
+                    if !closed_by_peer(&e) {
+                        // The test client's own failure (a TLS record or WebSocket frame it
+                        // cannot read, its own size limit): no verdict about the broker.
+                        let why = format!("the test client could not read the connection: {e}");
+                        conn.closed = Some(why.clone());
+                        self.tracer.add(
+                            client,
+                            TraceDirection::Event,
+                            None,
+                            None,
+                            Some(why.clone()),
+                        );
+                        return Err(Stop::Error(why));
+                    }
                     let why = format!("connection reset: {e}");
                     conn.closed = Some(why.clone());
-                    conn.io = None;
                     self.tracer
                         .add(client, TraceDirection::Event, None, None, Some(why));
                 }
@@ -866,6 +862,20 @@ impl CheckExecution<'_> {
                 }
             }
         }
+        // The client's own bound, announced so a conforming broker never exceeds it
+        // (MQTT-3.1.2-24), unless the check announces a value of its own or no properties.
+        if version == ProtocolVersion::V5 {
+            if let Some(m) = packet.as_object_mut() {
+                let props = m
+                    .entry("properties")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(props) = props {
+                    props
+                        .entry("maximum_packet_size")
+                        .or_insert(bounds::CLIENT_MAX_PACKET_SIZE.into());
+                }
+            }
+        }
         // Credentials for the client id actually sent (signed modes sign it, the IoT Platform
         // mode rewrites it), unless the check sets its own user name or password.
         let id = packet["client_identifier"].as_str().map(str::to_string);
@@ -878,10 +888,6 @@ impl CheckExecution<'_> {
         }
         if let (Some(p), false) = (login.password, own_password) {
             packet["password"] = json::hex(&p).into();
-            let p = String::from_utf8_lossy(&p).into_owned();
-            if !self.tracer.secrets.contains(&p) {
-                self.tracer.secrets.push(p);
-            }
         }
         Ok(packet)
     }
@@ -906,9 +912,12 @@ impl CheckExecution<'_> {
         let props = &packet["properties"];
         let mut cfg = DecoderConfig::client(conn.version)
             .topic_alias_maximum(props["topic_alias_maximum"].as_u64().unwrap_or(0) as u16);
-        if let Some(m) = props["maximum_packet_size"].as_u64() {
-            cfg = cfg.max_packet_size(m as u32);
-        }
+        let announced = props["maximum_packet_size"]
+            .as_u64()
+            .map_or(bounds::CLIENT_MAX_PACKET_SIZE, |m| {
+                m.min(u64::from(u32::MAX)) as u32
+            });
+        cfg = cfg.max_packet_size(announced.min(bounds::CLIENT_MAX_PACKET_SIZE));
         conn.decoder.set_config(cfg);
         self.send_json(client, &packet).await
     }
@@ -1110,6 +1119,16 @@ impl CheckExecution<'_> {
             }
         }
     }
+}
+
+/// Whether a read error means the peer ended the connection (rather than the test client failing
+/// to read what came: TLS or WebSocket errors are `InvalidData`).
+fn closed_by_peer(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
+    )
 }
 
 fn step_name(step: &Step) -> &'static str {

@@ -6,14 +6,17 @@
 //! the separate `mqtt-fake-broker` crate (a dev-dependency), and running checks against it is the
 //! tests' own support code (`tests/support`).
 
+pub mod bounds;
 pub mod broker_process;
 pub mod check;
 pub mod checks;
+pub mod cleanup;
 pub mod coverage;
 pub mod credentials;
 pub mod execution;
 pub mod expected;
 pub mod fuzz;
+pub mod liveness;
 pub mod pattern;
 pub mod profile;
 pub mod progress;
@@ -22,5 +25,6 @@ pub mod runner;
 pub mod script;
 pub mod selection;
 pub mod spec;
+pub mod trace;
 pub mod transport;
 pub mod verdict;

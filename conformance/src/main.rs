@@ -19,11 +19,13 @@ use mqtt_conformance::coverage;
 use mqtt_conformance::credentials;
 use mqtt_conformance::execution::RunContext;
 use mqtt_conformance::expected::ExpectedResults;
+use mqtt_conformance::liveness::LivenessProbe;
 use mqtt_conformance::profile::Profile;
 use mqtt_conformance::report::{Report, RunInfo};
 use mqtt_conformance::runner::{self, Progress};
 use mqtt_conformance::selection::Selection;
 use mqtt_conformance::transport::{Target, TlsSettings};
+use mqtt_conformance::verdict::Verdict;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,8 +55,10 @@ skipped (the broker's CONNACK or the profile says the feature is not offered, or
 another transport than the target's); error (could not
 decide: network, timeout). Every non-pass shows expected vs observed and the packet trace.
 
-EXIT STATUS: 0 nothing failed; 1 a check failed (with --strict, or was non-strict; or verdicts
-differ from --expected); 2 the broker could not be reached or the arguments are wrong.";
+EXIT STATUS: 0 at least one check decided and nothing failed; 1 a check failed (with --strict,
+or was non-strict; or verdicts differ from --expected); 2 the target is not a usable MQTT server
+(unreachable, not MQTT, no CONNACK, refused, broken CONNACK), no check could be decided, or the
+arguments are wrong; 130 interrupted (Ctrl-C; the partial report is written).";
 
 #[derive(Parser)]
 #[command(name = "conformance", version, about = ABOUT, after_help = AFTER)]
@@ -113,12 +117,15 @@ struct RunArgs {
     /// Skip checks whose id or cited statement matches this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     skip: Vec<String>,
-    /// Checks run at the same time.
-    #[arg(long, default_value_t = 16)]
-    jobs: usize,
-    /// Seconds each step waits for the broker.
-    #[arg(long, default_value_t = 3.0)]
-    timeout: f64,
+    /// Checks run at the same time: a number, or auto (from the number of checks: 16 to 64).
+    #[arg(long, default_value = "auto", value_parser = parse_jobs)]
+    jobs: Jobs,
+    /// Seconds each step waits for the broker (0.05 to 600).
+    #[arg(long, default_value = "3", value_parser = parse_timeout)]
+    timeout: Duration,
+    /// Seconds the whole run may take; checks not finished by then are reported as `error`.
+    #[arg(long, value_parser = parse_deadline)]
+    deadline: Option<Duration>,
     #[command(flatten)]
     outputs: OutputArgs,
     /// One line per finished check on stderr, and passing checks in the text report.
@@ -221,6 +228,45 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli.run))
 }
 
+/// `--jobs`: a number, or chosen from the run (`None`).
+#[derive(Clone, Copy, Debug)]
+struct Jobs(Option<usize>);
+
+/// Writes `text` on stdout; a reader that went away (`--list | head`) ends the output quietly
+/// instead of a "Broken pipe" panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn parse_jobs(s: &str) -> Result<Jobs, String> {
+    if s == "auto" {
+        return Ok(Jobs(None));
+    }
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(Jobs(Some(n))),
+        _ => Err(format!("{s:?}: give auto or a number from 1 to 1024")),
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    mqtt_conformance::bounds::parse_seconds(
+        s,
+        mqtt_conformance::bounds::MIN_STEP_TIMEOUT_SECS,
+        mqtt_conformance::bounds::MAX_STEP_TIMEOUT_SECS,
+    )
+}
+
+fn parse_deadline(s: &str) -> Result<Duration, String> {
+    mqtt_conformance::bounds::parse_seconds(s, 1.0, 7.0 * 24.0 * 3600.0)
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -278,12 +324,12 @@ async fn run(args: RunArgs) -> ExitCode {
             .collect();
         if args.outputs.format == Format::Json {
             match serde_json::to_string_pretty(&all) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => print_out(&format!("{text}\n")),
                 Err(e) => return fail(format!("--coverage: {e}")),
             }
         } else {
             for c in &all {
-                print!("{}", coverage::text(c));
+                print_out(&coverage::text(c));
             }
         }
         return ExitCode::SUCCESS;
@@ -293,12 +339,12 @@ async fn run(args: RunArgs) -> ExitCode {
             // The scripts themselves, in the format `--checks` loads: a starting point for a
             // team's own checks, and a way for other tools to see exactly what a check does.
             match serde_json::to_string_pretty(&selected) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => print_out(&format!("{text}\n")),
                 Err(e) => return fail(format!("--list: {e}")),
             }
         } else {
             for c in &selected {
-                println!("{}  {}  [{}]", c.id, c.title, c.cites.join(" "));
+                print_out(&format!("{}  {}  [{}]\n", c.id, c.title, c.cites.join(" ")));
             }
         }
         eprintln!("{} checks", selected.len());
@@ -360,7 +406,7 @@ async fn run(args: RunArgs) -> ExitCode {
         // Generous: the wait ends as soon as the port accepts, and RabbitMQ takes 8 to 15 s to
         // start on two busy cores; a broker command that fails usually exits, which ends it too.
         Some(cmd) => match BrokerProcess::start(cmd, Duration::from_secs(60)) {
-            Ok(b) => Some(b),
+            Ok(b) => Some(Arc::new(std::sync::Mutex::new(b))),
             Err(e) => return fail(e),
         },
         None => None,
@@ -368,7 +414,7 @@ async fn run(args: RunArgs) -> ExitCode {
     let target = match &broker {
         Some(b) => Target {
             host: "127.0.0.1".into(),
-            port: b.port,
+            port: b.lock().map(|b| b.port).unwrap_or_default(),
             ..configured
         },
         None => configured,
@@ -381,17 +427,29 @@ async fn run(args: RunArgs) -> ExitCode {
         credentials,
         selected,
         &versions,
+        broker.clone(),
     )
     .await;
     if let Some(b) = broker {
-        b.stop();
+        if let Ok(mut b) = b.lock() {
+            b.terminate();
+        }
     }
     match code {
-        Ok(report) => conclude(&args, &report, &selection, expected),
+        Ok((report, interrupted)) => {
+            let code = conclude(&args, &report, &selection, expected);
+            if interrupted {
+                ExitCode::from(130)
+            } else {
+                code
+            }
+        }
         Err(code) => code,
     }
 }
 
+// Each argument is one thing the run was given; bundling them would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn run_suite(
     args: &RunArgs,
     profile: Profile,
@@ -400,7 +458,8 @@ async fn run_suite(
     credentials: Option<Arc<credentials::Credentials>>,
     selected: Vec<mqtt_conformance::check::Check>,
     versions: &[Version],
-) -> Result<Report, ExitCode> {
+    broker: Option<Arc<std::sync::Mutex<BrokerProcess>>>,
+) -> Result<(Report, bool), ExitCode> {
     let started = Instant::now();
     let run_id = mqtt_conformance::execution::tag(
         &format!("{:?}{}", std::time::SystemTime::now(), std::process::id()),
@@ -408,7 +467,7 @@ async fn run_suite(
     );
     let ctx = Arc::new(RunContext {
         target: target.clone(),
-        timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        timeout: args.timeout,
         topic_root: args.topic_root.clone(),
         client_id_prefix: args.client_id_prefix.clone(),
         username: args.username.clone(),
@@ -422,16 +481,107 @@ async fn run_suite(
     for v in versions {
         match runner::probe(&ctx, *v).await {
             Ok(c) => caps.push(c),
-            Err(e) => return Err(fail(format!("the broker could not be reached: {e}"))),
+            Err(e) => {
+                return Err(fail(format!(
+                    "{} is not a usable MQTT server: {e}",
+                    ctx.target
+                )))
+            }
         }
+    }
+    if caps.iter().all(|c| c.connack.is_none()) {
+        let why: Vec<String> = caps
+            .iter()
+            .map(|c| {
+                format!(
+                    "MQTT {}: {}",
+                    c.version.as_str(),
+                    c.refused.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        return Err(fail(format!(
+            "{} is not a usable MQTT server: {}",
+            ctx.target,
+            why.join("; ")
+        )));
+    }
+    let login = ctx.login(&format!(
+        "{}{}",
+        ctx.client_id_prefix,
+        mqtt_conformance::execution::tag(&format!("live{}", ctx.run_id), 12)
+    ));
+    let watch = Arc::new(runner::BrokerWatch::new(
+        LivenessProbe {
+            target: ctx.target.clone(),
+            timeout: ctx.timeout,
+            client_id: login.client_id,
+            username: login.username,
+            password: login.password,
+        },
+        broker,
+    ));
+    let concurrent = selected.iter().filter(|c| !c.exclusive).count();
+    let control = runner::RunControl {
+        jobs: args.jobs.0.unwrap_or_else(|| runner::auto_jobs(concurrent)),
+        stop: tokio_util::sync::CancellationToken::new(),
+        stop_reason: Arc::new(std::sync::Mutex::new(String::new())),
+        watch: Some(watch.clone()),
+    };
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stop = control.stop.clone();
+        let reason = control.stop_reason.clone();
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                if let Ok(mut r) = reason.lock() {
+                    *r = "the run was interrupted (Ctrl-C)".into();
+                }
+                interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("interrupted: writing the partial report");
+                stop.cancel();
+            }
+        });
+    }
+    if let Some(limit) = args.deadline {
+        let stop = control.stop.clone();
+        let reason = control.stop_reason.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            if let Ok(mut r) = reason.lock() {
+                if r.is_empty() {
+                    *r = format!("the run's --deadline of {} s ran out", limit.as_secs_f64());
+                }
+            }
+            stop.cancel();
+        });
     }
     let progress = Arc::new(Progress::new(
         selected.len(),
         !args.quiet,
         args.verbose && !args.quiet,
     ));
-    let results = runner::run_all(selected, ctx.clone(), &caps, args.jobs, progress.clone()).await;
+    let results = runner::run_all(selected, ctx.clone(), &caps, &control, progress.clone()).await;
     progress.finish();
+    let mut warnings = target.warnings();
+    // Leave the broker as found, also after Ctrl-C or --deadline (bounded by --timeout).
+    if let Some(cap) = caps.iter().find(|c| c.connack.is_some()) {
+        let leftovers = mqtt_conformance::cleanup::Leftovers::from_results(&results);
+        let problems =
+            mqtt_conformance::cleanup::clean(&ctx, cap.version.protocol(), &leftovers).await;
+        // On stderr, not in the report: what the broker did during the checks is the report's
+        // subject; a clean-up it refused is the operator's to know.
+        for p in problems {
+            eprintln!("warning: clean-up after the run failed: {p}");
+        }
+    }
+    warnings.extend(watch.notes());
+    if control.stop.is_cancelled() {
+        if let Ok(r) = control.stop_reason.lock() {
+            warnings.push(format!("partial run: {r}"));
+        }
+    }
     let info = RunInfo {
         target: target.to_string(),
         broker: args.broker_name.clone(),
@@ -439,9 +589,12 @@ async fn run_suite(
         versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
         duration_ms: started.elapsed().as_millis() as u64,
         tool: format!("conformance {}", env!("CARGO_PKG_VERSION")),
-        warnings: target.warnings(),
+        warnings,
     };
-    Ok(Report::new(info, results))
+    Ok((
+        Report::new(info, results),
+        interrupted.load(std::sync::atomic::Ordering::SeqCst),
+    ))
 }
 
 /// Writes the reports of a finished run and says how it went: the exit status.
@@ -464,6 +617,12 @@ fn conclude(
         Err(e) => return fail(e),
     }
     let results = &report.results;
+    let decided = results.iter().any(|r| {
+        matches!(
+            r.verdict,
+            Verdict::Pass | Verdict::NonStrict | Verdict::Fail
+        )
+    });
     let mut failed = results.iter().any(|r| r.verdict.fails(args.outputs.strict));
     if let Some(path) = &args.write_expected {
         let previous = ExpectedResults::load(path).ok();
@@ -498,6 +657,9 @@ fn conclude(
     }
     if failed {
         ExitCode::from(1)
+    } else if !decided {
+        eprintln!("error: no check could be decided (every check was skipped or ended in error)");
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }

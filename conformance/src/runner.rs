@@ -1,10 +1,12 @@
 //! Schedules checks: probes what the broker offers, skips what does not apply, runs the rest
 //! concurrently (bounded by `--jobs`), and reports progress.
 
+use crate::broker_process::BrokerProcess;
 use crate::check::{Check, Requirement, Version};
 use crate::execution::{run_check, RunContext};
+use crate::liveness::LivenessProbe;
 use crate::transport::Target;
-use crate::verdict::{CheckResult, Verdict};
+use crate::verdict::{CheckResult, Expected, Observed, Verdict};
 use mqtt_codec::json;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -113,6 +115,11 @@ pub fn unmet_by_target(req: &Requirement, target: &Target) -> Option<String> {
 }
 
 /// Connects once with `version` to learn what the broker offers.
+///
+/// `Ok` with a CONNACK, or with the version refused or unanswered (its checks are skipped for
+/// that reason; the run stops if no version is usable); `Err` when the target is not a usable MQTT
+/// server whatever the version: it cannot be reached, is not MQTT, sends a CONNACK that breaks the
+/// specification, or refuses the connection itself (bad credentials, not authorised).
 pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, String> {
     let mut io = crate::transport::connect(&ctx.target, ctx.timeout)
         .await
@@ -132,71 +139,181 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
     if let Some(p) = &login.password {
         connect["password"] = json::hex(p).into();
     }
+    if v == mqtt_codec::ProtocolVersion::V5 {
+        connect["properties"] =
+            json!({"maximum_packet_size": crate::bounds::CLIENT_MAX_PACKET_SIZE});
+    }
     let bytes = json::encode(&connect, v).map_err(|e| e.to_string())?;
     io.write_all(&bytes)
         .await
         .map_err(|e| format!("probe: {e}"))?;
     let mut buf = bytes::BytesMut::new();
-    let mut dec = mqtt_codec::FrameDecoder::new(mqtt_codec::DecoderConfig::client(v));
-    let deadline = tokio::time::Instant::now() + ctx.timeout;
+    let mut seen: Vec<u8> = Vec::new();
+    let mut dec = mqtt_codec::FrameDecoder::new(
+        mqtt_codec::DecoderConfig::client(v).max_packet_size(crate::bounds::CLIENT_MAX_PACKET_SIZE),
+    );
+    let deadline = crate::bounds::deadline_after(ctx.timeout);
+    let unanswered = |why: String| Capabilities {
+        version,
+        connack: None,
+        refused: Some(why),
+        explicit: false,
+    };
     loop {
-        if let Some(frame) = dec
-            .decode(&mut buf)
-            .map_err(|e| format!("probe CONNACK: {e}"))?
-        {
-            let p = frame.packet().map_err(|e| e.to_string())?;
-            let connack = json::to_json(&p, v);
-            let code = connack
-                .get("reason_code")
-                .or(connack.get("return_code"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let _ = io.write_all(&[0xE0, 0x00]).await;
-            return Ok(if code == 0 {
-                Capabilities {
-                    version,
-                    connack: Some(connack),
-                    refused: None,
-                    explicit: false,
-                }
-            } else {
-                Capabilities {
+        if let Some(&first) = buf.first() {
+            if first != 0x20 {
+                return Err(format!(
+                    "not MQTT: the server answered the {} CONNECT with `{}`",
+                    version.as_str(),
+                    escape_bytes(&seen)
+                ));
+            }
+            // A 3.1.1 CONNACK 0x01 (unacceptable protocol version) to a 5.0 CONNECT: the broker
+            // speaks 3.1.1 only (MQTT-3.1.2-2 of 3.1.1 tells it to answer so).
+            if v == mqtt_codec::ProtocolVersion::V5
+                && buf.len() >= 4
+                && buf[..2] == [0x20, 0x02]
+                && buf[3] == 0x01
+            {
+                let _ = io.shutdown().await;
+                return Ok(Capabilities {
                     version,
                     connack: None,
-                    refused: Some(format!("CONNACK {connack}")),
+                    refused: Some("it answered a 5.0 CONNECT with the 3.1.1 CONNACK return code 1 (unacceptable protocol version): it does not support MQTT 5.0".into()),
                     explicit: true,
-                }
-            });
+                });
+            }
+        }
+        match dec.decode(&mut buf) {
+            Ok(Some(frame)) => {
+                let p = frame.packet().map_err(|e| {
+                    format!(
+                        "the broker's CONNACK breaks the specification: {e} (bytes {})",
+                        crate::trace::cut_hex(&seen)
+                    )
+                })?;
+                let connack = json::to_json(&p, v);
+                let code = connack
+                    .get("reason_code")
+                    .or(connack.get("return_code"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let _ = io.write_all(&[0xE0, 0x00]).await;
+                let version_refused = match v {
+                    mqtt_codec::ProtocolVersion::V5 => code == 0x84,
+                    _ => code == 0x01,
+                };
+                return if code == 0 {
+                    Ok(Capabilities {
+                        version,
+                        connack: Some(connack),
+                        refused: None,
+                        explicit: false,
+                    })
+                } else if version_refused {
+                    Ok(Capabilities {
+                        version,
+                        connack: None,
+                        refused: Some(format!("its CONNACK says {}", connack_reason(v, code))),
+                        explicit: true,
+                    })
+                } else {
+                    Err(format!(
+                        "the broker refused the connection: CONNACK {} (check --username, --password, --auth)",
+                        connack_reason(v, code)
+                    ))
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(format!(
+                    "the broker's answer to CONNECT is not a valid CONNACK: {e} (bytes {})",
+                    crate::trace::cut_hex(&seen)
+                ))
+            }
+        }
+        // A server that sends without end (and no CONNACK) must not keep the probe reading.
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(unanswered(format!(
+                "no CONNACK within {} ms (the server kept sending `{}`)",
+                ctx.timeout.as_millis(),
+                escape_bytes(&seen)
+            )));
         }
         let mut chunk = [0u8; 4096];
         match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {
             Ok(Ok(0)) => {
-                return Ok(Capabilities {
-                    version,
-                    connack: None,
-                    refused: Some("closed without CONNACK".into()),
-                    explicit: false,
-                })
+                return Ok(unanswered(match seen.len() {
+                    0 => "the server closed the connection without a CONNACK".into(),
+                    n => format!(
+                        "the server closed the connection after {n} bytes of an incomplete CONNACK"
+                    ),
+                }))
             }
-            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Ok(Ok(n)) => {
+                if seen.len() < 64 {
+                    seen.extend_from_slice(&chunk[..n.min(64 - seen.len())]);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
             Ok(Err(e)) => {
-                return Ok(Capabilities {
-                    version,
-                    connack: None,
-                    refused: Some(e.to_string()),
-                    explicit: false,
-                })
+                return Ok(unanswered(format!(
+                    "the connection failed before a CONNACK: {e}"
+                )))
             }
             Err(_) => {
-                return Ok(Capabilities {
-                    version,
-                    connack: None,
-                    refused: Some("no CONNACK".into()),
-                    explicit: false,
-                })
+                return Ok(unanswered(format!(
+                "no CONNACK within {} ms (the server accepted the connection and stayed silent{})",
+                ctx.timeout.as_millis(),
+                if seen.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it sent `{}`", escape_bytes(&seen))
+                }
+            )))
             }
         }
     }
+}
+
+/// A CONNACK code with its name.
+fn connack_reason(v: mqtt_codec::ProtocolVersion, code: u64) -> String {
+    let name = match (v, code) {
+        (mqtt_codec::ProtocolVersion::V5, _) => u8::try_from(code)
+            .ok()
+            .and_then(|c| mqtt_codec::ReasonCode(c).name())
+            .unwrap_or_default()
+            .to_string(),
+        (_, 1) => "unacceptable protocol version".into(),
+        (_, 2) => "identifier rejected".into(),
+        (_, 3) => "server unavailable".into(),
+        (_, 4) => "bad user name or password".into(),
+        (_, 5) => "not authorized".into(),
+        _ => String::new(),
+    };
+    if name.is_empty() {
+        format!("0x{code:02x}")
+    } else {
+        format!("0x{code:02x} ({name})")
+    }
+}
+
+/// Bytes as text: printable ASCII as is, anything else (controls, bidi overrides) escaped.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes.iter().take(48) {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if bytes.len() > 48 {
+        out.push_str("...");
+    }
+    out
 }
 
 /// Whether `text` matches glob `pattern` (see [`crate::selection::compile`]); an invalid
@@ -213,12 +330,145 @@ pub fn selected(check: &Check, only: &[String], skip: &[String]) -> bool {
 
 pub use crate::progress::Progress;
 
-/// Runs `checks`, concurrent ones first (at most `jobs` at a time), then exclusive ones alone.
+/// A broker announcing a Maximum Packet Size below this (legal down to 1) leaves no room for the
+/// checks' packets (a SUBSCRIBE to a topic under the run's prefix is longer): the version's checks
+/// are skipped with that reason rather than sent packets the broker said it would refuse.
+pub const MIN_USABLE_PACKET_SIZE: u64 = 64;
+
+/// How a run is bounded and watched, besides its checks.
+pub struct RunControl {
+    /// Checks run at the same time.
+    pub jobs: usize,
+    /// Cancelled on Ctrl-C or when the run's `--deadline` runs out: checks not finished become
+    /// `error` with [`RunControl::stop_reason`].
+    pub stop: tokio_util::sync::CancellationToken,
+    /// Why the run was stopped (set before `stop` is cancelled).
+    pub stop_reason: Arc<std::sync::Mutex<String>>,
+    /// Proves the broker still answers after a check that ended in a close.
+    pub watch: Option<Arc<BrokerWatch>>,
+}
+
+impl RunControl {
+    /// `jobs` at a time, no deadline, no watch: for tests and library callers.
+    pub fn jobs(jobs: usize) -> RunControl {
+        RunControl {
+            jobs,
+            stop: tokio_util::sync::CancellationToken::new(),
+            stop_reason: Arc::new(std::sync::Mutex::new(String::new())),
+            watch: None,
+        }
+    }
+}
+
+/// Watches the broker under test between checks: a [`LivenessProbe`] after every check that ended
+/// in a close, and the process itself when the run started it (`--broker-cmd`), restarting it
+/// after a crash so the run goes on.
+pub struct BrokerWatch {
+    probe: LivenessProbe,
+    process: Option<Arc<std::sync::Mutex<BrokerProcess>>>,
+    state: tokio::sync::Mutex<WatchState>,
+    notes: std::sync::Mutex<Vec<String>>,
+}
+
+#[derive(Default)]
+struct WatchState {
+    /// Counts restarts: a check that saw one happen cannot be graded.
+    generation: u64,
+    /// The broker stopped answering and could not be restarted.
+    dead: bool,
+}
+
+impl BrokerWatch {
+    /// A watch with `probe`, and the process the run started, if any.
+    pub fn new(
+        probe: LivenessProbe,
+        process: Option<Arc<std::sync::Mutex<BrokerProcess>>>,
+    ) -> Self {
+        BrokerWatch {
+            probe,
+            process,
+            state: tokio::sync::Mutex::new(WatchState::default()),
+            notes: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What the watch found, for the top of every report (empty when the broker never failed).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    async fn generation(&self) -> u64 {
+        self.state.lock().await.generation
+    }
+
+    /// Grades `r` knowing whether the broker survived it (`started` is the generation when the
+    /// check started).
+    async fn judge(&self, mut r: CheckResult, started: u64) -> CheckResult {
+        if r.verdict == Verdict::Skipped || !crate::execution::ended_in_close(&r) {
+            return r;
+        }
+        let mut state = self.state.lock().await;
+        if state.generation != started {
+            r.verdict = Verdict::Error;
+            r.observed = Some(Observed::text(
+                "the broker was restarted while this check ran (another check crashed it)",
+            ));
+            return r;
+        }
+        if state.dead {
+            return r;
+        }
+        let Err(why) = self.probe.check().await else {
+            return r;
+        };
+        let process = self
+            .process
+            .as_ref()
+            .and_then(|p| p.lock().ok().and_then(|mut p| p.exited()));
+        let mut what = format!("the broker stopped answering after this check: {why}");
+        if let Some(p) = &process {
+            what.push_str(&format!("; {p}"));
+        }
+        r.verdict = Verdict::Fail;
+        r.expected = Some(Expected::text(
+            "the broker goes on accepting connections after this check's packets",
+        ));
+        r.observed = Some(Observed::text(what.clone()));
+        let mut note = format!("the broker stopped answering after check {}: {what}", r.id);
+        match &self.process {
+            Some(p) => match p.lock().map(|mut p| p.restart(Duration::from_secs(60))) {
+                Ok(Ok(())) => {
+                    state.generation += 1;
+                    note.push_str("; restarted it to go on");
+                }
+                Ok(Err(e)) => {
+                    state.dead = true;
+                    note.push_str(&format!("; restarting it failed: {e}"));
+                }
+                Err(_) => state.dead = true,
+            },
+            None => state.dead = true,
+        }
+        if let Ok(mut n) = self.notes.lock() {
+            n.push(note);
+        }
+        r
+    }
+}
+
+/// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 64
+/// so memory stays within the budget of `bounds` and a broker's connection limits are not hit.
+pub fn auto_jobs(concurrent_checks: usize) -> usize {
+    (concurrent_checks / 8).clamp(16, 64)
+}
+
+/// Runs `checks`, concurrent ones first (at most `control.jobs` at a time), then exclusive ones
+/// alone; stops early when `control.stop` is cancelled (the checks not finished become `error`).
 pub async fn run_all(
     checks: Vec<Check>,
     ctx: Arc<RunContext>,
     caps: &[Capabilities],
-    jobs: usize,
+    control: &RunControl,
     progress: Arc<Progress>,
 ) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::new();
@@ -238,6 +488,17 @@ pub async fn run_all(
                     check.version.as_str(),
                     c.refused.as_deref().unwrap_or("")
                 )),
+                // Honoured, not ignored: no check can keep its packets this small.
+                Some(c)
+                    if c
+                        .property("maximum_packet_size")
+                        .is_some_and(|m| m < MIN_USABLE_PACKET_SIZE) =>
+                {
+                    Some(format!(
+                        "the broker's CONNACK says Maximum Packet Size = {}: below {MIN_USABLE_PACKET_SIZE} bytes, no check's packets fit",
+                        c.property("maximum_packet_size").unwrap_or_default()
+                    ))
+                }
                 Some(c) => check.requires.iter().find_map(|r| {
                     unmet_by_target(r, &ctx.target).or_else(|| c.unmet(r, &ctx.profile))
                 }),
@@ -254,15 +515,18 @@ pub async fn run_all(
         }
     }
     let (exclusive, concurrent): (Vec<_>, Vec<_>) = runnable.into_iter().partition(|c| c.exclusive);
-    let sem = Arc::new(Semaphore::new(jobs.max(1)));
+    let sem = Arc::new(Semaphore::new(control.jobs.max(1)));
     let mut handles = Vec::new();
     for check in concurrent {
         let sem = sem.clone();
         let ctx = ctx.clone();
         let progress = progress.clone();
+        let stop = control.stop.clone();
+        let reason = control.stop_reason.clone();
+        let watch = control.watch.clone();
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r = run_check(&check, &ctx).await;
+            let r = guarded(&check, &ctx, &stop, &reason, watch.as_deref()).await;
             progress.tick(&r);
             r
         }));
@@ -274,12 +538,51 @@ pub async fn run_all(
         }
     }
     for check in exclusive {
-        let r = run_check(&check, &ctx).await;
+        let r = guarded(
+            &check,
+            &ctx,
+            &control.stop,
+            &control.stop_reason,
+            control.watch.as_deref(),
+        )
+        .await;
         progress.tick(&r);
         results.push(r);
     }
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
+}
+
+/// One check, cut short when the run stops, and judged by the broker watch.
+async fn guarded(
+    check: &Check,
+    ctx: &RunContext,
+    stop: &tokio_util::sync::CancellationToken,
+    reason: &std::sync::Mutex<String>,
+    watch: Option<&BrokerWatch>,
+) -> CheckResult {
+    let not_run = || CheckResult {
+        observed: Some(Observed::text(format!(
+            "not finished: {}",
+            reason.lock().map(|r| r.clone()).unwrap_or_default()
+        ))),
+        ..CheckResult::new(check, Verdict::Error)
+    };
+    if stop.is_cancelled() {
+        return not_run();
+    }
+    let generation = match watch {
+        Some(w) => w.generation().await,
+        None => 0,
+    };
+    let r = tokio::select! {
+        r = run_check(check, ctx) => r,
+        () = stop.cancelled() => return not_run(),
+    };
+    match watch {
+        Some(w) => w.judge(r, generation).await,
+        None => r,
+    }
 }
 
 fn skipped(check: &Check, why: String) -> CheckResult {

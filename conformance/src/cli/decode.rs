@@ -4,7 +4,7 @@
 use clap::Args;
 use mqtt_codec::{decode, json, DecoderConfig, Direction, Packet, ProtocolVersion, Status};
 use serde_json::{json, Value};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::process::ExitCode;
 
 /// `conformance decode` arguments.
@@ -36,34 +36,83 @@ pub fn run(args: DecodeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stdin = String::new();
-    if args.batch || args.hex.is_empty() {
-        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
-            eprintln!("error: reading stdin: {e}");
-            return ExitCode::from(2);
-        }
-    }
     if args.batch {
-        for line in batch(&stdin, version, direction) {
-            println!("{line}");
+        // One line in, one line out, as they come: nothing is held until the end.
+        let stdin = std::io::stdin();
+        let mut out = std::io::stdout().lock();
+        for line in stdin.lock().lines() {
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: reading stdin: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            if !write_or_stop(
+                &mut out,
+                &format!("{}\n", batch_line(&line, version, direction)),
+            ) {
+                return ExitCode::SUCCESS;
+            }
         }
         return ExitCode::SUCCESS;
     }
     let hex = if args.hex.is_empty() {
+        let mut stdin = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
+            eprintln!("error: reading stdin: {e}");
+            return ExitCode::from(2);
+        }
         stdin
     } else {
         args.hex.join(" ")
     };
-    let result = inspect(&hex, version, direction);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).unwrap_or_default()
-    );
-    if result["ok"] == true {
+    // Each packet is printed as soon as it is decoded (a stream of 10 MB of PINGREQs must not
+    // be held as JSON values): the same object as `inspect`, its keys in another order.
+    let mut out = std::io::stdout().lock();
+    let mut first = true;
+    if !write_or_stop(&mut out, "{\n  \"packets\": [") {
+        return ExitCode::SUCCESS;
+    }
+    let mut failed = false;
+    let end = inspect_each(&hex, version, direction, |p| {
+        let text = serde_json::to_string_pretty(&p).unwrap_or_default();
+        let text = text.replace('\n', "\n    ");
+        let sep = if first { "\n    " } else { ",\n    " };
+        first = false;
+        if !write_or_stop(&mut out, &format!("{sep}{text}")) {
+            failed = true;
+        }
+        !failed
+    });
+    if failed {
+        return ExitCode::SUCCESS;
+    }
+    let close = if first { "]" } else { "\n  ]" };
+    let ok = end.is_none();
+    let tail = match &end {
+        None => format!("{close},\n  \"ok\": true\n}}\n"),
+        Some(e) => format!(
+            "{close},\n  \"ok\": false,\n  \"error\": {}\n}}\n",
+            serde_json::to_string_pretty(e)
+                .unwrap_or_default()
+                .replace('\n', "\n  ")
+        ),
+    };
+    write_or_stop(&mut out, &tail);
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Writes `text`; false when the reader went away (`| head`), which ends the output quietly.
+fn write_or_stop(out: &mut impl std::io::Write, text: &str) -> bool {
+    out.write_all(text.as_bytes()).is_ok()
 }
 
 /// Parses a version argument: 3.1, 3.1.1, 5 / 5.0, or detect.
@@ -93,15 +142,32 @@ pub fn parse_direction(s: &str) -> Result<Option<Direction>, String> {
 
 /// Decodes every packet in `hex`, returning one JSON result.
 pub fn inspect(hex: &str, version: Option<ProtocolVersion>, direction: Option<Direction>) -> Value {
+    let mut packets = Vec::new();
+    match inspect_each(hex, version, direction, |p| {
+        packets.push(p);
+        true
+    }) {
+        None => json!({"ok": true, "packets": packets}),
+        Some(error) => json!({"ok": false, "packets": packets, "error": error}),
+    }
+}
+
+/// Decodes the packets of `hex` one by one, handing each (`{offset, length, version, packet}`)
+/// to `each` (which returns false to stop); returns the error that ended the input, if any.
+pub fn inspect_each(
+    hex: &str,
+    version: Option<ProtocolVersion>,
+    direction: Option<Direction>,
+    mut each: impl FnMut(Value) -> bool,
+) -> Option<Value> {
     let bytes = match json::unhex(hex) {
         Ok(b) => b,
-        Err(e) => return json!({"ok": false, "error": {"message": format!("bad hex: {e}")}}),
+        Err(e) => return Some(json!({"message": format!("bad hex: {e}")})),
     };
     let mut cfg = DecoderConfig::new(version);
     if let Some(d) = direction {
         cfg = cfg.direction(d);
     }
-    let mut packets = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
         match decode(&bytes[at..], &cfg) {
@@ -113,36 +179,41 @@ pub fn inspect(hex: &str, version: Option<ProtocolVersion>, direction: Option<Di
                     }
                     _ => cfg.version_value().unwrap_or(ProtocolVersion::V5),
                 };
-                packets.push(json!({"offset": at, "length": used, "version": v.as_str(), "packet": json::to_json(&p, v)}));
+                if !each(
+                    json!({"offset": at, "length": used, "version": v.as_str(), "packet": json::to_json(&p, v)}),
+                ) {
+                    return None;
+                }
                 at += used;
             }
             Ok(Status::Partial { needed }) => {
-                return json!({"ok": false, "packets": packets, "error": {
+                return Some(json!({
                     "offset": bytes.len(),
                     "message": match needed {
                         Some(n) => format!("incomplete packet at byte {at}: {n} more bytes needed"),
                         None => format!("incomplete fixed header at byte {at}"),
                     },
                     "needed": needed.map(|n| n.get()),
-                }});
+                }));
             }
             Err(e) => {
-                return json!({"ok": false, "packets": packets, "error": {
+                return Some(json!({
                     "offset": at + e.offset(),
                     "message": e.to_string(),
                     "kind": format!("{:?}", e.kind()),
                     "cite": e.cite(),
                     "reason_code": format!("{:#04x}", e.reason_code().0),
                     "reason": e.reason_code().name(),
-                }});
+                }));
             }
         }
     }
-    json!({"ok": true, "packets": packets})
+    None
 }
 
-/// Batch mode: each input line is `{"id", "version", "hex"}` (version optional: `default`), each
+/// Batch mode over a whole input (the binary streams with [`batch_line`]): each input line is `{"id", "version", "hex"}` (version optional: `default`), each
 /// output line the result with the id.
+#[cfg(test)]
 pub fn batch(
     input: &str,
     default: Option<ProtocolVersion>,
@@ -151,11 +222,28 @@ pub fn batch(
     input
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|line| {
+        .map(|line| batch_line(line, default, direction))
+        .collect()
+}
+
+/// One line of batch mode: the result of the request `line`, with its id.
+pub fn batch_line(
+    line: &str,
+    default: Option<ProtocolVersion>,
+    direction: Option<Direction>,
+) -> String {
+    {
+        {
             let out = match serde_json::from_str::<Value>(line) {
-                Err(e) => json!({"ok": false, "error": {"message": format!("bad input line: {e}")}}),
+                Err(e) => {
+                    json!({"ok": false, "error": {"message": format!("bad input line: {e}")}})
+                }
                 Ok(req) => {
-                    let version = match req.get("version").and_then(Value::as_str).map(parse_version) {
+                    let version = match req
+                        .get("version")
+                        .and_then(Value::as_str)
+                        .map(parse_version)
+                    {
                         Some(Ok(v)) => Ok(v),
                         Some(Err(e)) => Err(e),
                         None => Ok(default),
@@ -166,14 +254,18 @@ pub fn batch(
                             r["id"] = req.get("id").cloned().unwrap_or(Value::Null);
                             r
                         }
-                        (Err(e), _) => json!({"id": req.get("id"), "ok": false, "error": {"message": e}}),
-                        (_, None) => json!({"id": req.get("id"), "ok": false, "error": {"message": "missing hex"}}),
+                        (Err(e), _) => {
+                            json!({"id": req.get("id"), "ok": false, "error": {"message": e}})
+                        }
+                        (_, None) => {
+                            json!({"id": req.get("id"), "ok": false, "error": {"message": "missing hex"}})
+                        }
                     }
                 }
             };
             out.to_string()
-        })
-        .collect()
+        }
+    }
 }
 
 #[cfg(test)]

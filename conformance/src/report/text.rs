@@ -31,6 +31,36 @@ pub fn verdict_word(v: Verdict) -> String {
 
 /// The human report; `verbose` shows passing and skipped checks too.
 pub fn text(report: &Report, verbose: bool) -> String {
+    escape_invisible(&text_raw(report, verbose))
+}
+
+/// Shows the characters a broker could use to make a report read differently from what it holds
+/// (bidirectional overrides such as U+202E, zero-width and C1 control characters) as `\u{...}`.
+pub fn escape_invisible(s: &str) -> String {
+    let hidden = |c: char| {
+        matches!(c,
+            '\u{80}'..='\u{9f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}')
+    };
+    if !s.chars().any(hidden) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if hidden(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn text_raw(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
     let loud = Style::new()
         .fg_color(Some(AnsiColor::Red.into()))
@@ -120,4 +150,13 @@ pub fn text(report: &Report, verbose: bool) -> String {
         report.summary.sentence()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bidi_overrides_are_shown_not_obeyed() {
+        assert_eq!(super::escape_invisible("a\u{202e}b c"), "a\\u{202e}b c");
+        assert_eq!(super::escape_invisible("plain é"), "plain é");
+    }
 }

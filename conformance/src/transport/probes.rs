@@ -353,6 +353,23 @@ impl Probe<'_> {
     async fn ws_other_subprotocol(&mut self, level: Level) -> Found {
         let mut io = match self.ws_open(&["not-mqtt"]).await {
             Ok(io) => io,
+            // Answering 101 with a subprotocol never offered is not a refusal: it upgraded.
+            Err(Ok(e @ ws::UpgradeError::Protocol(_))) => {
+                return Found::deviation(level, format!("did not refuse: {e}"))
+            }
+            // The test client's own failure says nothing about the broker (a reset by the
+            // broker is a refusal).
+            Err(Ok(ws::UpgradeError::Io(e)))
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::BrokenPipe
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                return Found::error(format!("WebSocket upgrade: {e}"))
+            }
             Err(Ok(e)) => return Found::pass(format!("refused: {e}")),
             Err(Err(e)) => return Found::error(e),
         };

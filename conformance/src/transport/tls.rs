@@ -160,9 +160,19 @@ where
         .connect(name, stream)
         .await
         .map_err(|e| {
+            let text = e.to_string();
+            // rustls refuses a self-signed certificate given as its own CA (the usual test
+            // setup); say what to do instead of only its error's name.
+            let hint = if text.contains("CaUsedAsEndEntity") {
+                " (the broker shows the certificate given as --cafile itself, a self-signed \
+                 certificate: sign the broker's certificate with a separate CA and pass that CA \
+                 as --cafile, or use --insecure for a test broker)"
+            } else {
+                ""
+            };
             io::Error::new(
                 e.kind(),
-                format!("TLS handshake with {}: {e}", target.authority()),
+                format!("TLS handshake with {}: {e}{hint}", target.authority()),
             )
         })
 }

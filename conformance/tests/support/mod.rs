@@ -54,7 +54,14 @@ pub async fn run(
         caps.push(runner::probe(ctx, v).await?);
     }
     let progress = Arc::new(Progress::new(checks.len(), false, false));
-    Ok(runner::run_all(checks, ctx.clone(), &caps, jobs, progress).await)
+    Ok(runner::run_all(
+        checks,
+        ctx.clone(),
+        &caps,
+        &runner::RunControl::jobs(jobs),
+        progress,
+    )
+    .await)
 }
 
 /// Runs `checks` against a fresh fake broker configured with `config`, under `profile`, with a

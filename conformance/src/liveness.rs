@@ -1,0 +1,197 @@
+//! Is the broker still there? A bounded proof on a fresh connection: CONNECT, CONNACK,
+//! PINGREQ, PINGRESP, DISCONNECT. The runner asks after every check that ended in a close (a
+//! broker that crashes on malformed input also "closes the connection"); the fuzzer asks after
+//! each input it suspects.
+
+use crate::transport::{self, Target};
+use mqtt_codec::{DecoderConfig, FrameDecoder, ProtocolVersion};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A reusable liveness probe of one broker.
+#[derive(Clone, Debug)]
+pub struct LivenessProbe {
+    /// Where the broker is.
+    pub target: Target,
+    /// Bound of each exchange (connect, CONNACK, PINGRESP).
+    pub timeout: Duration,
+    /// The client identifier the probe connects with (keep it under the run's prefix).
+    pub client_id: String,
+    /// User name for CONNECT, if the broker needs one.
+    pub username: Option<String>,
+    /// Password for CONNECT, if the broker needs one.
+    pub password: Option<Vec<u8>>,
+}
+
+impl LivenessProbe {
+    /// Proves the broker answers: returns how long the exchange took, or what went wrong (cannot
+    /// connect, no CONNACK, refused, no PINGRESP). Takes at most about three times `timeout`.
+    ///
+    /// # Errors
+    /// A sentence saying which step of the exchange failed.
+    pub async fn check(&self) -> Result<Duration, String> {
+        let started = Instant::now();
+        let limit = self.timeout.saturating_mul(3);
+        match tokio::time::timeout(limit, self.exchange()).await {
+            Ok(Ok(())) => Ok(started.elapsed()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(format!(
+                "no answer within {} ms on a new connection",
+                limit.as_millis()
+            )),
+        }
+    }
+
+    async fn exchange(&self) -> Result<(), String> {
+        let mut io = transport::connect(&self.target, self.timeout)
+            .await
+            .map_err(|e| format!("a new connection failed: {e}"))?;
+        let connect = connect_311(
+            &self.client_id,
+            self.username.as_deref(),
+            self.password.as_deref(),
+        );
+        io.write_all(&connect)
+            .await
+            .map_err(|e| format!("sending CONNECT failed: {e}"))?;
+        let mut dec = FrameDecoder::new(
+            DecoderConfig::client(ProtocolVersion::V3_1_1).max_packet_size(64 * 1024),
+        );
+        let mut buf = bytes::BytesMut::new();
+        let first = next_type(&mut *io, &mut dec, &mut buf, self.timeout, "CONNACK").await?;
+        if first.0 != 2 {
+            return Err(format!(
+                "answered CONNECT with packet type {} instead of CONNACK",
+                first.0
+            ));
+        }
+        if first.1 != 0 {
+            return Err(format!(
+                "refused a new connection: CONNACK return code {}",
+                first.1
+            ));
+        }
+        io.write_all(&[0xC0, 0x00])
+            .await
+            .map_err(|e| format!("sending PINGREQ failed: {e}"))?;
+        // One deadline for the PINGRESP, whatever else arrives meanwhile.
+        let deadline = crate::bounds::deadline_after(self.timeout);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let (ty, _) = next_type(&mut *io, &mut dec, &mut buf, left, "PINGRESP").await?;
+            if ty == 13 {
+                break;
+            }
+        }
+        let _ = io.write_all(&[0xE0, 0x00]).await;
+        let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
+        Ok(())
+    }
+}
+
+/// Packet type and first body byte after the flags (the CONNACK's return code) of the next packet.
+async fn next_type(
+    io: &mut dyn transport::Io,
+    dec: &mut FrameDecoder,
+    buf: &mut bytes::BytesMut,
+    wait: Duration,
+    what: &str,
+) -> Result<(u8, u8), String> {
+    let deadline = crate::bounds::deadline_after(wait);
+    loop {
+        match dec.decode(buf) {
+            Ok(Some(frame)) => {
+                let b = frame.bytes();
+                let ty = b[0] >> 4;
+                let code = if ty == 2 {
+                    b.get(3).copied().unwrap_or(0)
+                } else {
+                    0
+                };
+                return Ok((ty, code));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("malformed answer while waiting for {what}: {e}")),
+        }
+        // Checked here too: a read that is always ready (a flood) never times out.
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("no {what} within {} ms", wait.as_millis()));
+        }
+        let mut chunk = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, io.read(&mut chunk)).await {
+            Err(_) => return Err(format!("no {what} within {} ms", wait.as_millis())),
+            Ok(Ok(0)) => return Err(format!("closed the new connection before {what}")),
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Ok(Err(e)) => return Err(format!("the new connection failed before {what}: {e}")),
+        }
+    }
+}
+
+/// A 3.1.1 CONNECT (understood by 3.1.1 and 5.0 brokers alike), clean session, keep alive 10 s.
+fn connect_311(client_id: &str, username: Option<&str>, password: Option<&[u8]>) -> Vec<u8> {
+    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04];
+    let mut flags = 0x02u8;
+    if username.is_some() {
+        flags |= 0x80;
+    }
+    if password.is_some() {
+        flags |= 0x40;
+    }
+    body.push(flags);
+    body.extend_from_slice(&10u16.to_be_bytes());
+    let mut field = |b: &[u8]| {
+        let n = b.len().min(u16::MAX as usize);
+        body.extend_from_slice(&(n as u16).to_be_bytes());
+        body.extend_from_slice(&b[..n]);
+    };
+    field(client_id.as_bytes());
+    if let Some(u) = username {
+        field(u.as_bytes());
+    }
+    if let Some(p) = password {
+        field(p);
+    }
+    let mut out = vec![0x10];
+    let mut len = body.len();
+    loop {
+        let mut byte = (len % 128) as u8;
+        len /= 128;
+        if len > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if len == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&body);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_is_a_valid_311_connect() {
+        let bytes = connect_311("live", Some("u"), Some(b"p"));
+        let mut buf = bytes::BytesMut::from(&bytes[..]);
+        let mut dec = FrameDecoder::new(DecoderConfig::server());
+        let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
+        assert!(frame.packet().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_reported_not_alive() {
+        let port = crate::broker_process::free_port().expect("port");
+        let probe = LivenessProbe {
+            target: Target::parse(&format!("127.0.0.1:{port}")).expect("target"),
+            timeout: Duration::from_millis(300),
+            client_id: "live".into(),
+            username: None,
+            password: None,
+        };
+        let e = probe.check().await.expect_err("nothing listens");
+        assert!(e.contains("new connection failed"), "{e}");
+    }
+}
