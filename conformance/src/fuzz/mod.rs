@@ -4,7 +4,7 @@
 //! sequence, field and byte level ([`mutate`]), runs each case over TCP ([`exec`]) and keeps the
 //! cases whose answers showed something new (response feedback: packet types, reason codes,
 //! property sets, closes). After every batch of `--jobs` cases the oracles run ([`oracle`]: the
-//! process, with `--broker-cmd` ([`process`]), and a liveness probe on a fresh connection). A
+//! process, with `--broker-cmd`, and a liveness probe on a fresh connection). A
 //! case that fires one is re-run alone, minimised ([`minimise`]) on a restarted broker and saved
 //! as a `--checks` script with a note ([`finding`]).
 
@@ -13,12 +13,11 @@ pub mod finding;
 pub mod minimise;
 pub mod mutate;
 pub mod oracle;
-pub mod process;
 pub mod session;
 
 use exec::{Observation, Timing};
 use finding::Finding;
-use process::Supervised;
+pub use oracle::Broker;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use session::{Act, Case, Names};
@@ -61,78 +60,8 @@ pub struct Config {
     pub progress: bool,
     /// Answers the strict decoder refuses are findings too (`--spec-findings`).
     pub spec_findings: bool,
-}
-
-/// The broker: an address, and the process when the fuzzer started it.
-pub struct Broker {
-    addr: SocketAddr,
-    process: Option<Supervised>,
-    command_ready: Duration,
-}
-
-impl Broker {
-    /// A broker somebody else runs.
-    pub fn remote(addr: SocketAddr) -> Broker {
-        Broker {
-            addr,
-            process: None,
-            command_ready: Duration::from_secs(60),
-        }
-    }
-
-    /// Starts `command` (with `{port}`).
-    ///
-    /// # Errors
-    /// As [`Supervised::start`].
-    pub fn start(command: &str) -> Result<Broker, String> {
-        let ready = Duration::from_secs(60);
-        let p = Supervised::start(command, ready)?;
-        Ok(Broker {
-            addr: SocketAddr::from(([127, 0, 0, 1], p.port)),
-            process: Some(p),
-            command_ready: ready,
-        })
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Whether the fuzzer can restart it.
-    pub fn restartable(&self) -> bool {
-        self.process.is_some()
-    }
-
-    /// Restarts the process (on a new port).
-    ///
-    /// # Errors
-    /// The broker cannot be started again.
-    pub fn restart(&mut self) -> Result<(), String> {
-        if let Some(p) = self.process.take() {
-            let p = p.restart(self.command_ready)?;
-            self.addr = SocketAddr::from(([127, 0, 0, 1], p.port));
-            self.process = Some(p);
-        }
-        Ok(())
-    }
-
-    /// How the process ended, if it did.
-    pub fn exited(&mut self) -> Option<String> {
-        self.process.as_mut().and_then(Supervised::exited)
-    }
-
-    /// The process's last output.
-    pub fn tail(&self) -> Option<String> {
-        self.process.as_ref().map(Supervised::tail)
-    }
-
-    /// Stops the process the fuzzer started.
-    pub fn stop(self) {
-        if let Some(p) = self.process {
-            p.stop();
-        }
-    }
+    /// The protocol version of generated sessions (`--protocol`); `None`: both.
+    pub protocol: Option<crate::check::Version>,
 }
 
 /// How a campaign went.
@@ -159,30 +88,9 @@ impl Summary {
     }
 }
 
-/// Which oracle fires after a case, if any: the process ended, or the probe failed twice.
-pub async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<String> {
-    if let Some(how) = broker.exited() {
-        return Some(format!("the broker process {how}"));
-    }
-    let id = format!("fz{run_id}probe");
-    let first = oracle::probe(broker.addr(), &id, cfg.probe_bound)
-        .await
-        .err()?;
-    // A second chance: one slow answer on a loaded machine is not a hang.
-    let second = oracle::probe(broker.addr(), &id, cfg.probe_bound)
-        .await
-        .err()?;
-    // A dying process closes its sockets a moment before it can be reaped: give the exit
-    // status a chance to be the oracle, it says more than "connection refused".
-    if broker.restartable() {
-        for _ in 0..25 {
-            if let Some(how) = broker.exited() {
-                return Some(format!("the broker process {how}"));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-    Some(format!("liveness probe failed ({first}; again: {second})"))
+/// Which oracle fires after a case, if any (see [`oracle::fired`]).
+async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<String> {
+    oracle::fired(broker, &format!("fz{run_id}probe"), cfg.probe_bound).await
 }
 
 /// Clears what a case may have left behind: retained messages on its topics, sessions of its
@@ -326,7 +234,10 @@ impl Rerun<'_> {
         let id = format!("fz{}probe", self.run_id);
         let start = Instant::now();
         while start.elapsed() < RECOVERY {
-            if oracle::probe(self.broker.addr(), &id, self.cfg.probe_bound)
+            if self
+                .broker
+                .probe(&id, self.cfg.probe_bound)
+                .check()
                 .await
                 .is_ok()
             {
@@ -382,7 +293,8 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         let mut batch: Vec<(Case, Vec<&'static str>)> = Vec::new();
         for _ in 0..cfg.jobs.max(1) {
             n += 1;
-            let names = Names::new(&topic_root, &run_id, n);
+            let mut names = Names::new(&topic_root, &run_id, n);
+            names.only = cfg.protocol;
             if corpus.is_empty() || rng.random_bool(0.2) {
                 batch.push((session::generate(&mut rng, &names), Vec::new()));
             } else {
@@ -503,12 +415,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                             format!("the broker sent a packet the specification forbids: {t}")
                         })
                 });
-                let how = spec.or_else(|| {
-                    rerun
-                        .broker
-                        .exited()
-                        .map(|h| format!("the broker process {h}"))
-                });
+                let how = spec.or_else(|| rerun.broker.exited());
                 how.unwrap_or_else(|| first_oracle.clone())
             } else {
                 first_oracle.clone()
