@@ -65,10 +65,19 @@ case $status in
     echo "findings against $broker (notes in $out):"
     for f in "$out"/*.json; do
         id=$(basename "$f" .json)
-        if ! "$conf" fuzz --replay "$f" --broker-cmd "$cmd" >/dev/null; then
-            echo "$id does not reproduce on a fresh broker: fuzzer artefact" >&2
+        # --replay: 1 reproduced, 0 not, 2 could not run.
+        "$conf" fuzz --replay "$f" --broker-cmd "$cmd" >/dev/null
+        case $? in
+        1) ;;
+        0)
+            echo "$id does not reproduce on a fresh broker: fuzzer artefact (or state left by earlier cases)" >&2
             exit 1
-        fi
+            ;;
+        *)
+            echo "$id: the replay could not run" >&2
+            exit 1
+            ;;
+        esac
         sed -n 3p "$out/$id.md"
     done
     ;;

@@ -104,6 +104,10 @@ pub struct FuzzArgs {
     quiet: bool,
 }
 
+/// The least a replay waits for answers (see `replay`): aedes, freshly started, took more than
+/// 20 ms to answer a finding's last packet.
+const REPLAY_SETTLE_MS: u64 = 500;
+
 /// `--protocol`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Protocol {
@@ -284,9 +288,11 @@ async fn replay(args: &FuzzArgs, path: &std::path::Path) -> ExitCode {
                     check.id
                 ));
             };
+            // A replay has time, and a freshly started broker (a JIT runtime's first packets)
+            // answers slower than the warm one of the campaign: at least REPLAY_SETTLE_MS.
             let timing = Timing {
                 io: Duration::from_secs(3),
-                settle: Duration::from_millis(args.settle_ms.max(1)),
+                settle: Duration::from_millis(args.settle_ms.max(REPLAY_SETTLE_MS)),
             };
             let obs = fuzz::exec::run(&case, addr, timing).await;
             match obs.violations.first() {
