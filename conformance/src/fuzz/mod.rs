@@ -146,11 +146,21 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
     // The case's own topics, and every topic a retained PUBLISH or Will of the case names after
     // its mutations (a long-topic mutation, a flipped bit inside a topic).
     let mut topics: Vec<String> = case.topics.clone();
+    // Topics the decoder refuses (a U+0000, invalid UTF-8) that a lenient broker may still have
+    // stored a retained message at: cleared with their raw bytes, last (a strict broker closes).
+    let mut raw_clears: Vec<Vec<u8>> = Vec::new();
     for a in &case.actions {
         let Act::Send(b) = &a.act else { continue };
         let retained = match b.first().map(|f| f >> 4) {
-            Some(3) if b[0] & 1 == 1 => mutate::decode_json(b, case.version.protocol())
-                .and_then(|p| p["topic"].as_str().map(str::to_string)),
+            Some(3) if b[0] & 1 == 1 => {
+                let p = mutate::decode_json(b, case.version.protocol());
+                if p.is_none() {
+                    if let Some(clear) = raw_retained_clear(b).filter(|c| !raw_clears.contains(c)) {
+                        raw_clears.push(clear);
+                    }
+                }
+                p.and_then(|p| p["topic"].as_str().map(str::to_string))
+            }
             // A CONNECT whose Will is retained (the Will topic a mutation may have changed).
             Some(1) => mutate::decode_json(b, case.version.protocol())
                 .filter(|p| p["will"]["retain"] == true)
@@ -168,6 +178,12 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
             act: Act::Send(session::encode(&p, v)),
         });
     }
+    for clear in raw_clears {
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(clear),
+        });
+    }
     actions.push(session::Action {
         client: n,
         act: Act::Send(session::encode(
@@ -182,6 +198,18 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
         client_ids: Vec::new(),
     };
     let _ = exec::run(&clean, addr, timing).await;
+}
+
+/// A 3.1.1 QoS 0 retained PUBLISH with an empty payload to the raw Topic Name bytes of `publish`
+/// (whatever they are), which clears a retained message stored there.
+fn raw_retained_clear(publish: &[u8]) -> Option<Vec<u8>> {
+    let h = session::header_len(publish)?;
+    let len = usize::from(u16::from_be_bytes([*publish.get(h)?, *publish.get(h + 1)?]));
+    let topic = publish.get(h + 2..h + 2 + len).filter(|t| !t.is_empty())?;
+    let mut p = vec![0x31, 0];
+    p.extend_from_slice(&publish[h..h + 2]);
+    p.extend_from_slice(topic);
+    Some(session::fix_length(&p))
 }
 
 /// Whether a case may leave retained messages or sessions behind: a PUBLISH with Retain, a
@@ -511,5 +539,22 @@ fn oracle_kind(text: &str) -> &str {
         "gone"
     } else {
         "hang"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_retained_clear;
+
+    #[test]
+    fn a_topic_the_decoder_refuses_is_cleared_with_its_raw_bytes() {
+        // A QoS 1 retained PUBLISH to "a<U+0000>b", Packet Identifier 7, payload "x".
+        let publish = [0x33, 0x08, 0x00, 0x03, b'a', 0, b'b', 0x00, 0x07, b'x'];
+        assert_eq!(
+            raw_retained_clear(&publish),
+            Some(vec![0x31, 0x05, 0x00, 0x03, b'a', 0, b'b'])
+        );
+        // A Topic Name length past the packet's end: nothing to clear.
+        assert_eq!(raw_retained_clear(&[0x31, 0x02, 0x00, 0x09]), None);
     }
 }
