@@ -96,6 +96,10 @@ pub struct FuzzArgs {
     /// every 5.0 session at its CONNECT).
     #[arg(long, value_enum, default_value = "all")]
     protocol: Protocol,
+    /// Keep the corpus in DIR across campaigns: start from its cases, leave this campaign's
+    /// corpus there (at most 256 cases, one JSON file each).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
     /// Re-run saved findings (a script file or a directory of them) instead of fuzzing.
     #[arg(long, value_name = "PATH")]
     replay: Option<PathBuf>,
@@ -190,6 +194,7 @@ async fn campaign(args: &FuzzArgs) -> ExitCode {
             Protocol::V5 => Some(Version::V5),
             Protocol::All => None,
         },
+        corpus_dir: args.corpus.clone(),
     };
     let mut broker = match broker(args) {
         Ok(b) => b,

@@ -8,6 +8,7 @@
 //! case that fires one is re-run alone, minimised ([`minimise`]) on a restarted broker and saved
 //! as a `--checks` script with a note ([`finding`]).
 
+pub mod corpus;
 pub mod exec;
 pub mod finding;
 pub mod minimise;
@@ -62,6 +63,8 @@ pub struct Config {
     pub spec_findings: bool,
     /// The protocol version of generated sessions (`--protocol`); `None`: both.
     pub protocol: Option<crate::check::Version>,
+    /// Where the corpus is kept across campaigns (`--corpus`).
+    pub corpus_dir: Option<PathBuf>,
 }
 
 /// How a campaign went.
@@ -309,7 +312,16 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         4,
     );
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut corpus: Vec<Case> = Vec::new();
+    let mut corpus: Vec<Case> = match &cfg.corpus_dir {
+        Some(dir) => corpus::load(dir, CORPUS_MAX, mutate::MAX_ACTIONS, mutate::MAX_PACKET)
+            .into_iter()
+            .filter(|c| cfg.protocol.is_none_or(|v| c.version == v))
+            .collect(),
+        None => Vec::new(),
+    };
+    if cfg.progress && cfg.corpus_dir.is_some() {
+        eprintln!("fuzz: {} case(s) from the corpus directory", corpus.len());
+    }
     let mut seen: HashSet<String> = HashSet::new();
     let mut found: HashSet<String> = HashSet::new();
     let mut summary = Summary::default();
@@ -498,6 +510,11 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 seen.len(),
                 summary.findings.len()
             );
+        }
+    }
+    if let Some(dir) = &cfg.corpus_dir {
+        if let Err(e) = corpus::save(dir, &corpus) {
+            eprintln!("fuzz: cannot save the corpus: {e}");
         }
     }
     summary.elapsed = started.elapsed();
