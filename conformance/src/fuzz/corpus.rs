@@ -41,7 +41,7 @@ pub fn from_json(v: &Value, max_actions: usize, max_packet: usize) -> Option<Cas
             .ok()
             .filter(|c| *c < 16)?;
         let act = match a["send"].as_str() {
-            Some(h) => Act::Send(unhex(h).filter(|b| !b.is_empty() && b.len() <= max_packet)?),
+            Some(h) => Act::Send(unhex(h).filter(|b| b.len() <= max_packet)?),
             None if a["reconnect"] == true => Act::Reconnect,
             None => return None,
         };
