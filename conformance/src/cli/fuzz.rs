@@ -42,6 +42,9 @@ EXAMPLES:
   conformance --no-builtin --checks findings/ --target 127.0.0.1:1883
       the same scripts through the ordinary runner, with its reports
 
+  conformance fuzz --broker-cmd 'mosquitto -p {port}' --duration 600 --corpus corpus/
+      start from the corpus a previous campaign left in corpus/, and leave this one's there
+
 Same --seed, same --jobs and a deterministic broker: the same cases in the same order.
 
 EXIT STATUS: 0 no finding (replay: nothing reproduced); 1 findings (replay: a finding
