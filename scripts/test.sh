@@ -58,7 +58,8 @@ if [ -x fuzz/run.sh ]; then
 fi
 stage "conformance runner builds" cargo build -q --release -p mqtt-conformance
 conf=target/release/conformance
-stage "conformance fuzz: short campaign vs mosquitto (cases/s, findings replayed)" conformance/fuzz-campaign.sh 25
+stage "conformance fuzz: short campaign vs mosquitto (cases/s, findings replayed)" conformance/fuzz-campaign.sh mosquitto 20
+stage "conformance fuzz: short campaign vs aedes (cases/s, findings replayed)" conformance/fuzz-campaign.sh aedes 20
 # Three checks get a verdict against mosquitto that depends on timing, not on the broker's logic:
 # keep-alive-enforced and the profile's keep-alive-timeout (mosquitto's keep-alive timer fires
 # every 5 s, so the close lands anywhere from 1.5 x Keep Alive to 5 s later; a CI run saw the

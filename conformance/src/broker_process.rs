@@ -1,6 +1,9 @@
 //! `--broker-cmd 'CMD {port}'`: start the broker under test on a free loopback port, wait until it
-//! accepts connections, and stop exactly that process afterwards.
+//! accepts connections, and stop exactly that process afterwards. The runner and the fuzzer share
+//! it: how the process ended (exit status or signal), the tail of its output, a restart after a
+//! crash.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,7 +17,12 @@ pub struct BrokerProcess {
     pub port: u16,
     /// Where its output goes.
     pub log: std::path::PathBuf,
+    /// Where the current run's output starts in the log (restarts append to it).
+    run_start: u64,
 }
+
+/// How much of the current run's output [`BrokerProcess::output_tail`] gives at most.
+const TAIL_BYTES: u64 = 4096;
 
 /// A free TCP port on 127.0.0.1 (bound and released).
 ///
@@ -40,6 +48,7 @@ impl BrokerProcess {
             line,
             port,
             log,
+            run_start: 0,
         };
         broker.wait_ready(ready)?;
         Ok(broker)
@@ -48,11 +57,11 @@ impl BrokerProcess {
     fn wait_ready(&mut self, ready: Duration) -> Result<(), String> {
         let start = Instant::now();
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(how) = self.exit_status() {
                 return Err(format!(
-                    "broker command {:?} exited with {status}:\n{text}",
-                    self.line
+                    "broker command {:?}: {how}:\n{}",
+                    self.line,
+                    self.output_tail()
                 ));
             }
             if std::net::TcpStream::connect_timeout(
@@ -74,20 +83,58 @@ impl BrokerProcess {
                     ready.as_secs()
                 ));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            // Short: the fuzzer restarts the broker before most re-runs while minimising.
+            std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// If the process has ended: how, e.g. "the broker process was killed by signal 6
+    /// (SIGABRT)" or "the broker process exited with status 1". `None` while it runs.
+    pub fn exit_status(&mut self) -> Option<String> {
+        let status = self.child.try_wait().ok().flatten()?;
+        Some(match (status.code(), signal_of(&status)) {
+            (_, Some(sig)) => format!(
+                "the broker process was killed by signal {sig}{}",
+                signal_name(sig)
+            ),
+            // A wrapper script that does not exec its broker reports the broker's death by a
+            // signal as 128 + the signal's number.
+            (Some(code), _) if code > 128 && !signal_name(code - 128).is_empty() => format!(
+                "the broker process exited with status {code} (as a shell reports a child killed by signal {}{})",
+                code - 128,
+                signal_name(code - 128)
+            ),
+            (Some(code), _) => format!("the broker process exited with status {code}"),
+            _ => format!("the broker process ended ({status})"),
+        })
+    }
+
+    /// The last output (stdout and stderr together) of the current run of the process, at most
+    /// 4 KiB, from the start of a line when it was cut.
+    pub fn output_tail(&self) -> String {
+        let Ok(mut f) = std::fs::File::open(&self.log) else {
+            return String::new();
+        };
+        let end = f.seek(SeekFrom::End(0)).unwrap_or(0);
+        let from = end.saturating_sub(TAIL_BYTES).max(self.run_start);
+        let mut bytes = Vec::new();
+        if f.seek(SeekFrom::Start(from)).is_err()
+            || f.take(TAIL_BYTES).read_to_end(&mut bytes).is_err()
+        {
+            return String::new();
+        }
+        if from > self.run_start {
+            let cut = bytes.iter().position(|b| *b == b'\n').map_or(0, |i| i + 1);
+            bytes.drain(..cut);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// If the process has ended: how (exit status or signal) and the last lines of its output.
     /// `None` while it runs.
     pub fn exited(&mut self) -> Option<String> {
-        let status = self.child.try_wait().ok().flatten()?;
-        let how = match (status.code(), signal_of(&status)) {
-            (_, Some(sig)) => format!("the broker process was killed by signal {sig}"),
-            (Some(code), _) => format!("the broker process exited with status {code}"),
-            _ => format!("the broker process ended ({status})"),
-        };
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let how = self.exit_status()?;
+        let text = self.output_tail();
         let tail: Vec<&str> = text.lines().rev().take(10).collect();
         if tail.is_empty() {
             return Some(how);
@@ -106,6 +153,7 @@ impl BrokerProcess {
     /// The command cannot start again, or does not listen in time.
     pub fn restart(&mut self, ready: Duration) -> Result<(), String> {
         self.terminate();
+        self.run_start = std::fs::metadata(&self.log).map_or(0, |m| m.len());
         self.child = spawn(&self.line, &self.log, true)?;
         self.wait_ready(ready)
     }
@@ -156,6 +204,20 @@ fn spawn(line: &str, log: &std::path::Path, append: bool) -> Result<Child, Strin
         .stderr(err)
         .spawn()
         .map_err(|e| format!("cannot run {line:?}: {e}"))
+}
+
+/// " (SIGABRT)" for 6 and the like: the signals a crashing or killed broker dies of.
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        4 => " (SIGILL)",
+        6 => " (SIGABRT)",
+        7 => " (SIGBUS)",
+        8 => " (SIGFPE)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        _ => "",
+    }
 }
 
 #[cfg(unix)]

@@ -42,6 +42,29 @@ impl LivenessProbe {
         }
     }
 
+    /// [`LivenessProbe::check`] up to `attempts` times, `pause` apart: the broker counts as not
+    /// alive only when every attempt failed (one slow answer on a loaded machine is not a hang).
+    ///
+    /// # Errors
+    /// Every attempt's failure, in order.
+    pub async fn check_attempts(
+        &self,
+        attempts: usize,
+        pause: Duration,
+    ) -> Result<Duration, String> {
+        let mut failures = Vec::new();
+        for n in 0..attempts.max(1) {
+            if n > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            match self.check().await {
+                Ok(took) => return Ok(took),
+                Err(e) => failures.push(e),
+            }
+        }
+        Err(failures.join("; again: "))
+    }
+
     async fn exchange(&self) -> Result<(), String> {
         let mut io = transport::connect(&self.target, self.timeout)
             .await
@@ -193,5 +216,11 @@ mod tests {
         };
         let e = probe.check().await.expect_err("nothing listens");
         assert!(e.contains("new connection failed"), "{e}");
+        let e = probe
+            .check_attempts(2, Duration::from_millis(10))
+            .await
+            .expect_err("nothing listens");
+        assert_eq!(e.matches("new connection failed").count(), 2, "{e}");
+        assert!(e.contains("; again: "), "{e}");
     }
 }

@@ -1,7 +1,8 @@
 //! `conformance fuzz`: crash and hang a broker if it can, and hand back minimal, replayable
 //! proofs (see `conformance/README.md`, "Fuzzing a broker").
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use mqtt_conformance::check::Version;
 use mqtt_conformance::execution::{run_check, RunContext};
 use mqtt_conformance::fuzz::{self, exec::Timing, finding, Broker, Config};
 use mqtt_conformance::profile::Profile;
@@ -23,7 +24,7 @@ another client, splice), fields (boundary values, the codec's single-rule defect
 case whose answers show something new (packet type, reason code, property set, a close) joins the
 corpus. After every batch of --jobs cases the oracles run: the process (with --broker-cmd: exit
 status or signal, output tail kept) and a liveness probe (fresh connection, CONNECT/CONNACK and
-PINGREQ/PINGRESP within --probe-ms, tried twice). A case that fires one is re-run alone on a
+PINGREQ/PINGRESP, each within --probe-ms, tried twice). A case that fires one is re-run alone on a
 restarted broker, minimised (clients, then packets, then optional fields, then bytes, re-checking
 the oracle each time) and saved in --out as a --checks script (NAME.json) with a note (NAME.md:
 oracle, packets, answers, broker output). With --spec-findings, an answer the strict decoder
@@ -40,6 +41,9 @@ EXAMPLES:
       re-run saved findings, each on a freshly started broker
   conformance --no-builtin --checks findings/ --target 127.0.0.1:1883
       the same scripts through the ordinary runner, with its reports
+
+  conformance fuzz --broker-cmd 'mosquitto -p {port}' --duration 600 --corpus corpus/
+      start from the corpus a previous campaign left in corpus/, and leave this one's there
 
 Same --seed, same --jobs and a deterministic broker: the same cases in the same order.
 
@@ -68,7 +72,7 @@ pub struct FuzzArgs {
     /// Directory for findings (scripts and notes).
     #[arg(long, default_value = "fuzz-findings")]
     out: PathBuf,
-    /// Milliseconds the liveness probe may take (connect, CONNACK, PINGRESP).
+    /// Milliseconds each step of the liveness probe may take (connect, CONNACK, PINGRESP).
     #[arg(long, default_value_t = 2000)]
     probe_ms: u64,
     /// Milliseconds to wait for an answer when the acting client changes and at a case's end.
@@ -91,12 +95,34 @@ pub struct FuzzArgs {
     /// with --replay (the fuzzer's own executor judges them), not through --checks.
     #[arg(long)]
     spec_findings: bool,
+    /// The protocol version of generated sessions (a broker that speaks only 3.1.1 refuses
+    /// every 5.0 session at its CONNECT).
+    #[arg(long, value_enum, default_value = "all")]
+    protocol: Protocol,
+    /// Keep the corpus in DIR across campaigns: start from its cases, leave this campaign's
+    /// corpus there (at most 256 cases, one JSON file each).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
     /// Re-run saved findings (a script file or a directory of them) instead of fuzzing.
     #[arg(long, value_name = "PATH")]
     replay: Option<PathBuf>,
     /// No progress lines.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The least a replay waits for answers (see `replay`): aedes, freshly started, took more than
+/// 20 ms to answer a finding's last packet.
+const REPLAY_SETTLE_MS: u64 = 500;
+
+/// `--protocol`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Protocol {
+    #[value(name = "3.1.1")]
+    V311,
+    #[value(name = "5")]
+    V5,
+    All,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -166,13 +192,19 @@ async fn campaign(args: &FuzzArgs) -> ExitCode {
         minimise_time: Duration::from_secs_f64(args.minimise_seconds.max(0.0)),
         progress: !args.quiet,
         spec_findings: args.spec_findings,
+        protocol: match args.protocol {
+            Protocol::V311 => Some(Version::V311),
+            Protocol::V5 => Some(Version::V5),
+            Protocol::All => None,
+        },
+        corpus_dir: args.corpus.clone(),
     };
     let mut broker = match broker(args) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
     let id = format!("fzcheck{}", seed % 10_000);
-    if let Err(e) = fuzz::oracle::probe(broker.addr(), &id, Duration::from_secs(5)).await {
+    if let Err(e) = broker.probe(&id, Duration::from_secs(5)).check().await {
         let addr = broker.addr();
         broker.stop();
         return fail(format!("the broker at {addr} does not answer: {e}"));
@@ -264,9 +296,11 @@ async fn replay(args: &FuzzArgs, path: &std::path::Path) -> ExitCode {
                     check.id
                 ));
             };
+            // A replay has time, and a freshly started broker (a JIT runtime's first packets)
+            // answers slower than the warm one of the campaign: at least REPLAY_SETTLE_MS.
             let timing = Timing {
                 io: Duration::from_secs(3),
-                settle: Duration::from_millis(args.settle_ms.max(1)),
+                settle: Duration::from_millis(args.settle_ms.max(REPLAY_SETTLE_MS)),
             };
             let obs = fuzz::exec::run(&case, addr, timing).await;
             match obs.violations.first() {

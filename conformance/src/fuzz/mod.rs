@@ -4,21 +4,21 @@
 //! sequence, field and byte level ([`mutate`]), runs each case over TCP ([`exec`]) and keeps the
 //! cases whose answers showed something new (response feedback: packet types, reason codes,
 //! property sets, closes). After every batch of `--jobs` cases the oracles run ([`oracle`]: the
-//! process, with `--broker-cmd` ([`process`]), and a liveness probe on a fresh connection). A
+//! process, with `--broker-cmd`, and a liveness probe on a fresh connection). A
 //! case that fires one is re-run alone, minimised ([`minimise`]) on a restarted broker and saved
 //! as a `--checks` script with a note ([`finding`]).
 
+pub mod corpus;
 pub mod exec;
 pub mod finding;
 pub mod minimise;
 pub mod mutate;
 pub mod oracle;
-pub mod process;
 pub mod session;
 
 use exec::{Observation, Timing};
 use finding::Finding;
-use process::Supervised;
+pub use oracle::Broker;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use session::{Act, Case, Names};
@@ -61,78 +61,10 @@ pub struct Config {
     pub progress: bool,
     /// Answers the strict decoder refuses are findings too (`--spec-findings`).
     pub spec_findings: bool,
-}
-
-/// The broker: an address, and the process when the fuzzer started it.
-pub struct Broker {
-    addr: SocketAddr,
-    process: Option<Supervised>,
-    command_ready: Duration,
-}
-
-impl Broker {
-    /// A broker somebody else runs.
-    pub fn remote(addr: SocketAddr) -> Broker {
-        Broker {
-            addr,
-            process: None,
-            command_ready: Duration::from_secs(60),
-        }
-    }
-
-    /// Starts `command` (with `{port}`).
-    ///
-    /// # Errors
-    /// As [`Supervised::start`].
-    pub fn start(command: &str) -> Result<Broker, String> {
-        let ready = Duration::from_secs(60);
-        let p = Supervised::start(command, ready)?;
-        Ok(Broker {
-            addr: SocketAddr::from(([127, 0, 0, 1], p.port)),
-            process: Some(p),
-            command_ready: ready,
-        })
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Whether the fuzzer can restart it.
-    pub fn restartable(&self) -> bool {
-        self.process.is_some()
-    }
-
-    /// Restarts the process (on a new port).
-    ///
-    /// # Errors
-    /// The broker cannot be started again.
-    pub fn restart(&mut self) -> Result<(), String> {
-        if let Some(p) = self.process.take() {
-            let p = p.restart(self.command_ready)?;
-            self.addr = SocketAddr::from(([127, 0, 0, 1], p.port));
-            self.process = Some(p);
-        }
-        Ok(())
-    }
-
-    /// How the process ended, if it did.
-    pub fn exited(&mut self) -> Option<String> {
-        self.process.as_mut().and_then(Supervised::exited)
-    }
-
-    /// The process's last output.
-    pub fn tail(&self) -> Option<String> {
-        self.process.as_ref().map(Supervised::tail)
-    }
-
-    /// Stops the process the fuzzer started.
-    pub fn stop(self) {
-        if let Some(p) = self.process {
-            p.stop();
-        }
-    }
+    /// The protocol version of generated sessions (`--protocol`); `None`: both.
+    pub protocol: Option<crate::check::Version>,
+    /// Where the corpus is kept across campaigns (`--corpus`).
+    pub corpus_dir: Option<PathBuf>,
 }
 
 /// How a campaign went.
@@ -159,30 +91,9 @@ impl Summary {
     }
 }
 
-/// Which oracle fires after a case, if any: the process ended, or the probe failed twice.
-pub async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<String> {
-    if let Some(how) = broker.exited() {
-        return Some(format!("the broker process {how}"));
-    }
-    let id = format!("fz{run_id}probe");
-    let first = oracle::probe(broker.addr(), &id, cfg.probe_bound)
-        .await
-        .err()?;
-    // A second chance: one slow answer on a loaded machine is not a hang.
-    let second = oracle::probe(broker.addr(), &id, cfg.probe_bound)
-        .await
-        .err()?;
-    // A dying process closes its sockets a moment before it can be reaped: give the exit
-    // status a chance to be the oracle, it says more than "connection refused".
-    if broker.restartable() {
-        for _ in 0..25 {
-            if let Some(how) = broker.exited() {
-                return Some(format!("the broker process {how}"));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-    Some(format!("liveness probe failed ({first}; again: {second})"))
+/// Which oracle fires after a case, if any (see [`oracle::fired`]).
+async fn oracle(broker: &mut Broker, cfg: &Config, run_id: &str) -> Option<String> {
+    oracle::fired(broker, &format!("fz{run_id}probe"), cfg.probe_bound).await
 }
 
 /// Clears what a case may have left behind: retained messages on its topics, sessions of its
@@ -238,11 +149,21 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
     // The case's own topics, and every topic a retained PUBLISH or Will of the case names after
     // its mutations (a long-topic mutation, a flipped bit inside a topic).
     let mut topics: Vec<String> = case.topics.clone();
+    // Topics the decoder refuses (a U+0000, invalid UTF-8) that a lenient broker may still have
+    // stored a retained message at: cleared with their raw bytes, last (a strict broker closes).
+    let mut raw_clears: Vec<Vec<u8>> = Vec::new();
     for a in &case.actions {
         let Act::Send(b) = &a.act else { continue };
         let retained = match b.first().map(|f| f >> 4) {
-            Some(3) if b[0] & 1 == 1 => mutate::decode_json(b, case.version.protocol())
-                .and_then(|p| p["topic"].as_str().map(str::to_string)),
+            Some(3) if b[0] & 1 == 1 => {
+                let p = mutate::decode_json(b, case.version.protocol());
+                if p.is_none() {
+                    if let Some(clear) = raw_retained_clear(b).filter(|c| !raw_clears.contains(c)) {
+                        raw_clears.push(clear);
+                    }
+                }
+                p.and_then(|p| p["topic"].as_str().map(str::to_string))
+            }
             // A CONNECT whose Will is retained (the Will topic a mutation may have changed).
             Some(1) => mutate::decode_json(b, case.version.protocol())
                 .filter(|p| p["will"]["retain"] == true)
@@ -260,6 +181,12 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
             act: Act::Send(session::encode(&p, v)),
         });
     }
+    for clear in raw_clears {
+        actions.push(session::Action {
+            client: n,
+            act: Act::Send(clear),
+        });
+    }
     actions.push(session::Action {
         client: n,
         act: Act::Send(session::encode(
@@ -274,6 +201,18 @@ async fn cleanup(addr: SocketAddr, case: &Case, timing: Timing) {
         client_ids: Vec::new(),
     };
     let _ = exec::run(&clean, addr, timing).await;
+}
+
+/// A 3.1.1 QoS 0 retained PUBLISH with an empty payload to the raw Topic Name bytes of `publish`
+/// (whatever they are), which clears a retained message stored there.
+fn raw_retained_clear(publish: &[u8]) -> Option<Vec<u8>> {
+    let h = session::header_len(publish)?;
+    let len = usize::from(u16::from_be_bytes([*publish.get(h)?, *publish.get(h + 1)?]));
+    let topic = publish.get(h + 2..h + 2 + len).filter(|t| !t.is_empty())?;
+    let mut p = vec![0x31, 0];
+    p.extend_from_slice(&publish[h..h + 2]);
+    p.extend_from_slice(topic);
+    Some(session::fix_length(&p))
 }
 
 /// Whether a case may leave retained messages or sessions behind: a PUBLISH with Retain, a
@@ -326,7 +265,10 @@ impl Rerun<'_> {
         let id = format!("fz{}probe", self.run_id);
         let start = Instant::now();
         while start.elapsed() < RECOVERY {
-            if oracle::probe(self.broker.addr(), &id, self.cfg.probe_bound)
+            if self
+                .broker
+                .probe(&id, self.cfg.probe_bound)
+                .check()
                 .await
                 .is_ok()
             {
@@ -370,7 +312,16 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         4,
     );
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut corpus: Vec<Case> = Vec::new();
+    let mut corpus: Vec<Case> = match &cfg.corpus_dir {
+        Some(dir) => corpus::load(dir, CORPUS_MAX, mutate::MAX_ACTIONS, mutate::MAX_PACKET)
+            .into_iter()
+            .filter(|c| cfg.protocol.is_none_or(|v| c.version == v))
+            .collect(),
+        None => Vec::new(),
+    };
+    if cfg.progress && cfg.corpus_dir.is_some() {
+        eprintln!("fuzz: {} case(s) from the corpus directory", corpus.len());
+    }
     let mut seen: HashSet<String> = HashSet::new();
     let mut found: HashSet<String> = HashSet::new();
     let mut summary = Summary::default();
@@ -382,7 +333,8 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         let mut batch: Vec<(Case, Vec<&'static str>)> = Vec::new();
         for _ in 0..cfg.jobs.max(1) {
             n += 1;
-            let names = Names::new(&topic_root, &run_id, n);
+            let mut names = Names::new(&topic_root, &run_id, n);
+            names.only = cfg.protocol;
             if corpus.is_empty() || rng.random_bool(0.2) {
                 batch.push((session::generate(&mut rng, &names), Vec::new()));
             } else {
@@ -503,12 +455,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                             format!("the broker sent a packet the specification forbids: {t}")
                         })
                 });
-                let how = spec.or_else(|| {
-                    rerun
-                        .broker
-                        .exited()
-                        .map(|h| format!("the broker process {h}"))
-                });
+                let how = spec.or_else(|| rerun.broker.exited());
                 how.unwrap_or_else(|| first_oracle.clone())
             } else {
                 first_oracle.clone()
@@ -565,6 +512,11 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             );
         }
     }
+    if let Some(dir) = &cfg.corpus_dir {
+        if let Err(e) = corpus::save(dir, &corpus) {
+            eprintln!("fuzz: cannot save the corpus: {e}");
+        }
+    }
     summary.elapsed = started.elapsed();
     summary.corpus = corpus.len();
     summary.signatures = seen.len();
@@ -604,5 +556,22 @@ fn oracle_kind(text: &str) -> &str {
         "gone"
     } else {
         "hang"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_retained_clear;
+
+    #[test]
+    fn a_topic_the_decoder_refuses_is_cleared_with_its_raw_bytes() {
+        // A QoS 1 retained PUBLISH to "a<U+0000>b", Packet Identifier 7, payload "x".
+        let publish = [0x33, 0x08, 0x00, 0x03, b'a', 0, b'b', 0x00, 0x07, b'x'];
+        assert_eq!(
+            raw_retained_clear(&publish),
+            Some(vec![0x31, 0x05, 0x00, 0x03, b'a', 0, b'b'])
+        );
+        // A Topic Name length past the packet's end: nothing to clear.
+        assert_eq!(raw_retained_clear(&[0x31, 0x02, 0x00, 0x09]), None);
     }
 }

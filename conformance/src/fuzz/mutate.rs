@@ -10,8 +10,8 @@ use rand::{Rng, RngCore};
 use serde_json::Value;
 
 /// Largest case kept: mutations never grow a case beyond this many actions or bytes.
-const MAX_ACTIONS: usize = 64;
-const MAX_PACKET: usize = 4096;
+pub(crate) const MAX_ACTIONS: usize = 64;
+pub(crate) const MAX_PACKET: usize = 4096;
 
 /// Applies 1 to 4 random mutations to `case` (`other`: a second corpus case for crossover).
 /// Returns the names of the mutations applied, for the finding's notes.

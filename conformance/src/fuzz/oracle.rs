@@ -1,65 +1,114 @@
-//! Oracles that need no instrumentation: the liveness probe (a fresh connection gets CONNECT /
-//! CONNACK and PINGREQ / PINGRESP within a bound) and, with `--broker-cmd`, the process itself
-//! ([`super::process`]). The probe is one small function so a shared liveness probe can replace
-//! it.
+//! Oracles that need no instrumentation: with `--broker-cmd`, the process itself (exit status or
+//! signal, from the shared [`BrokerProcess`]); for any target, the shared [`LivenessProbe`] on a
+//! fresh connection, tried twice.
 
-use bytes::BytesMut;
-use mqtt_codec::{json, DecoderConfig, FrameDecoder, ProtocolVersion};
-use serde_json::json;
+use crate::broker_process::BrokerProcess;
+use crate::liveness::LivenessProbe;
+use crate::transport::Target;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::time::Instant;
 
-/// Opens a fresh connection to `addr` as `client_id` (3.1.1, Clean Session) and requires CONNACK
-/// 0 and a PINGRESP to a PINGREQ, all within `bound`. `Err` says which part failed.
-pub async fn probe(addr: SocketAddr, client_id: &str, bound: Duration) -> Result<(), String> {
-    let deadline = Instant::now() + bound;
-    let v = ProtocolVersion::V3_1_1;
-    let mut s = tokio::time::timeout_at(deadline, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("no TCP connection within {} ms", bound.as_millis()))?
-        .map_err(|e| format!("TCP connection refused: {e}"))?;
-    let connect = json!({"type": "CONNECT", "protocol_version": 4, "clean_session": true,
-        "keep_alive": 30, "client_identifier": client_id});
-    let mut out = json::encode(&connect, v).map_err(|e| e.to_string())?;
-    out.extend(json::encode(&json!({"type": "PINGREQ"}), v).map_err(|e| e.to_string())?);
-    tokio::time::timeout_at(deadline, s.write_all(&out))
-        .await
-        .map_err(|_| "CONNECT could not be written in time".to_string())?
-        .map_err(|e| format!("writing CONNECT: {e}"))?;
-    let mut decoder = FrameDecoder::new(DecoderConfig::client(v));
-    let mut buf = BytesMut::new();
-    let mut chunk = [0u8; 1024];
-    let mut seen_connack = false;
-    loop {
-        while let Some(frame) = decoder
-            .decode(&mut buf)
-            .map_err(|e| format!("malformed answer: {e}"))?
-        {
-            let p = frame
-                .packet()
-                .map_err(|e| format!("malformed answer: {e}"))?;
-            let p = json::to_json(&p, v);
-            match p["type"].as_str() {
-                Some("CONNACK") if p["return_code"] == 0 => seen_connack = true,
-                Some("CONNACK") => return Err(format!("CONNACK refused the probe: {p}")),
-                Some("PINGRESP") if seen_connack => {
-                    let bye = json::encode(&json!({"type": "DISCONNECT"}), v).unwrap_or_default();
-                    let _ =
-                        tokio::time::timeout(Duration::from_millis(200), s.write_all(&bye)).await;
-                    return Ok(());
-                }
-                _ => {}
-            }
-        }
-        let what = if seen_connack { "PINGRESP" } else { "CONNACK" };
-        match tokio::time::timeout_at(deadline, s.read(&mut chunk)).await {
-            Err(_) => return Err(format!("no {what} within {} ms", bound.as_millis())),
-            Ok(Ok(0)) => return Err(format!("connection closed before {what}")),
-            Ok(Err(e)) => return Err(format!("connection reset before {what}: {e}")),
-            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+/// The broker under test: an address, and the process when the fuzzer started it.
+pub struct Broker {
+    addr: SocketAddr,
+    process: Option<BrokerProcess>,
+    ready: Duration,
+}
+
+impl Broker {
+    /// A broker somebody else runs.
+    pub fn remote(addr: SocketAddr) -> Broker {
+        Broker {
+            addr,
+            process: None,
+            ready: Duration::from_secs(60),
         }
     }
+
+    /// Starts `command` (with `{port}`).
+    ///
+    /// # Errors
+    /// As [`BrokerProcess::start`].
+    pub fn start(command: &str) -> Result<Broker, String> {
+        let ready = Duration::from_secs(60);
+        let p = BrokerProcess::start(command, ready)?;
+        Ok(Broker {
+            addr: SocketAddr::from(([127, 0, 0, 1], p.port)),
+            process: Some(p),
+            ready,
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Whether the fuzzer can restart it.
+    pub fn restartable(&self) -> bool {
+        self.process.is_some()
+    }
+
+    /// Restarts the process (on the same port).
+    ///
+    /// # Errors
+    /// The broker cannot be started again.
+    pub fn restart(&mut self) -> Result<(), String> {
+        match &mut self.process {
+            Some(p) => p.restart(self.ready),
+            None => Ok(()),
+        }
+    }
+
+    /// How the process ended, if it did.
+    pub fn exited(&mut self) -> Option<String> {
+        self.process.as_mut().and_then(BrokerProcess::exit_status)
+    }
+
+    /// The current run's last output.
+    pub fn tail(&self) -> Option<String> {
+        self.process.as_ref().map(BrokerProcess::output_tail)
+    }
+
+    /// The liveness probe of this broker as `client_id`, each step bounded by `bound`.
+    pub fn probe(&self, client_id: &str, bound: Duration) -> LivenessProbe {
+        LivenessProbe {
+            target: Target::tcp(self.addr.ip().to_string(), self.addr.port()),
+            timeout: bound,
+            client_id: client_id.to_string(),
+            username: None,
+            password: None,
+        }
+    }
+
+    /// Stops the process the fuzzer started.
+    pub fn stop(self) {
+        if let Some(p) = self.process {
+            p.stop();
+        }
+    }
+}
+
+/// Which oracle fires, if any: the process ended, or the liveness probe failed twice.
+pub async fn fired(broker: &mut Broker, client_id: &str, bound: Duration) -> Option<String> {
+    if let Some(how) = broker.exited() {
+        return Some(how);
+    }
+    // A second chance: one slow answer on a loaded machine is not a hang.
+    let failed = broker
+        .probe(client_id, bound)
+        .check_attempts(2, Duration::ZERO)
+        .await
+        .err()?;
+    // A dying process closes its sockets a moment before it can be reaped: give the exit
+    // status a chance to be the oracle, it says more than "connection refused".
+    if broker.restartable() {
+        for _ in 0..25 {
+            if let Some(how) = broker.exited() {
+                return Some(how);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    Some(format!("liveness probe failed ({failed})"))
 }

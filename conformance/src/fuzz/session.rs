@@ -70,6 +70,8 @@ pub struct Names {
     pub root: String,
     /// Client id stem (client ids must stay short for 3.1.1 brokers).
     pub id_stem: String,
+    /// The protocol version generated sessions speak; `None`: either, at random.
+    pub only: Option<Version>,
 }
 
 impl Names {
@@ -78,6 +80,7 @@ impl Names {
         Names {
             root: format!("{}/{run_id}/{n}", topic_root.trim_end_matches('/')),
             id_stem: format!("fz{run_id}{}", n % 100_000),
+            only: None,
         }
     }
 
@@ -130,10 +133,10 @@ fn qos(rng: &mut impl Rng) -> u8 {
 /// every QoS (retained, topic aliases in 5.0) and completes or half-completes the flows,
 /// subscribers acknowledge, some clients reconnect or disconnect.
 pub fn generate(rng: &mut impl RngCore, names: &Names) -> Case {
-    let version = if rng.random_bool(0.6) {
-        Version::V5
-    } else {
-        Version::V311
+    let version = match names.only {
+        Some(v) => v,
+        None if rng.random_bool(0.6) => Version::V5,
+        None => Version::V311,
     };
     let v = version.protocol();
     let v5 = version.is_v5();
@@ -342,6 +345,16 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     /// `--seed` reproducibility starts here: the same seed generates the same sessions.
+    #[test]
+    fn one_version_when_asked() {
+        let mut names = Names::new("conformance", "r1", 1);
+        names.only = Some(Version::V311);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..50 {
+            assert_eq!(generate(&mut rng, &names).version, Version::V311);
+        }
+    }
+
     #[test]
     fn same_seed_generates_the_same_sessions() {
         let names = Names::new("conformance", "r1", 1);
