@@ -202,7 +202,8 @@ impl Report<'_> {
             for &way in &ours_ways {
                 let key_op = if op == "stream" { "stream" } else { op };
                 let peers = codecs.iter().filter(|c| {
-                    !c.starts_with(OURS) && !(op == "encode" && NOT_CONTIGUOUS.contains(c))
+                    let contiguous_only = op == "encode";
+                    !(c.starts_with(OURS) || contiguous_only && NOT_CONTIGUOUS.contains(c))
                 });
                 let ours_n = self.count(key_op, &name, way);
                 let best_n = peers
