@@ -308,7 +308,10 @@ impl<'a> Forward<'a> {
         version: ProtocolVersion,
         out: &mut [u8],
     ) -> Result<usize, ForwardError> {
-        let fields = self.fields_for(delivery, version)?;
+        // Checked first and built infallibly: `fields_for`'s `Result` costs a copy of the
+        // whole `PropertyFields` per delivery (callgrind), a third of a header's instructions.
+        self.check_delivery(delivery, version)?;
+        let fields = self.delivery_fields(delivery, version);
         let publish = self.publish_for(delivery, version, &fields)?;
         // The properties' length: the unchanged ones measured in `new`, plus this delivery's
         // (Subscription Identifiers, Message Expiry Interval, Topic Alias).
@@ -381,11 +384,21 @@ impl<'a> Forward<'a> {
     where
         'a: 'p,
     {
+        self.check_delivery(d, version)?;
+        Ok(self.delivery_fields(d, version))
+    }
+
+    /// Whether `d` can be written under `version`: not expired, and valid 5.0 fields.
+    fn check_delivery(
+        &self,
+        d: &Delivery<'_>,
+        version: ProtocolVersion,
+    ) -> Result<(), ForwardError> {
         if self.is_expired(d.waited_secs) {
             return Err(ForwardError::Expired);
         }
         if !version.is_v5() {
-            return Ok(PropertyFields::default());
+            return Ok(());
         }
         let invalid = |kind| Err(ForwardError::Encode(EncodeError::invalid(kind, version)));
         if d.topic_alias == Some(0) {
@@ -402,11 +415,22 @@ impl<'a> Forward<'a> {
                 property: crate::PropertyId::SUBSCRIPTION_IDENTIFIER,
             });
         }
+        Ok(())
+    }
+
+    /// The properties for a delivery [`Forward::check_delivery`] accepted (empty before 5.0).
+    fn delivery_fields<'p>(&self, d: &Delivery<'p>, version: ProtocolVersion) -> PropertyFields<'p>
+    where
+        'a: 'p,
+    {
+        if !version.is_v5() {
+            return PropertyFields::default();
+        }
         let mut fields: PropertyFields<'p> = self.fields;
         fields.subscription_identifiers = SubscriptionIdentifiers::new(d.subscription_identifiers);
         fields.message_expiry_interval = self.expiry.map(|e| e - d.waited_secs.min(e));
         fields.topic_alias = d.topic_alias;
-        Ok(fields)
+        fields
     }
 
     /// The PUBLISH for one delivery, its properties in `fields` (with the delivery's
