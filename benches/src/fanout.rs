@@ -5,6 +5,12 @@
 //! - `ours`: the decoded [`Publish`] is `Copy` and borrows the received bytes; the property
 //!   fields are read once, and per subscriber a copy gets that subscriber's values and is
 //!   encoded (`Packet::encode`, fully checked) into the subscriber's buffer.
+//! - `ours_forward`: our forwarding API, vectored: [`mqtt_codec::forward::Forward`] reads and
+//!   checks the PUBLISH once; per subscriber `Forward::encode_header` writes the fixed header,
+//!   Topic Name, Packet Identifier and properties into a small buffer, and the payload goes out
+//!   as a reference to the received bytes (the pair is what a vectored write sends), not copied.
+//! - `ours_forward_contiguous`: the same API writing one contiguous packet per subscriber
+//!   (`Forward::encode_to_slice`: the header as above, then the payload copied after it).
 //! - `rumqttc_v5`: one decoded `Publish` mutated in place per subscriber (its `write` borrows).
 //! - `ntex_mqtt_v5`: its encoder takes the packet by value, so a clone per subscriber; the
 //!   payload goes into the `BytePages` as a reference, not copied.
@@ -62,6 +68,10 @@ pub fn subscribers() -> Vec<Subscriber> {
         .collect()
 }
 
+/// The bytes of the packet a fan-out wrote last, as they go to the subscriber's socket (the
+/// header and the payload reference of a vectored write joined), for [`Fanout::last_packet`].
+pub type Written = Vec<u8>;
+
 /// One codec's cheapest way to fan a PUBLISH out.
 pub trait Fanout {
     /// Bench function name (the codec's name in the other benches).
@@ -79,6 +89,12 @@ pub trait Fanout {
         subs: &[Subscriber],
         out: &mut Self::Out,
     ) -> Result<usize, Error>;
+    /// The bytes written for the last subscriber of the last [`Fanout::forward`], where the
+    /// output can be read back as bytes (the tests compare ours byte for byte); `None` for
+    /// the peers, whose 5.0 properties may come in another order (compared by length).
+    fn last_packet(_msg: &Self::Message, _out: &Self::Out) -> Option<Written> {
+        None
+    }
 }
 
 /// Something generic to do with each fan-out implementation, see [`for_each_fanout`].
@@ -89,6 +105,8 @@ pub trait FanoutVisitor {
 /// Calls `v` once per implementation: ours first.
 pub fn for_each_fanout(v: &mut impl FanoutVisitor) {
     v.visit::<Ours>();
+    v.visit::<OursForward>();
+    v.visit::<OursForwardContiguous>();
     v.visit::<RumqttcV5>();
     v.visit::<NtexV5>();
     v.visit::<Mqtt5Protocol>();
@@ -151,6 +169,121 @@ impl Fanout for Ours {
             total += black_box(&*out).len();
         }
         Ok(total)
+    }
+
+    fn last_packet(_msg: &Self::Message, out: &Self::Out) -> Option<Written> {
+        Some(out.to_vec())
+    }
+}
+
+/// The received PUBLISH as our forwarding API starts from it. The message is made QoS 2 and
+/// retained before [`mqtt_codec::forward::Forward::new`] (not timed), so that each delivery's
+/// QoS (the lower of the message's and the granted one) is the subscriber's [`Subscriber::qos`]
+/// and its RETAIN (kept under Retain As Published) is [`Subscriber::retain`], as the other
+/// codecs set them directly.
+fn prepare_forward(bytes: &'static [u8]) -> Result<mqtt_codec::forward::Forward<'static>, Error> {
+    let (publish, _) = <Ours as Fanout>::prepare(bytes)?;
+    let publish = publish
+        .with_qos(mqtt_codec::QoS::ExactlyOnce, 1)
+        .with_retain(true);
+    mqtt_codec::forward::Forward::new(&publish).map_err(crate::err)
+}
+
+/// One subscriber as a delivery of our forwarding API.
+fn delivery(s: &Subscriber) -> Result<mqtt_codec::forward::Delivery<'_>, Error> {
+    use mqtt_codec::forward::Delivery;
+    let qos = mqtt_codec::QoS::from_u8(s.qos).ok_or("qos")?;
+    let mut d = Delivery::new(qos, Some(s.packet_id)).retain_as_published(s.retain);
+    if let Some(ids) = &s.subscription_identifier {
+        d = d.with_subscription_identifiers(ids);
+    }
+    if let Some(alias) = s.topic_alias {
+        d = d.with_topic_alias(alias.get(), false);
+    }
+    Ok(d)
+}
+
+/// Room for a PUBLISH header: fixed header, Topic Name and every property of the inputs.
+const HEADER_CAPACITY: usize = 512;
+
+/// Ours through the forwarding API, vectored: header bytes plus a reference to the payload.
+pub struct OursForward;
+
+impl Fanout for OursForward {
+    const NAME: &'static str = "ours_forward";
+
+    type Message = mqtt_codec::forward::Forward<'static>;
+    fn prepare(bytes: &'static [u8]) -> Result<Self::Message, Error> {
+        prepare_forward(bytes)
+    }
+
+    /// The header buffer and the length of the last header written in it.
+    type Out = (Vec<u8>, usize);
+    fn out(_capacity: usize) -> Self::Out {
+        (vec![0; HEADER_CAPACITY], 0)
+    }
+
+    fn forward(
+        msg: &mut Self::Message,
+        subs: &[Subscriber],
+        (header, len): &mut Self::Out,
+    ) -> Result<usize, Error> {
+        use mqtt_codec::ProtocolVersion;
+        let mut total = 0;
+        for s in subs {
+            *len = msg
+                .encode_header(&delivery(s)?, ProtocolVersion::V5, header)
+                .map_err(crate::err)?;
+            // What a vectored write is handed: the header, then the payload where it lies.
+            let (h, p) = black_box((&header[..*len], msg.payload()));
+            total += h.len() + p.len();
+        }
+        Ok(total)
+    }
+
+    fn last_packet(msg: &Self::Message, (header, len): &Self::Out) -> Option<Written> {
+        Some([&header[..*len], msg.payload()].concat())
+    }
+}
+
+/// Ours through the forwarding API, one contiguous packet per subscriber (payload copied).
+pub struct OursForwardContiguous;
+
+/// Room for the largest fan-out input's packet (64 KiB payload plus its header).
+const PACKET_CAPACITY: usize = 70 * 1024;
+
+impl Fanout for OursForwardContiguous {
+    const NAME: &'static str = "ours_forward_contiguous";
+
+    type Message = mqtt_codec::forward::Forward<'static>;
+    fn prepare(bytes: &'static [u8]) -> Result<Self::Message, Error> {
+        prepare_forward(bytes)
+    }
+
+    /// The packet buffer and the length of the last packet written in it.
+    type Out = (Vec<u8>, usize);
+    fn out(capacity: usize) -> Self::Out {
+        (vec![0; capacity.max(PACKET_CAPACITY)], 0)
+    }
+
+    fn forward(
+        msg: &mut Self::Message,
+        subs: &[Subscriber],
+        (buf, len): &mut Self::Out,
+    ) -> Result<usize, Error> {
+        use mqtt_codec::ProtocolVersion;
+        let mut total = 0;
+        for s in subs {
+            *len = msg
+                .encode_to_slice(&delivery(s)?, ProtocolVersion::V5, buf)
+                .map_err(crate::err)?;
+            total += black_box(&buf[..*len]).len();
+        }
+        Ok(total)
+    }
+
+    fn last_packet(_msg: &Self::Message, (buf, len): &Self::Out) -> Option<Written> {
+        Some(buf[..*len].to_vec())
     }
 }
 

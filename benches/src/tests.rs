@@ -181,6 +181,48 @@ fn every_fanout_writes_what_each_subscriber_gets() {
         }
     }
 
+    // Our three ways write the very same bytes for every subscriber (the peers differ from us
+    // only in the order of some 5.0 properties, so they are compared by length above).
+    struct Packets(Vec<(&'static str, Vec<Vec<u8>>)>);
+    impl FanoutVisitor for Packets {
+        fn visit<F: Fanout>(&mut self) {
+            for name in INPUTS {
+                let mut msg = F::prepare(crate::input(name).bytes).expect("prepares");
+                let mut out = F::out(64);
+                let mut packets = vec![];
+                for s in subscribers() {
+                    F::forward(&mut msg, &[s], &mut out).expect("forwards");
+                    match F::last_packet(&msg, &out) {
+                        Some(p) => packets.push(p),
+                        None => return,
+                    }
+                }
+                self.0.push((F::NAME, packets));
+            }
+        }
+    }
+    let mut packets = Packets(vec![]);
+    for_each_fanout(&mut packets);
+    let names: Vec<&str> = packets.0.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        [
+            "ours",
+            "ours",
+            "ours_forward",
+            "ours_forward",
+            "ours_forward_contiguous",
+            "ours_forward_contiguous"
+        ]
+    );
+    for (i, (name, p)) in packets.0.iter().enumerate() {
+        let (_, reference) = &packets.0[i % INPUTS.len()];
+        assert_eq!(p.len(), crate::fanout::SUBSCRIBERS);
+        for (s, (a, b)) in p.iter().zip(reference).enumerate() {
+            assert_eq!(a, b, "{name} {}, subscriber {s}", INPUTS[i % INPUTS.len()]);
+        }
+    }
+
     use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
     let mut msg =
         <crate::fanout::Ours as Fanout>::prepare(crate::input(INPUTS[0]).bytes).expect("prepares");

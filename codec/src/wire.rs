@@ -170,7 +170,7 @@ pub(crate) fn utf8_within<'a>(whole: &'a str, i: &'a [u8]) -> Option<(&'a [u8], 
 /// more than the scan.
 #[inline]
 pub(crate) fn contains_nul(b: &[u8]) -> bool {
-    any_byte(b, zero_bits)
+    any_byte(b, zero_bits, |c| c == 0)
 }
 
 /// Whether `b` holds a 0x00, `+` or `#` byte: the U+0000 and wildcard checks of a Topic Name
@@ -180,23 +180,22 @@ pub(crate) fn contains_nul(b: &[u8]) -> bool {
 pub(crate) fn contains_nul_or_wildcard(b: &[u8]) -> bool {
     const PLUS: u64 = ONES * b'+' as u64;
     const HASH: u64 = ONES * b'#' as u64;
-    any_byte(b, |x| {
-        zero_bits(x) | zero_bits(x ^ PLUS) | zero_bits(x ^ HASH)
-    })
+    any_byte(
+        b,
+        |x| zero_bits(x) | zero_bits(x ^ PLUS) | zero_bits(x ^ HASH),
+        |c| matches!(c, 0 | b'+' | b'#'),
+    )
 }
 
 /// Whether `hits` is non-zero for some word of `b`, eight bytes at a time. A string of at least
 /// eight bytes ends with one word that overlaps the one before, instead of a byte loop over the
-/// remainder (for an existence test, looking at a byte twice does not matter); a shorter one is
-/// padded with `0x01`, which none of the scans looks for.
+/// remainder (for an existence test, looking at a byte twice does not matter). A shorter one
+/// (most User Property names and values, topic filter levels) goes through `hit` byte by byte:
+/// fewer instructions than assembling a padded word for a handful of bytes.
 #[inline(always)]
-fn any_byte(b: &[u8], hits: impl Fn(u64) -> u64) -> bool {
+fn any_byte(b: &[u8], hits: impl Fn(u64) -> u64, hit: impl Fn(u8) -> bool) -> bool {
     if b.len() < 8 {
-        let mut w = [1u8; 8];
-        for (d, &c) in w.iter_mut().zip(b) {
-            *d = c;
-        }
-        return hits(u64::from_le_bytes(w)) != 0;
+        return b.iter().any(|&c| hit(c));
     }
     let mut acc = hits(word(&b[b.len() - 8..]));
     let mut words = b.chunks_exact(8);

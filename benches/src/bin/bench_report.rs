@@ -184,7 +184,8 @@ impl Report<'_> {
             .map_or("–".into(), |r| fmt_time(r))
     }
 
-    /// Ours against the fastest peer, by instructions and by time, one row per input.
+    /// Ours against the fastest peer, by instructions and by time, one row per input (and per
+    /// way of ours, for the fan-out, whose implementations named `ours*` are all ours).
     fn headline(&self, op: &str, codecs: &[&'static str], unit: &str) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -192,46 +193,57 @@ impl Report<'_> {
             "| {op} | ours, instructions{unit} | fastest peer by instructions | ratio | ours, time | fastest peer by time | ratio |"
         );
         let _ = writeln!(s, "|---|---:|---|---:|---:|---|---:|");
+        let ours_ways: Vec<&str> = codecs
+            .iter()
+            .copied()
+            .filter(|c| c.starts_with(OURS))
+            .collect();
         for (name, group, version) in rows(op) {
-            let key_op = if op == "stream" { "stream" } else { op };
-            let peers = codecs
-                .iter()
-                .filter(|c| **c != OURS && !(op == "encode" && NOT_CONTIGUOUS.contains(c)));
-            let ours_n = self.count(key_op, &name, OURS);
-            let best_n = peers
-                .clone()
-                .filter_map(|c| Some((*c, self.count(key_op, &name, c)?)))
-                .min_by_key(|(_, n)| *n);
-            let ours_t = self.time(&group, OURS);
-            let best_t = peers
-                .filter_map(|c| Some((*c, self.time(&group, c)?)))
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            if ours_n.is_none() && ours_t.is_none() {
-                continue;
+            for &way in &ours_ways {
+                let key_op = if op == "stream" { "stream" } else { op };
+                let peers = codecs.iter().filter(|c| {
+                    let contiguous_only = op == "encode";
+                    !(c.starts_with(OURS) || contiguous_only && NOT_CONTIGUOUS.contains(c))
+                });
+                let ours_n = self.count(key_op, &name, way);
+                let best_n = peers
+                    .clone()
+                    .filter_map(|c| Some((*c, self.count(key_op, &name, c)?)))
+                    .min_by_key(|(_, n)| *n);
+                let ours_t = self.time(&group, way);
+                let best_t = peers
+                    .filter_map(|c| Some((*c, self.time(&group, c)?)))
+                    .min_by(|a, b| a.1.total_cmp(&b.1));
+                if ours_n.is_none() && ours_t.is_none() {
+                    continue;
+                }
+                let label = match version {
+                    Some(v) if op == "decode" || op == "encode" => {
+                        format!("{name} ({})", v.label())
+                    }
+                    _ if ours_ways.len() > 1 => format!("{name} ({way})"),
+                    _ => name.clone(),
+                };
+                let ratio_n = match (ours_n, best_n) {
+                    (Some(o), Some((_, b))) => format!("{:.2}x", b as f64 / o as f64),
+                    _ => "–".into(),
+                };
+                let ratio_t = match (ours_t, best_t) {
+                    (Some(o), Some((_, b))) => format!("{:.2}x", b / o),
+                    _ => "–".into(),
+                };
+                let _ = writeln!(
+                    s,
+                    "| {label} | {} | {} | {ratio_n} | {} | {} | {ratio_t} |",
+                    ours_n.map_or("–".into(), |n| n.to_string()),
+                    best_n.map_or("–".into(), |(c, n)| format!("{c} {n}")),
+                    self.time_cell(&group, way),
+                    best_t.map_or("–".into(), |(c, _)| format!(
+                        "{c} {}",
+                        self.time_cell(&group, c)
+                    )),
+                );
             }
-            let label = match version {
-                Some(v) if op == "decode" || op == "encode" => format!("{name} ({})", v.label()),
-                _ => name.clone(),
-            };
-            let ratio_n = match (ours_n, best_n) {
-                (Some(o), Some((_, b))) => format!("{:.2}x", b as f64 / o as f64),
-                _ => "–".into(),
-            };
-            let ratio_t = match (ours_t, best_t) {
-                (Some(o), Some((_, b))) => format!("{:.2}x", b / o),
-                _ => "–".into(),
-            };
-            let _ = writeln!(
-                s,
-                "| {label} | {} | {} | {ratio_n} | {} | {} | {ratio_t} |",
-                ours_n.map_or("–".into(), |n| n.to_string()),
-                best_n.map_or("–".into(), |(c, n)| format!("{c} {n}")),
-                self.time_cell(&group, OURS),
-                best_t.map_or("–".into(), |(c, _)| format!(
-                    "{c} {}",
-                    self.time_cell(&group, c)
-                )),
-            );
         }
         s
     }

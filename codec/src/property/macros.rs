@@ -433,7 +433,14 @@ macro_rules! properties {
             /// Writes Property Length and properties in ascending identifier order (the table's),
             /// repeated ones together in their given order: the canonical form `vectors/` pins.
             pub(crate) fn encode(&self, dst: &mut impl Sink) {
-                dst.put_vbi(self.encoded_len() as u32);
+                self.encode_with_len(self.encoded_len(), dst);
+            }
+
+            /// [`Self::encode`] when the caller knows [`Self::encoded_len`] already (a
+            /// forwarded PUBLISH: its unchanged part is measured once, not per delivery).
+            pub(crate) fn encode_with_len(&self, len: usize, dst: &mut impl Sink) {
+                debug_assert_eq!(len, self.encoded_len(), "property length out of step");
+                dst.put_vbi(len as u32);
                 $( put_field!($mult, $kind, self.$field, $id, dst); )*
             }
 
