@@ -113,7 +113,7 @@ for json in "$reports"/*.json; do
 done
 stage "conformance JUnit reports read by junitparser" conformance/tests/junit/run.sh "${junit_pairs[@]}"
 stage "conformance compare: the runs as one matrix ($reports/matrix.html, matrix.md)" \
-    "$conf" compare "$reports"/mosquitto-*.json --html "$reports/matrix.html" --markdown "$reports/matrix.md"
+    "$conf" compare "$reports"/*.json --html "$reports/matrix.html" --markdown "$reports/matrix.md"
 
 echo
 if [ "$failed" -gt 0 ]; then
