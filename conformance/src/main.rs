@@ -1,7 +1,7 @@
 //! `conformance`: judge an MQTT broker against the OASIS specifications and its vendor's
 //! documentation. Run `conformance --help`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 /// What only the binary needs: the subcommands besides the run.
 mod cli {
@@ -9,9 +9,11 @@ mod cli {
     pub mod decode;
     pub mod fuzz;
     pub mod outputs;
+    pub mod protocol;
 }
 
 use cli::outputs::{Format, OutputArgs};
+use cli::protocol::Protocol;
 use mqtt_conformance::broker_process::BrokerProcess;
 use mqtt_conformance::check::Version;
 use mqtt_conformance::checks;
@@ -81,15 +83,6 @@ enum Command {
     /// scripts; --replay re-runs them.
     #[command(after_help = cli::fuzz::AFTER)]
     Fuzz(cli::fuzz::FuzzArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Protocol {
-    #[value(name = "3.1.1")]
-    V311,
-    #[value(name = "5")]
-    V5,
-    All,
 }
 
 #[derive(Args)]
@@ -296,11 +289,7 @@ async fn run(args: RunArgs) -> ExitCode {
     if !problems.is_empty() {
         return fail(format!("invalid checks:\n  {}", problems.join("\n  ")));
     }
-    let versions: Vec<Version> = match args.protocol {
-        Protocol::V311 => vec![Version::V311],
-        Protocol::V5 => vec![Version::V5],
-        Protocol::All => vec![Version::V311, Version::V5],
-    };
+    let versions: Vec<Version> = args.protocol.versions();
     let selection = match Selection::new(&args.only, &args.skip) {
         Ok(s) => s,
         Err(e) => return fail(e),

@@ -1,8 +1,8 @@
 //! `conformance fuzz`: crash and hang a broker if it can, and hand back minimal, replayable
 //! proofs (see `conformance/README.md`, "Fuzzing a broker").
 
-use clap::{Args, ValueEnum};
-use mqtt_conformance::check::Version;
+use super::protocol::Protocol;
+use clap::Args;
 use mqtt_conformance::execution::{run_check, RunContext};
 use mqtt_conformance::fuzz::{self, exec::Timing, finding, Broker, Config};
 use mqtt_conformance::profile::Profile;
@@ -115,16 +115,6 @@ pub struct FuzzArgs {
 /// 20 ms to answer a finding's last packet.
 const REPLAY_SETTLE_MS: u64 = 500;
 
-/// `--protocol`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Protocol {
-    #[value(name = "3.1.1")]
-    V311,
-    #[value(name = "5")]
-    V5,
-    All,
-}
-
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -192,11 +182,7 @@ async fn campaign(args: &FuzzArgs) -> ExitCode {
         minimise_time: Duration::from_secs_f64(args.minimise_seconds.max(0.0)),
         progress: !args.quiet,
         spec_findings: args.spec_findings,
-        protocol: match args.protocol {
-            Protocol::V311 => Some(Version::V311),
-            Protocol::V5 => Some(Version::V5),
-            Protocol::All => None,
-        },
+        protocol: args.protocol.only(),
         corpus_dir: args.corpus.clone(),
     };
     let mut broker = match broker(args) {
