@@ -1008,6 +1008,14 @@ impl CheckExecution<'_> {
                     .get(vector)
                     .ok_or_else(|| Stop::Error(format!("no vector {vector}")))?;
                 let bytes = v.vector.bytes().map_err(Stop::Error)?;
+                // Nothing a run does lives outside its prefix: the vector's client id and topics
+                // are moved under this check's.
+                let bytes = crate::checks::vectors::scoped(
+                    &bytes,
+                    v.version == "5.0",
+                    &self.client_id(client),
+                    &self.topic_root(),
+                );
                 let note = Value::String(format!("vector {vector}: {}", v.vector.comment));
                 self.send_bytes(client, &bytes, Some(json!({"raw": note})))
                     .await

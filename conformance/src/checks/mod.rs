@@ -46,7 +46,7 @@ mod session;
 mod shared;
 mod subscribe;
 mod transport;
-mod vectors;
+pub(crate) mod vectors;
 mod wildcards;
 mod will;
 

@@ -21,6 +21,7 @@ use std::pin::Pin;
 use std::sync::{Mutex, OnceLock};
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -351,6 +352,13 @@ fn to_io(e: WsError) -> io::Error {
         WsError::ConnectionClosed | WsError::AlreadyClosed => {
             io::Error::new(io::ErrorKind::BrokenPipe, "WebSocket connection closed")
         }
+        // The broker closed the TCP connection without the WebSocket closing handshake (mosquitto
+        // over libwebsockets does so when it refuses a packet): the broker ended the connection,
+        // which is a verdict about it, not a failure of the test client to read.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "the broker closed the connection without the WebSocket closing handshake",
+        ),
         other => io::Error::new(io::ErrorKind::InvalidData, format!("WebSocket: {other}")),
     }
 }
