@@ -59,6 +59,28 @@ impl Run {
             .unwrap_or_default()
     }
 
+    /// One line per check: id, verdict, what was observed (for failure messages).
+    fn outline(&self) -> String {
+        self.report["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|x| {
+                        format!(
+                            "{} {} {}\n",
+                            x["id"].as_str().unwrap_or_default(),
+                            x["verdict"].as_str().unwrap_or_default(),
+                            x["observed"]["summary"]
+                                .as_str()
+                                .or(x["skip_reason"].as_str())
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn verdicts(&self, verdict: &str) -> usize {
         self.report["results"]
             .as_array()
@@ -69,6 +91,11 @@ impl Run {
 /// Runs the binary against `port` with `args`, sampling its peak RSS (VmHWM) until it exits;
 /// sends SIGINT after `interrupt_after` if given.
 fn run(port: u16, args: &[&str], interrupt_after: Option<Duration>) -> Run {
+    run_target(&format!("127.0.0.1:{port}"), port, args, interrupt_after)
+}
+
+/// [`run`] against `target` (a URL naming `port`: `ws://`, `mqtts://`...).
+fn run_target(target: &str, port: u16, args: &[&str], interrupt_after: Option<Duration>) -> Run {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{port}"));
     let _ = std::fs::create_dir_all(&dir);
     let json = dir.join("report.json");
@@ -76,7 +103,7 @@ fn run(port: u16, args: &[&str], interrupt_after: Option<Duration>) -> Run {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
         .arg("--target")
-        .arg(format!("127.0.0.1:{port}"))
+        .arg(target)
         .args(["--quiet", "--deadline", "60", "--json"])
         .arg(&json)
         .args(if args.contains(&"--timeout") {
@@ -177,6 +204,16 @@ fn flood(s: &mut TcpStream, unit: &[u8]) {
 }
 
 fn assert_bounded(r: &Run, wall: Duration) {
+    eprintln!(
+        "exit {:?}, {} pass / {} fail / {} error / {} skipped, {:?}, peak RSS {} kB",
+        r.status,
+        r.verdicts("pass"),
+        r.verdicts("fail"),
+        r.verdicts("error"),
+        r.verdicts("skipped"),
+        r.wall,
+        r.peak_rss_kb
+    );
     assert!(
         r.wall < wall,
         "took {:?} (bound {wall:?})\n{}",
@@ -465,4 +502,378 @@ fn a_broker_that_crashes_is_noticed_and_the_check_that_killed_it_fails() {
         r.report["run"]
     );
     assert_bounded(&r, Duration::from_secs(30));
+}
+
+// --- WebSocket servers -------------------------------------------------------------------------
+
+/// Reads an HTTP request head (at most 16 KiB) and returns its `Sec-WebSocket-Key`.
+fn read_upgrade_request(s: &mut TcpStream) -> Option<String> {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 16 * 1024 || !matches!(s.read(&mut byte), Ok(1)) {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("sec-websocket-key"))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// Answers the upgrade with 101 selecting `subprotocol`, whatever the client offered.
+fn accept_upgrade(s: &mut TcpStream, subprotocol: &str) -> Option<()> {
+    let key = read_upgrade_request(s)?;
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let answer = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
+    );
+    s.write_all(answer.as_bytes()).ok()
+}
+
+/// Reads one (masked, client-sent) WebSocket frame of at most 64 KiB and returns its payload.
+fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut head = [0u8; 2];
+    s.read_exact(&mut head).ok()?;
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut l = [0u8; 2];
+            s.read_exact(&mut l).ok()?;
+            usize::from(u16::from_be_bytes(l))
+        }
+        127 => return None,
+        n => usize::from(n),
+    };
+    let mut mask = [0u8; 4];
+    if head[1] & 0x80 != 0 {
+        s.read_exact(&mut mask).ok()?;
+    }
+    let mut payload = vec![0u8; len];
+    s.read_exact(&mut payload).ok()?;
+    for (i, b) in payload.iter_mut().enumerate() {
+        *b ^= mask[i % 4];
+    }
+    Some(payload)
+}
+
+/// Writes `payload` as one unmasked binary frame (payload under 64 KiB).
+fn write_frame(s: &mut TcpStream, payload: &[u8]) -> Option<()> {
+    let mut frame = vec![0x82];
+    if payload.len() < 126 {
+        frame.push(payload.len() as u8);
+    } else {
+        frame.push(126);
+        frame.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    frame.extend_from_slice(payload);
+    s.write_all(&frame).ok()
+}
+
+/// After an upgrade: answers each CONNECT frame with an accepting CONNACK and each PINGREQ with
+/// a PINGRESP, until the client closes (at most 10 s without a frame).
+fn serve_mqtt_over_ws(s: &mut TcpStream) {
+    while let Some(frame) = read_frame(s) {
+        let answer: &[u8] = match frame.first().map(|b| b >> 4) {
+            Some(1) if level(&frame) == Some(5) => &[0x20, 0x03, 0x00, 0x00, 0x00],
+            Some(1) => &[0x20, 0x02, 0x00, 0x00],
+            Some(12) => &[0xD0, 0x00],
+            Some(_) => continue,
+            None => return,
+        };
+        if write_frame(s, answer).is_none() {
+            return;
+        }
+    }
+}
+
+/// The WebSocket checks, plus a few MQTT ones that must close, of both versions.
+const WS_CHECKS: &[&str] = &["--only", "*/6.0.0/ws-*", "--only", "*/3.1.2/*"];
+
+#[test]
+fn websocket_target_answering_plain_mqtt_is_not_usable() {
+    let port = server(|mut s| {
+        if read_upgrade_request(&mut s).is_some() {
+            let _ = s.write_all(&[0x20, 0x02, 0x00, 0x00]);
+            thread::sleep(Duration::from_secs(2));
+        }
+    });
+    let r = run_target(
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+        port,
+        WS_CHECKS,
+        None,
+    );
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
+#[test]
+fn websocket_target_answering_http_200_is_not_usable() {
+    let port = server(|mut s| {
+        if read_upgrade_request(&mut s).is_some() {
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello",
+            );
+            thread::sleep(Duration::from_secs(2));
+        }
+    });
+    let r = run_target(&format!("ws://127.0.0.1:{port}"), port, WS_CHECKS, None);
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert!(
+        r.stderr.contains("200"),
+        "says what it answered: {}",
+        r.stderr
+    );
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
+#[test]
+fn websocket_selecting_a_subprotocol_never_offered_is_not_usable() {
+    let port = server(|mut s| {
+        if accept_upgrade(&mut s, "mqttv3.1").is_some() {
+            serve_mqtt_over_ws(&mut s);
+        }
+    });
+    let r = run_target(
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+        port,
+        WS_CHECKS,
+        None,
+    );
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert!(r.stderr.contains("not offered"), "{}", r.stderr);
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
+#[test]
+fn websocket_answering_mqtt_to_another_subprotocol_fails_that_check() {
+    // Selects `mqtt` whatever was offered: right when `mqtt` is offered, a subprotocol never
+    // offered when the check offers only another one.
+    let port = server(|mut s| {
+        if accept_upgrade(&mut s, "mqtt").is_some() {
+            serve_mqtt_over_ws(&mut s);
+        }
+    });
+    let r = run_target(
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+        port,
+        &["--only", "*/6.0.0/ws-refuses-other-subprotocol"],
+        None,
+    );
+    // A SHOULD-level check: its deviation is `non-strict`, which does not fail the run.
+    let results = r.report["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 2, "{}", r.outline());
+    for x in &results {
+        assert_eq!(x["verdict"], "non-strict", "{x}");
+        assert!(x.to_string().contains("not offered"), "{x}");
+    }
+    assert_eq!(r.status, Some(0), "{}{}", r.stderr, r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
+#[test]
+fn websocket_giant_frame_is_never_buffered_whole() {
+    let port = server(|mut s| {
+        if accept_upgrade(&mut s, "mqtt").is_none() || read_frame(&mut s).is_none() {
+            return;
+        }
+        // A binary frame announcing 256 MiB, then its bytes (bounded by FLOOD_BYTES).
+        let _ = s.write_all(&[0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 0]);
+        flood(&mut s, &[0]);
+    });
+    let r = run_target(
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+        port,
+        WS_CHECKS,
+        None,
+    );
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(30));
+}
+
+// --- TLS servers -------------------------------------------------------------------------------
+
+/// A server configuration with a certificate for 127.0.0.1 signed by a throwaway CA, and the
+/// CA's PEM file for `--cafile`.
+fn tls_server() -> &'static (std::sync::Arc<rustls::ServerConfig>, PathBuf) {
+    static CONFIG: std::sync::OnceLock<(std::sync::Arc<rustls::ServerConfig>, PathBuf)> =
+        std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType,
+        };
+        let ca_key = KeyPair::generate().expect("key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(DnType::CommonName, "hostile CA");
+        let issuer = CertifiedIssuer::self_signed(ca, ca_key).expect("CA");
+        let key = KeyPair::generate().expect("key");
+        let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        leaf.subject_alt_names
+            .push(SanType::IpAddress([127, 0, 0, 1].into()));
+        let cert = leaf.signed_by(&key, &issuer).expect("certificate");
+        let cafile = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("hostile-ca-{}.pem", std::process::id()));
+        std::fs::write(&cafile, issuer.pem()).expect("write the CA");
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        )
+        .expect("server config");
+        (std::sync::Arc::new(config), cafile)
+    })
+}
+
+#[test]
+fn plain_tcp_on_an_mqtts_target_is_not_usable() {
+    let cafile = tls_server().1.clone();
+    let port = server(|mut s| {
+        // Whatever the ClientHello, answer a plain MQTT CONNACK.
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(&[0x20, 0x02, 0x00, 0x00]);
+        thread::sleep(Duration::from_secs(2));
+    });
+    let cafile = cafile.to_string_lossy().to_string();
+    let r = run_target(
+        &format!("mqtts://127.0.0.1:{port}"),
+        port,
+        &["--cafile", &cafile, "--only", "*/3.1.2/*"],
+        None,
+    );
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert!(r.stderr.contains("TLS"), "{}", r.stderr);
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
+#[test]
+fn a_tls_record_the_runner_cannot_decrypt_is_an_error_not_a_close() {
+    let cafile = tls_server().1.clone();
+    let port = server(|s| {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let Ok(conn) = rustls::ServerConnection::new(tls_server().0.clone()) else {
+            return;
+        };
+        let mut tls = rustls::StreamOwned::new(conn, s);
+        // CONNECT / CONNACK and PINGREQ / PINGRESP work (the probe and the liveness check);
+        // anything else is answered with an application-data record that fails to decrypt.
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = tls.read(&mut buf) {
+            let answer: &[u8] = match buf.get(..n).and_then(|b| b.first()).map(|b| b >> 4) {
+                None => return,
+                Some(1) if level(&buf[..n]) == Some(5) => &[0x20, 0x03, 0x00, 0x00, 0x00],
+                Some(1) => &[0x20, 0x02, 0x00, 0x00],
+                Some(12) => &[0xD0, 0x00],
+                Some(_) => {
+                    let mut record = vec![0x17, 0x03, 0x03, 0x00, 0x40];
+                    record.extend_from_slice(&[0x5a; 0x40]);
+                    let _ = tls.sock.write_all(&record);
+                    thread::sleep(Duration::from_secs(1));
+                    return;
+                }
+            };
+            if tls.write_all(answer).and_then(|()| tls.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    let cafile = cafile.to_string_lossy().to_string();
+    let r = run_target(
+        &format!("mqtts://127.0.0.1:{port}"),
+        port,
+        &[
+            "--cafile",
+            &cafile,
+            "--only",
+            "*/3.1.2/*",
+            "--only",
+            "*/3.8.*",
+        ],
+        None,
+    );
+    // Passes rest on what decrypted (CONNACK, PINGRESP), never on the record that did not.
+    let undecryptable_passes: Vec<&serde_json::Value> = r.report["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["verdict"] == "pass" && x.to_string().contains("decrypt"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(undecryptable_passes.is_empty(), "{}", r.outline());
+    assert!(r.verdicts("error") > 0, "{}", r.outline());
+    assert!(
+        r.passes_without_evidence().is_empty(),
+        "{:?}",
+        r.passes_without_evidence()
+    );
+    assert!(
+        matches!(r.status, Some(1 | 2)),
+        "{:?} {}",
+        r.status,
+        r.stderr
+    );
+    assert_bounded(&r, Duration::from_secs(30));
+}
+
+// --- Absurd CONNACK properties ------------------------------------------------------------------
+
+#[test]
+fn connack_with_16_mib_of_user_properties_is_not_buffered_whole() {
+    let port = server(|mut s| {
+        let mut buf = [0u8; 512];
+        let Ok(n) = s.read(&mut buf) else { return };
+        if level(&buf[..n]) != Some(5) {
+            let _ = s.write_all(&[0x20, 0x02, 0x00, 0x00]);
+            return;
+        }
+        // User Property "k" = 1000 × "v", as many as fit in 16 MiB.
+        let mut property = vec![0x26, 0x00, 0x01, b'k', 0x03, 0xe8];
+        property.extend_from_slice(&[b'v'; 1000]);
+        let count = 16 * 1024 * 1024 / property.len();
+        let properties = count * property.len();
+        let varint = |mut v: usize| {
+            let mut out = Vec::new();
+            loop {
+                let byte = (v % 128) as u8;
+                v /= 128;
+                out.push(if v > 0 { byte | 0x80 } else { byte });
+                if v == 0 {
+                    return out;
+                }
+            }
+        };
+        let props_len = varint(properties);
+        let mut head = vec![0x20];
+        head.extend(varint(2 + props_len.len() + properties));
+        head.extend_from_slice(&[0x00, 0x00]);
+        head.extend(props_len);
+        if s.write_all(&head).is_err() {
+            return;
+        }
+        for _ in 0..count {
+            if s.write_all(&property).is_err() {
+                return;
+            }
+        }
+    });
+    let r = run(port, &["--protocol", "5", "--only", "v5/3.1.2/*"], None);
+    assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    assert_bounded(&r, Duration::from_secs(15));
 }
