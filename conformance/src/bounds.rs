@@ -11,6 +11,12 @@ use std::time::Duration;
 /// within the memory budget.
 pub const CLIENT_MAX_PACKET_SIZE: u32 = 1024 * 1024;
 
+/// Largest WebSocket frame or message the test client accepts. Over WebSocket a frame's whole
+/// payload is buffered before any of it is read, so this bounds what one connection holds; it
+/// leaves room for several packets of [`CLIENT_MAX_PACKET_SIZE`] sharing a message
+/// ([MQTT-6.0.0-2]). A larger frame fails the read on the runner's side, at its header.
+pub const WS_MAX_MESSAGE: usize = 4 * CLIENT_MAX_PACKET_SIZE as usize;
+
 /// Bytes of a received packet kept (as hex) for the scripts' raw-byte outcomes, which match a
 /// prefix.
 pub const RAW_MATCH_BYTES: usize = 64 * 1024;

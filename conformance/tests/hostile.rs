@@ -205,14 +205,16 @@ fn flood(s: &mut TcpStream, unit: &[u8]) {
 
 fn assert_bounded(r: &Run, wall: Duration) {
     eprintln!(
-        "exit {:?}, {} pass / {} fail / {} error / {} skipped, {:?}, peak RSS {} kB",
+        "exit {:?}, {} pass / {} fail / {} non-strict / {} error / {} skipped, {:?}, peak RSS {} kB\n{}",
         r.status,
         r.verdicts("pass"),
         r.verdicts("fail"),
+        r.verdicts("non-strict"),
         r.verdicts("error"),
         r.verdicts("skipped"),
         r.wall,
-        r.peak_rss_kb
+        r.peak_rss_kb,
+        r.stderr.lines().take(3).collect::<Vec<_>>().join("\n")
     );
     assert!(
         r.wall < wall,
@@ -608,6 +610,12 @@ fn websocket_target_answering_plain_mqtt_is_not_usable() {
         None,
     );
     assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert!(r.stderr.contains("not an HTTP response"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(r#"received " \x02\x00\x00""#),
+        "says what it sent: {}",
+        r.stderr
+    );
     assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
     assert_bounded(&r, Duration::from_secs(15));
 }
@@ -684,9 +692,23 @@ fn websocket_giant_frame_is_never_buffered_whole() {
         if accept_upgrade(&mut s, "mqtt").is_none() || read_frame(&mut s).is_none() {
             return;
         }
-        // A binary frame announcing 256 MiB, then its bytes (bounded by FLOOD_BYTES).
-        let _ = s.write_all(&[0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 0]);
-        flood(&mut s, &[0]);
+        // A binary frame announcing 256 MiB, then its bytes dripped in 64 KiB pieces (bounded by
+        // FLOOD_BYTES and 10 s).
+        if s.write_all(&[0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 0])
+            .is_err()
+        {
+            return;
+        }
+        let started = Instant::now();
+        let piece = [0u8; 64 * 1024];
+        let mut sent = 0;
+        while sent < FLOOD_BYTES && started.elapsed() < Duration::from_secs(10) {
+            if s.write_all(&piece).is_err() {
+                return;
+            }
+            sent += piece.len();
+            thread::sleep(Duration::from_millis(1));
+        }
     });
     let r = run_target(
         &format!("ws://127.0.0.1:{port}/mqtt"),
@@ -695,7 +717,14 @@ fn websocket_giant_frame_is_never_buffered_whole() {
         None,
     );
     assert_eq!(r.status, Some(2), "{}{}", r.stderr, r.outline());
+    assert!(
+        r.stderr.contains("limit"),
+        "the runner's own limit: {}",
+        r.stderr
+    );
     assert_eq!(r.verdicts("pass"), 0, "{}", r.outline());
+    // Refused at the frame header: none of the dripped bytes is buffered.
+    assert!(r.peak_rss_kb < 64 * 1024, "peak RSS {} kB", r.peak_rss_kb);
     assert_bounded(&r, Duration::from_secs(30));
 }
 

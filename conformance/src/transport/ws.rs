@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::sync::{Mutex, OnceLock};
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -94,9 +94,10 @@ impl From<UpgradeError> for io::Error {
     }
 }
 
-/// The WebSocket settings: messages up to the largest MQTT packet (256 MiB plus its header).
+/// The WebSocket settings: frames and messages up to [`crate::bounds::WS_MAX_MESSAGE`], refused
+/// at the frame header above it (a broker announcing a 256 MiB frame is not buffered).
 pub fn config() -> WebSocketConfig {
-    let max = 268_435_455 + 5;
+    let max = crate::bounds::WS_MAX_MESSAGE;
     WebSocketConfig::default()
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
@@ -175,6 +176,20 @@ where
             return Err(UpgradeError::Closed);
         }
         buf.extend_from_slice(&chunk[..n]);
+        // A server that answers something else than HTTP (plain MQTT, a banner) is named at
+        // once, with what it sent, instead of waiting for a head that never ends.
+        let start = buf.len().min(5);
+        if buf[..start] != b"HTTP/"[..start] {
+            let shown: String = buf
+                .iter()
+                .take(32)
+                .flat_map(|b| std::ascii::escape_default(*b))
+                .map(char::from)
+                .collect();
+            return Err(UpgradeError::Protocol(format!(
+                "not an HTTP response to the upgrade request: received \"{shown}\""
+            )));
+        }
     };
     let tail = buf.split_off(head_end);
     let head = String::from_utf8_lossy(&buf);
@@ -358,6 +373,14 @@ fn to_io(e: WsError) -> io::Error {
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => io::Error::new(
             io::ErrorKind::ConnectionReset,
             "the broker closed the connection without the WebSocket closing handshake",
+        ),
+        // The runner's own limit, not the broker closing: an error, never a "closed" verdict.
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the broker sent a WebSocket frame or message of {size} bytes, over the test \
+                 client's limit of {max_size} bytes"
+            ),
         ),
         other => io::Error::new(io::ErrorKind::InvalidData, format!("WebSocket: {other}")),
     }
