@@ -167,6 +167,10 @@ where
                 " (the broker shows the certificate given as --cafile itself, a self-signed \
                  certificate: sign the broker's certificate with a separate CA and pass that CA \
                  as --cafile, or use --insecure for a test broker)"
+            } else if text.contains("InvalidContentType") {
+                // What came first is not a TLS record at all: the port speaks something else.
+                " (the server's answer is not TLS: this port may serve plain MQTT or another \
+                 protocol; for plain MQTT use an mqtt:// target)"
             } else {
                 ""
             };
