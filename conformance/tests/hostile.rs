@@ -661,7 +661,7 @@ fn websocket_selecting_a_subprotocol_never_offered_is_not_usable() {
 }
 
 #[test]
-fn websocket_answering_mqtt_to_another_subprotocol_fails_that_check() {
+fn websocket_answering_mqtt_to_another_subprotocol_is_not_a_refusal() {
     // Selects `mqtt` whatever was offered: right when `mqtt` is offered, a subprotocol never
     // offered when the check offers only another one.
     let port = server(|mut s| {
