@@ -728,6 +728,58 @@ fn websocket_giant_frame_is_never_buffered_whole() {
     assert_bounded(&r, Duration::from_secs(30));
 }
 
+#[test]
+fn websocket_giant_frame_mid_check_is_an_error_not_a_close() {
+    let port = server(|mut s| {
+        if accept_upgrade(&mut s, "mqtt").is_none() {
+            return;
+        }
+        // CONNECT and PINGREQ are answered (the probe, the liveness check); anything else gets a
+        // frame header announcing 256 MiB and 1 MiB of it, and the connection stays open.
+        while let Some(frame) = read_frame(&mut s) {
+            let answer: &[u8] = match frame.first().map(|b| b >> 4) {
+                Some(1) if level(&frame) == Some(5) => &[0x20, 0x03, 0x00, 0x00, 0x00],
+                Some(1) => &[0x20, 0x02, 0x00, 0x00],
+                Some(12) => &[0xD0, 0x00],
+                Some(_) => {
+                    let _ = s.write_all(&[0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 0]);
+                    let _ = s.write_all(&[0u8; 1024 * 1024]);
+                    // Kept open: any close the runner reports would be its own.
+                    thread::sleep(Duration::from_secs(2));
+                    return;
+                }
+                None => return,
+            };
+            if write_frame(&mut s, answer).is_none() {
+                return;
+            }
+        }
+    });
+    let r = run_target(
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+        port,
+        &["--only", "*/client-sent-*"],
+        None,
+    );
+    // The client-sent-* checks pass when the broker closes: the runner refusing a frame over its
+    // limit is not a close, so each is an error naming the limit.
+    let results = r.report["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 8, "{}{}", r.stderr, r.outline());
+    for x in &results {
+        assert_eq!(x["verdict"], "error", "{}", r.outline());
+        assert!(x.to_string().contains("limit"), "{x}");
+    }
+    assert_eq!(
+        r.status,
+        Some(2),
+        "nothing decided: {}{}",
+        r.stderr,
+        r.outline()
+    );
+    assert!(r.peak_rss_kb < 64 * 1024, "peak RSS {} kB", r.peak_rss_kb);
+    assert_bounded(&r, Duration::from_secs(15));
+}
+
 // --- TLS servers -------------------------------------------------------------------------------
 
 /// A server configuration with a certificate for 127.0.0.1 signed by a throwaway CA, and the
