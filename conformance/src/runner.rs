@@ -256,6 +256,18 @@ pub async fn probe(ctx: &RunContext, version: Version) -> Result<Capabilities, S
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
+            // A server that closes without reading the CONNECT makes the kernel send a reset:
+            // the same answer as a close, whichever of the two wins the race.
+            Ok(Err(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                return Ok(unanswered(format!(
+                    "the server reset the connection without a CONNACK ({e})"
+                )))
+            }
             Ok(Err(e)) => {
                 return Ok(unanswered(format!(
                     "the connection failed before a CONNACK: {e}"
