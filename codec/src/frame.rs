@@ -224,3 +224,67 @@ impl FrameDecoder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v311() -> FrameDecoder {
+        FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V3_1_1)))
+    }
+
+    #[test]
+    fn a_bad_body_leaves_the_buffer_as_it_was() {
+        // A PUBLISH whose Topic Name holds a wildcard [MQTT-3.3.2-2], then a PINGREQ.
+        let stream = b"\x30\x05\x00\x01#hi\xc0\x00";
+        let mut buf = BytesMut::from(&stream[..]);
+        let err = v311().decode(&mut buf);
+        assert!(
+            matches!(err, Err(ref e) if e.cite() == Some("MQTT-3.3.2-2")),
+            "{err:?}"
+        );
+        assert_eq!(&buf[..], &stream[..]);
+    }
+
+    #[test]
+    fn a_frame_keeps_its_packet_across_clones_and_buffer_reuse() {
+        let mut buf = BytesMut::from(&b"\x30\x06\x00\x01ahi!\xc0\x00"[..]);
+        let mut decoder = v311();
+        let Ok(Some(publish)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole PUBLISH");
+        };
+        let Ok(Some(ping)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole PINGREQ");
+        };
+        buf.clear();
+        let copy = publish.clone();
+        drop(publish);
+        let Packet::Publish(p) = copy.packet() else {
+            unreachable!("the bytes are a PUBLISH");
+        };
+        assert_eq!((p.topic, p.payload), ("a", &b"hi!"[..]));
+        assert_eq!(copy.slice(p.payload), Bytes::from_static(b"hi!"));
+        assert_eq!(ping.packet(), Packet::PingReq);
+        assert_ne!(copy, ping);
+        assert_eq!(copy, copy.clone());
+    }
+
+    #[test]
+    fn a_connect_frame_speaks_the_connects_version() {
+        // A 5.0 CONNECT read before any version was known.
+        let mut buf = BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x01c"[..]);
+        let mut decoder = FrameDecoder::new(DecoderConfig::new(None));
+        let Ok(Some(frame)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole CONNECT");
+        };
+        assert_eq!(frame.version(), Some(ProtocolVersion::V5));
+        assert_eq!(decoder.config().version, Some(ProtocolVersion::V5));
+        assert!(matches!(frame.packet(), Packet::Connect(c) if c.client_identifier == "c"));
+    }
+
+    #[test]
+    fn from_packet_gives_the_packet_back() {
+        let frame = Frame::from_packet(&Packet::PingResp, ProtocolVersion::V5);
+        assert_eq!(frame.map(|f| f.packet() == Packet::PingResp), Ok(true));
+    }
+}
