@@ -31,18 +31,16 @@ self_cell::self_cell!(
 /// use mqtt_codec::{DecoderConfig, FrameDecoder, Packet, ProtocolVersion};
 /// let mut decoder = FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V3_1_1)));
 /// let mut buf = BytesMut::from(&b"\x30\x06\x00\x01ahi!\x30"[..]);
-/// let Some(frame) = decoder.decode(&mut buf)? else {
-///     unreachable!("the buffer holds a whole packet");
-/// };
+/// let frame = decoder.decode(&mut buf)?.ok_or("wait for more bytes")?;
 /// buf.clear(); // the read buffer is reused; the frame still holds its bytes
 /// // No `?`: the frame was checked when it was decoded.
 /// let Packet::Publish(p) = frame.packet() else {
-///     unreachable!("the bytes are a PUBLISH");
+///     return Err("expected a PUBLISH".into());
 /// };
 /// assert_eq!(p.payload, b"hi!");
 /// let payload: bytes::Bytes = frame.slice(p.payload); // shares the frame's allocation
 /// assert_eq!(&payload[..], b"hi!");
-/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Frame {
@@ -231,6 +229,12 @@ mod tests {
 
     fn v311() -> FrameDecoder {
         FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V3_1_1)))
+    }
+
+    #[test]
+    fn a_frame_can_move_between_threads() {
+        fn owned<T: Send + Sync + 'static>() {}
+        owned::<Frame>();
     }
 
     #[test]
