@@ -40,7 +40,7 @@ async fn serve(stream: TcpStream, subscriptions: Subscriptions) {
             // overtakes a message that the PUBLISH before the PINGREQ caused.
             biased;
             Some((frame, granted)) = inbox.recv() => {
-                let (Ok(Packet::Publish(p)), ConnectionStage::Connected(version)) = (frame.packet(), stage) else { continue };
+                let (Packet::Publish(p), ConnectionStage::Connected(version)) = (frame.packet(), stage) else { continue };
                 let Ok(forward) = Forward::new(&p) else { continue };
                 last_id = last_id % u16::MAX + 1;
                 let delivery = Delivery::new(granted, NonZeroU16::new(last_id));
@@ -55,8 +55,7 @@ async fn serve(stream: TcpStream, subscriptions: Subscriptions) {
                     Some(Err(CodecError::Decode(e))) => break answer(&mut conn, e.answer(stage)).await,
                     _ => break,
                 };
-                let Ok(packet) = frame.packet() else { break };
-                let reply = match (stage, packet) {
+                let reply = match (stage, frame.packet()) {
                     (ConnectionStage::AwaitingConnect, Packet::Connect(c)) => {
                         stage = ConnectionStage::Connected(c.protocol_version);
                         Packet::ConnAck(ConnAck::accept(false))

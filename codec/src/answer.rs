@@ -86,7 +86,7 @@ impl Answer {
                 crate::ConnAck {
                     session_present: false,
                     reason_code: code,
-                    properties: crate::Properties::EMPTY,
+                    properties: crate::Properties::NONE,
                 },
                 version,
             )),

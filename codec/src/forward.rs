@@ -468,7 +468,7 @@ impl<'a> Forward<'a> {
             properties: if version.is_v5() {
                 Properties::new(fields)
             } else {
-                Properties::EMPTY
+                Properties::NONE
             },
             payload: self.publish.payload,
         })

@@ -6,41 +6,93 @@ use crate::error::{DecodeError, EncodeError};
 use crate::header::{FixedHeader, PacketType, Status};
 use crate::packet::{decode_body, Packet};
 use crate::version::ProtocolVersion;
+use alloc::sync::Arc;
 use bytes::{Bytes, BytesMut};
+use core::fmt;
 
-/// The bytes of exactly one validated packet: owned, `Send + 'static`, cheap to clone.
+self_cell::self_cell!(
+    /// A packet's bytes and the packet decoded from them, kept together so the packet never has
+    /// to be decoded (and so never has to be able to fail) again.
+    struct Decoded {
+        owner: Bytes,
+        #[covariant]
+        dependent: Packet,
+    }
+);
+
+/// The bytes of exactly one validated packet and its decoded form: owned, `Send + 'static`,
+/// cheap to clone.
 ///
-/// [`Frame::packet`] gives the borrowed view; it re-reads the bytes, which were fully checked
-/// when the frame was made.
+/// Every way to make a `Frame` decodes and checks its bytes once ([`FrameDecoder::decode`],
+/// [`Frame::from_packet`]), so [`Frame::packet`] cannot fail and returns the [`Packet`] directly.
 ///
 /// ```
 /// use bytes::BytesMut;
 /// use mqtt_codec::{DecoderConfig, FrameDecoder, Packet, ProtocolVersion};
 /// let mut decoder = FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V3_1_1)));
 /// let mut buf = BytesMut::from(&b"\x30\x06\x00\x01ahi!\x30"[..]);
-/// let frame = decoder.decode(&mut buf)?.expect("a whole packet");
+/// let frame = decoder.decode(&mut buf)?.ok_or("wait for more bytes")?;
 /// buf.clear(); // the read buffer is reused; the frame still holds its bytes
-/// let Packet::Publish(p) = frame.packet()? else { panic!() };
+/// // No `?`: the frame was checked when it was decoded.
+/// let Packet::Publish(p) = frame.packet() else {
+///     return Err("expected a PUBLISH".into());
+/// };
 /// assert_eq!(p.payload, b"hi!");
 /// let payload: bytes::Bytes = frame.slice(p.payload); // shares the frame's allocation
 /// assert_eq!(&payload[..], b"hi!");
-/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Frame {
-    bytes: Bytes,
+    // An `Arc` because the decoded packet points into the bytes: a clone shares both.
+    decoded: Arc<Decoded>,
     header: FixedHeader,
     cfg: DecoderConfig,
 }
 
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Frame")
+            .field("packet", &self.packet())
+            .field("bytes", self.bytes())
+            .field("version", &self.cfg.version)
+            .finish()
+    }
+}
+
+impl PartialEq for Frame {
+    // The decoded packet is a function of the bytes, the header and the settings.
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes() && self.header == other.header && self.cfg == other.cfg
+    }
+}
+
+impl Eq for Frame {}
+
 impl Frame {
-    /// The decoded packet, borrowing from this frame.
-    ///
-    /// # Errors
-    /// None for frames made by [`FrameDecoder`] or [`Frame::from_packet`]; the `Result` only
-    /// exists because the bytes are re-read.
-    pub fn packet(&self) -> Result<Packet<'_>, DecodeError> {
-        decode_body(&self.bytes, self.header, &self.cfg)
+    /// Decodes `bytes`, which hold exactly the packet `header` describes, once and for all; on
+    /// failure gives the bytes back with the error.
+    fn decode(
+        bytes: Bytes,
+        header: FixedHeader,
+        cfg: DecoderConfig,
+    ) -> Result<Frame, (Bytes, DecodeError)> {
+        let decoded = Decoded::try_new_or_recover(bytes, |b| decode_body(b, header, &cfg))?;
+        let mut cfg = cfg;
+        if let Packet::Connect(c) = decoded.borrow_dependent() {
+            cfg.version = Some(c.protocol_version);
+        }
+        Ok(Frame {
+            decoded: Arc::new(decoded),
+            header,
+            cfg,
+        })
+    }
+
+    /// The decoded packet, borrowing from this frame. Infallible: the bytes were decoded and
+    /// checked when the frame was made, and the result was kept.
+    pub fn packet(&self) -> Packet<'_> {
+        *self.decoded.borrow_dependent()
     }
 
     /// The version the frame's bytes are written in (`None` only for a frame whose CONNECT
@@ -56,24 +108,27 @@ impl Frame {
 
     /// The whole packet's bytes.
     pub fn bytes(&self) -> &Bytes {
-        &self.bytes
+        self.decoded.borrow_owner()
     }
 
     /// A `Bytes` for `part`, a slice of this frame (e.g. a payload from [`Frame::packet`]),
     /// sharing the frame's allocation. An empty `Bytes` if `part` lies elsewhere.
     pub fn slice(&self, part: &[u8]) -> Bytes {
-        let base = self.bytes.as_ptr() as usize;
+        let bytes = self.bytes();
+        let base = bytes.as_ptr() as usize;
         let at = part.as_ptr() as usize;
-        if part.is_empty() || at < base || at + part.len() > base + self.bytes.len() {
+        if part.is_empty() || at < base || at + part.len() > base + bytes.len() {
             return Bytes::new();
         }
-        self.bytes.slice_ref(part)
+        bytes.slice_ref(part)
     }
 
-    /// The owned form of any packet: encodes it once.
+    /// The owned form of any packet: encodes it once, and decodes the result once so that
+    /// [`Frame::packet`] cannot fail.
     ///
     /// # Errors
-    /// As [`Packet::encode`].
+    /// As [`Packet::encode`]; [`EncodeError::Invalid`] also if the decoder refuses what was
+    /// encoded (a rule the encoder does not check).
     pub fn from_packet(
         packet: &Packet<'_>,
         version: ProtocolVersion,
@@ -85,17 +140,16 @@ impl Frame {
             _ => version,
         };
         let cfg = DecoderConfig::new(Some(version));
+        let refused = |e: DecodeError| EncodeError::invalid(e.kind(), version);
         match FixedHeader::decode(&buf, Some(version), None) {
-            Ok(Status::Complete(header)) => Ok(Frame {
-                bytes: buf.freeze(),
-                header,
-                cfg,
-            }),
-            // The encoder just wrote a complete, valid header.
-            _ => Err(EncodeError::BufferTooSmall {
+            Ok(Status::Complete(header)) => {
+                Frame::decode(buf.freeze(), header, cfg).map_err(|(_, e)| refused(e))
+            }
+            Ok(Status::Partial { .. }) => Err(EncodeError::BufferTooSmall {
                 needed: packet.encoded_len(version),
                 available: buf.len(),
             }),
+            Err((kind, _)) => Err(EncodeError::invalid(kind, version)),
         }
     }
 }
@@ -148,16 +202,93 @@ impl FrameDecoder {
             buf.reserve((total - buf.len()).min(RESERVE_AHEAD_MAX));
             return Ok(None);
         }
-        let packet = decode_body(&buf[..total], header, &self.cfg)?;
-        let mut cfg = self.cfg;
-        if let Packet::Connect(c) = packet {
-            cfg.version = Some(c.protocol_version);
-            self.cfg.version = Some(c.protocol_version);
+        // Decoded straight from the frozen bytes, so the frame keeps the only decode.
+        let bytes = buf.split_to(total).freeze();
+        match Frame::decode(bytes, header, self.cfg) {
+            Ok(frame) => {
+                if frame.packet_type() == PacketType::Connect {
+                    self.cfg.version = frame.version();
+                }
+                Ok(Some(frame))
+            }
+            Err((bytes, e)) => {
+                // Put the bad packet back in front of what follows it: on an error `buf` is left
+                // as it was. A copy of one packet, on a path that ends the connection.
+                let mut whole = BytesMut::from(&bytes[..]);
+                whole.unsplit(core::mem::take(buf));
+                *buf = whole;
+                Err(e)
+            }
         }
-        Ok(Some(Frame {
-            bytes: buf.split_to(total).freeze(),
-            header,
-            cfg,
-        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v311() -> FrameDecoder {
+        FrameDecoder::new(DecoderConfig::new(Some(ProtocolVersion::V3_1_1)))
+    }
+
+    #[test]
+    fn a_frame_can_move_between_threads() {
+        fn owned<T: Send + Sync + 'static>() {}
+        owned::<Frame>();
+    }
+
+    #[test]
+    fn a_bad_body_leaves_the_buffer_as_it_was() {
+        // A PUBLISH whose Topic Name holds a wildcard [MQTT-3.3.2-2], then a PINGREQ.
+        let stream = b"\x30\x05\x00\x01#hi\xc0\x00";
+        let mut buf = BytesMut::from(&stream[..]);
+        let err = v311().decode(&mut buf);
+        assert!(
+            matches!(err, Err(ref e) if e.cite() == Some("MQTT-3.3.2-2")),
+            "{err:?}"
+        );
+        assert_eq!(&buf[..], &stream[..]);
+    }
+
+    #[test]
+    fn a_frame_keeps_its_packet_across_clones_and_buffer_reuse() {
+        let mut buf = BytesMut::from(&b"\x30\x06\x00\x01ahi!\xc0\x00"[..]);
+        let mut decoder = v311();
+        let Ok(Some(publish)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole PUBLISH");
+        };
+        let Ok(Some(ping)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole PINGREQ");
+        };
+        buf.clear();
+        let copy = publish.clone();
+        drop(publish);
+        let Packet::Publish(p) = copy.packet() else {
+            unreachable!("the bytes are a PUBLISH");
+        };
+        assert_eq!((p.topic, p.payload), ("a", &b"hi!"[..]));
+        assert_eq!(copy.slice(p.payload), Bytes::from_static(b"hi!"));
+        assert_eq!(ping.packet(), Packet::PingReq);
+        assert_ne!(copy, ping);
+        assert_eq!(copy, copy.clone());
+    }
+
+    #[test]
+    fn a_connect_frame_speaks_the_connects_version() {
+        // A 5.0 CONNECT read before any version was known.
+        let mut buf = BytesMut::from(&b"\x10\x0e\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x01c"[..]);
+        let mut decoder = FrameDecoder::new(DecoderConfig::new(None));
+        let Ok(Some(frame)) = decoder.decode(&mut buf) else {
+            unreachable!("a whole CONNECT");
+        };
+        assert_eq!(frame.version(), Some(ProtocolVersion::V5));
+        assert_eq!(decoder.config().version, Some(ProtocolVersion::V5));
+        assert!(matches!(frame.packet(), Packet::Connect(c) if c.client_identifier == "c"));
+    }
+
+    #[test]
+    fn from_packet_gives_the_packet_back() {
+        let frame = Frame::from_packet(&Packet::PingResp, ProtocolVersion::V5);
+        assert_eq!(frame.map(|f| f.packet() == Packet::PingResp), Ok(true));
     }
 }

@@ -265,8 +265,8 @@ impl MqttCodec {
         use crate::header::PacketType as T;
         match frame.packet_type() {
             T::Connect | T::ConnAck => match frame.packet() {
-                Ok(Packet::Connect(c)) => self.set_peer_limits(PeerLimits::from_connect(&c)),
-                Ok(Packet::ConnAck(c)) if self.version.is_v5() => {
+                Packet::Connect(c) => self.set_peer_limits(PeerLimits::from_connect(&c)),
+                Packet::ConnAck(c) if self.version.is_v5() => {
                     self.set_peer_limits(PeerLimits::from_connack(&c))
                 }
                 _ => {}
@@ -274,7 +274,7 @@ impl MqttCodec {
             T::PubAck | T::PubComp => self.outbound.on_acknowledged(),
             // A PUBREC with a failure code ends the exchange; a successful one waits for PUBCOMP.
             T::PubRec => {
-                if let Ok(Packet::PubRec(ack)) = frame.packet() {
+                if let Packet::PubRec(ack) = frame.packet() {
                     if !ack.reason_code.is_success() {
                         self.outbound.on_acknowledged();
                     }
@@ -350,7 +350,7 @@ impl Encoder<&Frame> for MqttCodec {
             dst.extend_from_slice(item.bytes());
             return Ok(());
         }
-        let packet = item.packet()?.downgrade(self.version)?;
+        let packet = item.packet().downgrade(self.version)?;
         self.encode_checked(packet, dst)
     }
 }

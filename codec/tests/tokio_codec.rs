@@ -29,11 +29,9 @@ async fn client_and_server_exchange_packets_through_framed() {
     };
     let recv = async {
         let first = server.next().await.unwrap().unwrap();
-        assert!(
-            matches!(first.packet().unwrap(), Packet::Connect(c) if c.client_identifier == "c1")
-        );
+        assert!(matches!(first.packet(), Packet::Connect(c) if c.client_identifier == "c1"));
         let second = server.next().await.unwrap().unwrap();
-        let Packet::Publish(p) = second.packet().unwrap() else {
+        let Packet::Publish(p) = second.packet() else {
             panic!("not a PUBLISH")
         };
         assert_eq!(p.payload.len(), 10_000);

@@ -103,17 +103,15 @@ fn decode_sent(hex: &str) -> Vec<Value> {
         let mut dec = FrameDecoder::new(DecoderConfig::server().version(version));
         let mut v = version.unwrap_or(ProtocolVersion::V5);
         while let Ok(Some(frame)) = dec.decode(&mut buf) {
-            if let Ok(p) = frame.packet() {
-                let j = json::to_json(&p, v);
-                if let Some(l) = j["protocol_version"].as_u64() {
-                    v = if l == 5 {
-                        ProtocolVersion::V5
-                    } else {
-                        ProtocolVersion::V3_1_1
-                    };
-                }
-                out.push(j);
+            let j = json::to_json(&frame.packet(), v);
+            if let Some(l) = j["protocol_version"].as_u64() {
+                v = if l == 5 {
+                    ProtocolVersion::V5
+                } else {
+                    ProtocolVersion::V3_1_1
+                };
             }
+            out.push(j);
         }
         if !out.is_empty() {
             break;
@@ -227,8 +225,7 @@ impl Client {
         let deadline = crate::bounds::deadline_after(wait);
         loop {
             if let Some(frame) = self.dec.decode(&mut self.buf).map_err(|e| e.to_string())? {
-                let p = frame.packet().map_err(|e| e.to_string())?;
-                return Ok(Some(json::to_json(&p, self.version)));
+                return Ok(Some(json::to_json(&frame.packet(), self.version)));
             }
             // Checked here too: a read that is always ready (a flood) never times out.
             if tokio::time::Instant::now() >= deadline {

@@ -521,12 +521,7 @@ impl CheckExecution<'_> {
                     let version = conn.version;
                     // Shared with the frame, not copied.
                     let bytes = frame.bytes().clone();
-                    let packet = match frame.packet() {
-                        Ok(p) => json::to_json(&p, version),
-                        Err(e) => {
-                            return Ok(Event::Malformed(e.to_string(), trace::cut_hex(&bytes)))
-                        }
-                    };
+                    let packet = json::to_json(&frame.packet(), version);
                     self.tracer.add(
                         client,
                         TraceDirection::Received,

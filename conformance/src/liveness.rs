@@ -201,7 +201,9 @@ mod tests {
         let mut buf = bytes::BytesMut::from(&bytes[..]);
         let mut dec = FrameDecoder::new(DecoderConfig::server());
         let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
-        assert!(frame.packet().is_ok());
+        assert!(
+            matches!(frame.packet(), mqtt_codec::Packet::Connect(c) if c.client_identifier == "live")
+        );
     }
 
     #[tokio::test]

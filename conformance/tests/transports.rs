@@ -509,7 +509,7 @@ async fn recording_broker() -> (u16, Arc<Mutex<Vec<Value>>>) {
                         } else {
                             mqtt_codec::ProtocolVersion::V3_1_1
                         };
-                        let packet = mqtt_codec::json::to_json(&frame.packet().unwrap(), version);
+                        let packet = mqtt_codec::json::to_json(&frame.packet(), version);
                         record.lock().unwrap().push(packet);
                         let connack: &[u8] = if v5 {
                             &[0x20, 0x03, 0, 0, 0]

@@ -237,11 +237,11 @@ impl Conn {
         }
         if let Some(edit) = cfg.rewrite_out(ty) {
             let version = self.version.unwrap_or(ProtocolVersion::V5);
-            let rewritten = frame.packet().ok().and_then(|p| {
-                let mut value = json::to_json(&p, version);
+            let rewritten = {
+                let mut value = json::to_json(&frame.packet(), version);
                 edit(&mut value);
                 json::encode(&value, version).ok()
-            });
+            };
             let bytes = match rewritten {
                 Some(b) => b,
                 None => match cfg.raw_out(ty) {
@@ -448,11 +448,7 @@ impl Conn {
         if self.cfg().ignores_in(ty) {
             return Flow::Continue;
         }
-        let packet = match frame.packet() {
-            Ok(p) => p,
-            Err(e) => return self.protocol_error(e.reason_code()),
-        };
-        match (&self.phase, packet) {
+        match (&self.phase, frame.packet()) {
             (Phase::AwaitConnect, Packet::Connect(c)) => self.on_connect(&frame, &c),
             (Phase::AwaitConnect, _) => Flow::Close(CloseKind::Refused),
             (Phase::Authenticating(_), p) => self.on_auth_phase(p),
@@ -553,7 +549,7 @@ impl Conn {
                     return Flow::Close(CloseKind::Refused);
                 };
                 match frame.packet() {
-                    Ok(Packet::Connect(c)) => self.accept(&c, Some(TEST_AUTH_METHOD)),
+                    Packet::Connect(c) => self.accept(&c, Some(TEST_AUTH_METHOD)),
                     _ => Flow::Close(CloseKind::Refused),
                 }
             }

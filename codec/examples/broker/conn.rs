@@ -63,7 +63,7 @@ pub async fn serve(stream: TcpStream, broker: Shared) {
         }
         _ => return,
     };
-    let Ok(Packet::Connect(connect)) = frame.packet() else {
+    let Packet::Connect(connect) = frame.packet() else {
         return;
     };
     let Some(mut connection) = Connection::open(conn, broker, &connect).await else {
@@ -293,8 +293,7 @@ impl Connection {
     }
 
     async fn handle(&mut self, frame: &Frame) -> Result<Option<End>, CodecError> {
-        let packet = frame.packet()?;
-        match packet {
+        match frame.packet() {
             Packet::Publish(p) => return self.on_publish(frame, p).await,
             Packet::PubRel(a) => {
                 let known = self

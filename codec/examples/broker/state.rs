@@ -23,7 +23,7 @@ impl Message {
     /// The PUBLISH, with its Topic Name resolved.
     pub fn publish(&self) -> Option<Publish<'_>> {
         match self.frame.packet() {
-            Ok(Packet::Publish(p)) => Some(Publish {
+            Packet::Publish(p) => Some(Publish {
                 topic: &self.topic,
                 ..p
             }),

@@ -27,7 +27,7 @@ impl<'a> Ack<'a> {
         Ack {
             packet_id,
             reason_code: ReasonCode::SUCCESS,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
         }
     }
 

@@ -41,7 +41,7 @@ impl ConnAck<'static> {
         ConnAck {
             session_present,
             reason_code: ReasonCode::SUCCESS,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
         }
     }
 
@@ -70,7 +70,7 @@ impl ConnAck<'static> {
         Some(ConnAck {
             session_present: false,
             reason_code,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
         })
     }
 }

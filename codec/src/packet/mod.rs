@@ -380,11 +380,11 @@ impl<'a> Packet<'a> {
                     });
                 };
                 p.reason_code = code.to_reason_code();
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 Packet::ConnAck(p)
             }
             Packet::Publish(mut p) => {
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 Packet::Publish(p)
             }
             Packet::PubAck(p) => Packet::PubAck(Ack::new(p.packet_id)),
@@ -392,20 +392,20 @@ impl<'a> Packet<'a> {
             Packet::PubRel(p) => Packet::PubRel(Ack::new(p.packet_id)),
             Packet::PubComp(p) => Packet::PubComp(Ack::new(p.packet_id)),
             Packet::Subscribe(mut p) => {
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 Packet::Subscribe(p)
             }
             Packet::SubAck(mut p) => {
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 p.reason_codes = p.reason_codes.for_v3_suback();
                 Packet::SubAck(p)
             }
             Packet::Unsubscribe(mut p) => {
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 Packet::Unsubscribe(p)
             }
             Packet::UnsubAck(mut p) => {
-                p.properties = Properties::EMPTY;
+                p.properties = Properties::NONE;
                 p.reason_codes = ReasonCodes::default();
                 Packet::UnsubAck(p)
             }
@@ -733,7 +733,7 @@ mod downgrade_tests {
     fn auth_cannot_be_downgraded_and_v5_is_unchanged() {
         let auth = Packet::Auth(Auth {
             reason_code: ReasonCode::CONTINUE_AUTHENTICATION,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
         });
         assert!(auth.downgrade(V311).is_err());
         assert_eq!(auth.downgrade(ProtocolVersion::V5).unwrap(), auth);

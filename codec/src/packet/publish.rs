@@ -41,7 +41,7 @@ impl<'a> Publish<'a> {
             retain: false,
             topic,
             packet_id: None,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
             payload,
         }
     }
@@ -86,7 +86,7 @@ impl<'a> Publish<'a> {
         let (payload, (properties, seen)) = if ctx.version.is_v5() {
             Properties::decode_seen(i, PropertyContext::Publish)?
         } else {
-            (i, (Properties::EMPTY, 0))
+            (i, (Properties::NONE, 0))
         };
         let has = |id: PropertyId| seen & (1u64 << id.0) != 0;
         let topic_alias = if has(PropertyId::TOPIC_ALIAS) {

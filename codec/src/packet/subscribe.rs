@@ -451,7 +451,7 @@ impl<'a> SubAck<'a> {
     pub const fn new(packet_id: NonZeroU16, codes: &'a [ReasonCode]) -> Self {
         SubAck {
             packet_id,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
             reason_codes: ReasonCodes::from_codes(codes),
         }
     }

@@ -145,7 +145,7 @@ impl<'a> UnsubAck<'a> {
     pub const fn new(packet_id: NonZeroU16, codes: &'a [crate::ReasonCode]) -> Self {
         UnsubAck {
             packet_id,
-            properties: Properties::EMPTY,
+            properties: Properties::NONE,
             reason_codes: ReasonCodes::from_codes(codes),
         }
     }

@@ -300,13 +300,17 @@ enum Repr<'a> {
 }
 
 impl<'a> Properties<'a> {
-    /// No properties: the value of `Properties::default()`, usable in `const` contexts (packet
-    /// constructors such as [`crate::ConnAck::accept`] are `const`).
-    pub const EMPTY: Properties<'static> = Properties(Repr::Wire {
+    /// No properties, usable in `const` contexts (packet constructors such as
+    /// [`crate::ConnAck::accept`] are `const`); callers use `Properties::default()`.
+    pub(crate) const NONE: Properties<'static> = Properties(Repr::Wire {
         block: &[],
         context: PropertyContext::Connect,
         sorted: true,
     });
+
+    /// No properties. Kept for compatibility: `Properties::default()` is the one way to write it.
+    #[deprecated(note = "use `Properties::default()`")]
+    pub const EMPTY: Properties<'static> = Properties::NONE;
 
     /// Properties to encode, borrowed from `fields`.
     pub const fn new(fields: &'a PropertyFields<'a>) -> Self {
@@ -331,7 +335,7 @@ impl<'a> From<&'a PropertyFields<'a>> for Properties<'a> {
 
 impl Default for Properties<'_> {
     fn default() -> Self {
-        Properties::EMPTY
+        Properties::NONE
     }
 }
 
@@ -815,7 +819,7 @@ mod tests {
                 context: PropertyContext::Publish
             })
         );
-        assert!(Properties::EMPTY.check(PropertyContext::Auth).is_ok());
+        assert!(Properties::NONE.check(PropertyContext::Auth).is_ok());
     }
 
     #[test]

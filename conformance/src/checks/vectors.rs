@@ -256,10 +256,7 @@ mod tests {
         match FrameDecoder::new(cfg).decode(&mut buf) {
             Err(e) => format!("{:?}", e.kind()),
             Ok(None) => "incomplete".into(),
-            Ok(Some(frame)) => match frame.packet() {
-                Err(e) => format!("{:?}", e.kind()),
-                Ok(_) => "valid".into(),
-            },
+            Ok(Some(_)) => "valid".into(),
         }
     }
 

@@ -172,10 +172,7 @@ impl Probe<'_> {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     let bytes = frame.bytes().to_vec();
-                    let p = match frame.packet() {
-                        Ok(p) => json::to_json(&p, v),
-                        Err(e) => return Reply::Closed(got, format!("malformed packet: {e}")),
-                    };
+                    let p = json::to_json(&frame.packet(), v);
                     self.packet(TraceDirection::Received, p.clone(), &bytes);
                     got.push(p);
                     continue;
