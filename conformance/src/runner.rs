@@ -424,7 +424,13 @@ impl BrokerWatch {
         if state.dead {
             return r;
         }
-        let Err(why) = self.probe.check().await else {
+        // Three tries a quarter of a second apart: one refused or reset connection on a loaded
+        // machine is not a dead broker, and this verdict must not depend on timing.
+        let Err(why) = self
+            .probe
+            .check_attempts(LIVENESS_ATTEMPTS, Duration::from_millis(250))
+            .await
+        else {
             return r;
         };
         let process = self
@@ -461,6 +467,9 @@ impl BrokerWatch {
         r
     }
 }
+
+/// Tries of the liveness probe before a broker counts as no longer answering.
+const LIVENESS_ATTEMPTS: usize = 3;
 
 /// `--jobs auto`: enough concurrent checks that waiting (proofs of silence) overlaps, at most 64
 /// so memory stays within the budget of `bounds` and a broker's connection limits are not hit.
