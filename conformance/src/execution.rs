@@ -870,6 +870,9 @@ impl CheckExecution<'_> {
             .any(|o| o.packet.as_ref().is_some_and(is_suback));
         let event = self.next_event_holding(client, wait, awaits_suback).await?;
         let reaction = |o: &Outcome| match (&o.packet, &o.bytes) {
+            _ if o.silent => Reaction::Nothing {
+                within_ms: wait.as_millis() as u64,
+            },
             (Some(p), _) => Reaction::Packet {
                 packet: p.clone(),
                 then_close: o.close,
@@ -924,12 +927,15 @@ impl CheckExecution<'_> {
                 }
                 return Ok(o.then);
             }
-            if o.packet.is_none()
+            let closed = o.packet.is_none()
                 && o.bytes.is_none()
                 && o.close
-                && matches!(event, Event::Closed(_))
-            {
+                && matches!(event, Event::Closed(_));
+            if closed || (o.silent && matches!(event, Event::Timeout)) {
                 self.note_level(o.level, o.note.as_ref());
+                if let Some(why) = o.skip {
+                    return Err(Stop::Skip(why));
+                }
                 return Ok(o.then);
             }
         }

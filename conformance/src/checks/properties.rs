@@ -351,6 +351,10 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
 /// branch per value).
 const TOPIC_ALIAS_MAXIMUM_EXERCISED: u16 = 20;
 
+/// The payload sizes `packet-above-maximum-packet-size-refused` sends: the smallest one at least
+/// as large as the announced Maximum Packet Size (a larger one would only cost time).
+const MAXIMUM_PACKET_SIZE_EXERCISED: [u64; 3] = [1024, 65_536, 1_048_576];
+
 /// The largest Receive Maximum [`announced_limits`] exercises (one branch per value).
 const RECEIVE_MAXIMUM_EXERCISED: u16 = 20;
 
@@ -412,6 +416,31 @@ fn announced_limits() -> Vec<Check> {
             .cites(&["MQTT-3.2.2-11", "MQTT-4.13.1-1"])
             .expect("with Maximum QoS 0 or 1 in CONNACK: a PUBLISH one QoS above gets DISCONNECT 0x9B (QoS not supported) and the connection is closed")
             .steps(vec![s::connect_any("pub", Value::Null, qos_outcomes)]),
+    );
+    // Maximum Packet Size: a PUBLISH whose payload alone is as large as the bound of the branch
+    // the announced value falls in, so the packet is above it whatever the topic.
+    let mut mps_outcomes: Vec<_> = MAXIMUM_PACKET_SIZE_EXERCISED
+        .into_iter()
+        .map(|bound| {
+            s::then(
+                s::packet(connack_with_properties(
+                    json!({"maximum_packet_size": {"$max": bound}}),
+                )),
+                vec![
+                    s::send("pub", publish("${t}/too-large", 0, &"x".repeat(bound as usize))),
+                    s::expect_any("pub", refused(V, false, 0x95)),
+                ],
+            )
+        })
+        .collect();
+    mps_outcomes.push(unlimited(
+        "the broker's Maximum Packet Size is absent or above 1 MiB",
+    ));
+    out.push(
+        check(V, "3.2.2", "packet-above-maximum-packet-size-refused", "A packet above the broker's announced Maximum Packet Size is refused")
+            .cites(&["MQTT-3.2.2-15", "MQTT-4.13.1-1"])
+            .expect("with Maximum Packet Size M in CONNACK (up to 1 MiB): a PUBLISH larger than M gets DISCONNECT 0x95 (Packet too large) and the connection is closed")
+            .steps(vec![s::connect_any("pub", Value::Null, mps_outcomes)]),
     );
     // Receive Maximum: the probe connection learns the value; a second connection, without
     // automatic acknowledgements, holds that many QoS 2 messages unreleased and sends one more.

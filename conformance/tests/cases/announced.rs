@@ -108,6 +108,42 @@ pub fn cases() -> Vec<Case> {
             Outcome::Fail,
         ),
         Case::new(
+            "announces Maximum Packet Size 256 and takes a larger PUBLISH",
+            &["v5/3.2.2/packet-above-maximum-packet-size-refused"],
+            announcing(
+                FakeLimits {
+                    maximum_packet_size: Some(256),
+                    ..FakeLimits::default()
+                },
+                vec![Deviation::NoMaximumPacketSizeEnforcement],
+            ),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "announces Maximum Packet Size 100000 and takes a larger PUBLISH",
+            &["v5/3.2.2/packet-above-maximum-packet-size-refused"],
+            announcing(
+                FakeLimits {
+                    maximum_packet_size: Some(100_000),
+                    ..FakeLimits::default()
+                },
+                vec![Deviation::NoMaximumPacketSizeEnforcement],
+            ),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "announces Maximum Packet Size 256 and closes without DISCONNECT 0x95",
+            &["v5/3.2.2/packet-above-maximum-packet-size-refused"],
+            announcing(
+                FakeLimits {
+                    maximum_packet_size: Some(256),
+                    ..FakeLimits::default()
+                },
+                vec![Deviation::SilentClose],
+            ),
+            Outcome::NonStrict,
+        ),
+        Case::new(
             "announces Maximum QoS 1 and takes QoS 2",
             &["v5/3.2.2/publish-above-maximum-qos-refused"],
             announcing(
