@@ -248,19 +248,28 @@ struct Granted {
     session: Option<(u64, u64)>,
     /// `session` before the last CONNACK: what the connection being resumed was granted.
     previous: Option<(u64, u64)>,
+    /// Packet Identifiers of the QoS 1 / 2 PUBLISH packets sent on the current connection and
+    /// not yet acknowledged (PUBACK, PUBCOMP, or PUBREC with a failure code): what the broker's
+    /// Receive Maximum counts [MQTT-3.3.4-7].
+    unacknowledged: std::collections::BTreeSet<u64>,
 }
 
 /// Client-side statements a check must cite (or a profile value it must require) to send what
 /// the broker's CONNACK forbids on purpose, to see the broker enforce its own limit.
-const ANNOUNCED_LIMITS: [(&str, &[&str], &str); 4] = [
+const ANNOUNCED_LIMITS: [(&str, &[&str], &str); 5] = [
     ("maximum_qos", &["MQTT-3.2.2-11"], "maximum_qos"),
+    ("receive_maximum", &["MQTT-3.3.4-7"], "receive_maximum"),
     ("retain_available", &["MQTT-3.2.2-14"], "retain_available"),
     (
         "topic_alias_maximum",
         &["MQTT-3.2.2-17", "MQTT-3.2.2-18", "MQTT-3.3.2-9"],
         "topic_alias_maximum",
     ),
-    ("maximum_packet_size", &["MQTT-3.2.2-15"], "maximum_packet_size"),
+    (
+        "maximum_packet_size",
+        &["MQTT-3.2.2-15"],
+        "maximum_packet_size",
+    ),
 ];
 
 /// How long a DISCONNECT step waits for the broker's close (see `close_after_disconnect`).
@@ -496,7 +505,39 @@ impl CheckExecution<'_> {
         if let Some(why) = self.beyond_announced(client, &packet, bytes.len()) {
             return Err(Stop::Skip(why));
         }
+        self.note_sent(client, &packet);
         self.send_bytes(client, &bytes, Some(packet)).await
+    }
+
+    /// Records what a packet from the broker on `client`'s connection announces or acknowledges.
+    fn note_received(&mut self, client: &str, packet: &Value) {
+        let failed = packet["reason_code"].as_u64().unwrap_or(0) >= 0x80;
+        match packet["type"].as_str().unwrap_or_default() {
+            "CONNACK" => self.note_connack(client, packet),
+            "PUBACK" | "PUBCOMP" => self.acknowledged(client, packet),
+            "PUBREC" if failed => self.acknowledged(client, packet),
+            _ => {}
+        }
+    }
+
+    fn acknowledged(&mut self, client: &str, packet: &Value) {
+        if let (Some(g), Some(id)) = (self.granted.get_mut(client), packet["packet_id"].as_u64()) {
+            g.unacknowledged.remove(&id);
+        }
+    }
+
+    /// Records a QoS 1 / 2 PUBLISH sent on `client`'s connection (it counts against the broker's
+    /// Receive Maximum until acknowledged).
+    fn note_sent(&mut self, client: &str, packet: &Value) {
+        if packet["type"] == "PUBLISH" && packet["qos"].as_u64().unwrap_or(0) > 0 {
+            if let Some(id) = packet["packet_id"].as_u64() {
+                self.granted
+                    .entry(client.to_string())
+                    .or_default()
+                    .unacknowledged
+                    .insert(id);
+            }
+        }
     }
 
     /// Records what a CONNACK on `client`'s connection announces.
@@ -508,7 +549,10 @@ impl CheckExecution<'_> {
         if code != Some(0) {
             return;
         }
-        let props = connack["properties"].as_object().cloned().unwrap_or_default();
+        let props = connack["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         let g = self.granted.entry(client.to_string()).or_default();
         let granted = props
             .get("session_expiry_interval")
@@ -523,7 +567,12 @@ impl CheckExecution<'_> {
     /// that limit (it cites the statement forbidding the client to exceed it, or requires the
     /// profile's value) sends it anyway.
     fn beyond_announced(&self, client: &str, packet: &Value, size: usize) -> Option<String> {
-        let props = &self.granted.get(client)?.connack;
+        let granted = self.granted.get(client)?;
+        let props = &granted.connack;
+        let id = packet["packet_id"].as_u64();
+        // A PUBLISH re-sent with an identifier already in flight adds nothing to the count.
+        let in_flight = granted.unacknowledged.len() as u64;
+        let new_flow = id.is_some_and(|id| !granted.unacknowledged.contains(&id));
         let announced = |key: &str| props.get(key).and_then(Value::as_u64);
         let publish = packet["type"] == "PUBLISH";
         let qos = packet["qos"].as_u64().unwrap_or(0);
@@ -533,6 +582,12 @@ impl CheckExecution<'_> {
                 "maximum_qos" => announced(key)
                     .filter(|max| publish && qos > *max)
                     .map(|max| format!("Maximum QoS = {max}, and the check's next PUBLISH has QoS {qos}")),
+                "receive_maximum" => announced(key)
+                    .filter(|max| publish && qos > 0 && new_flow && in_flight >= *max)
+                    .map(|max| format!(
+                        "Receive Maximum = {max}, and the check's next QoS {qos} PUBLISH would be unacknowledged number {}",
+                        in_flight + 1
+                    )),
                 "retain_available" => announced(key)
                     .filter(|a| publish && *a == 0 && packet["retain"] == true)
                     .map(|_| "Retain Available = 0, and the check's next PUBLISH is retained".to_string()),
@@ -655,9 +710,7 @@ impl CheckExecution<'_> {
                         Some(trace::shrunk(&packet)),
                         None,
                     );
-                    if packet["type"] == "CONNACK" {
-                        self.note_connack(client, &packet);
-                    }
+                    self.note_received(client, &packet);
                     if self.auto_ack(client, &packet).await? {
                         continue;
                     }
@@ -713,8 +766,10 @@ impl CheckExecution<'_> {
                 Ok(Ok(0)) => {
                     conn.closed = Some("closed by the broker".into());
                     conn.io = None;
-                    self.granted.entry(client.to_string()).or_default().closed_at =
-                        Some(Instant::now());
+                    self.granted
+                        .entry(client.to_string())
+                        .or_default()
+                        .closed_at = Some(Instant::now());
                     self.tracer.add(
                         client,
                         TraceDirection::Event,
@@ -742,8 +797,10 @@ impl CheckExecution<'_> {
                     }
                     let why = format!("connection reset: {e}");
                     conn.closed = Some(why.clone());
-                    self.granted.entry(client.to_string()).or_default().closed_at =
-                        Some(Instant::now());
+                    self.granted
+                        .entry(client.to_string())
+                        .or_default()
+                        .closed_at = Some(Instant::now());
                     self.tracer
                         .add(client, TraceDirection::Event, None, None, Some(why));
                 }
@@ -817,8 +874,13 @@ impl CheckExecution<'_> {
         match &event {
             Event::Packet(p, _) => match pattern::matches(&pattern, p) {
                 Ok(()) => Ok(p.clone()),
-                Err(_) if pattern["session_present"] == true && self.session_not_kept(client, p).is_some() => {
-                    Err(Stop::Skip(self.session_not_kept(client, p).unwrap_or_default()))
+                Err(_)
+                    if pattern["session_present"] == true
+                        && self.session_not_kept(client, p).is_some() =>
+                {
+                    Err(Stop::Skip(
+                        self.session_not_kept(client, p).unwrap_or_default(),
+                    ))
                 }
                 Err((path, why)) => Err(Stop::Deviation(Box::new(Deviation {
                     expected: expected(),
@@ -940,9 +1002,11 @@ impl CheckExecution<'_> {
             }
         }
         if let Event::Packet(p, _) = &event {
-            let awaits_session = outcomes
-                .iter()
-                .any(|o| o.packet.as_ref().is_some_and(|p| p["session_present"] == true));
+            let awaits_session = outcomes.iter().any(|o| {
+                o.packet
+                    .as_ref()
+                    .is_some_and(|p| p["session_present"] == true)
+            });
             if let Some(why) = awaits_session
                 .then(|| self.session_not_kept(client, p))
                 .flatten()
@@ -1070,6 +1134,7 @@ impl CheckExecution<'_> {
         let granted = self.granted.entry(client.to_string()).or_default();
         granted.asked_expiry = props["session_expiry_interval"].as_u64().unwrap_or(0);
         granted.connack = Map::new();
+        granted.unacknowledged.clear();
         self.send_json(client, &packet).await
     }
 
@@ -1098,7 +1163,10 @@ impl CheckExecution<'_> {
             .await;
         }
         conn.closed = Some("closed by the test client".into());
-        self.granted.entry(client.to_string()).or_default().closed_at = Some(Instant::now());
+        self.granted
+            .entry(client.to_string())
+            .or_default()
+            .closed_at = Some(Instant::now());
         Ok(())
     }
 
@@ -1108,7 +1176,10 @@ impl CheckExecution<'_> {
             let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
         }
         conn.closed = Some("closed by the test client".into());
-        self.granted.entry(client.to_string()).or_default().closed_at = Some(Instant::now());
+        self.granted
+            .entry(client.to_string())
+            .or_default()
+            .closed_at = Some(Instant::now());
         Ok(())
     }
 

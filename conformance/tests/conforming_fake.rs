@@ -131,12 +131,18 @@ async fn holds_announcing(
             ));
         }
     }
-    let pass = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
+    let pass = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Pass)
+        .count();
     let skipped = results
         .iter()
         .filter(|r| r.verdict == Verdict::Skipped)
         .count();
-    eprintln!("{label}: {pass} pass, {skipped} skipped of {}", results.len());
+    eprintln!(
+        "{label}: {pass} pass, {skipped} skipped of {}",
+        results.len()
+    );
     (bad, pass, skipped)
 }
 
@@ -232,7 +238,11 @@ async fn checks_honour_a_small_maximum_packet_size() {
     };
     let smallest = mqtt_conformance::runner::MIN_USABLE_PACKET_SIZE as u32;
     all_hold(vec![
-        ("Maximum Packet Size 256", size(256), &["Maximum Packet Size"]),
+        (
+            "Maximum Packet Size 256",
+            size(256),
+            &["Maximum Packet Size"],
+        ),
         (
             "Maximum Packet Size (smallest usable)",
             size(smallest),

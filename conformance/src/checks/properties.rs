@@ -200,7 +200,9 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
         })
         .collect();
     above.push(s::skip(
-        s::packet(connack_with_properties(json!({"topic_alias_maximum": 65535}))),
+        s::packet(connack_with_properties(
+            json!({"topic_alias_maximum": 65535}),
+        )),
         "the broker's CONNACK says Topic Alias Maximum = 65535: no Topic Alias is above it",
     ));
     above.push(s::then(
@@ -427,7 +429,10 @@ fn announced_limits() -> Vec<Check> {
                     json!({"maximum_packet_size": {"$max": bound}}),
                 )),
                 vec![
-                    s::send("pub", publish("${t}/too-large", 0, &"x".repeat(bound as usize))),
+                    s::send(
+                        "pub",
+                        publish("${t}/too-large", 0, &"x".repeat(bound as usize)),
+                    ),
                     s::expect_any("pub", refused(V, false, 0x95)),
                 ],
             )
