@@ -85,6 +85,8 @@ mod list;
 mod outbound;
 mod packet;
 mod property;
+#[cfg(feature = "alloc")]
+mod put;
 mod reason;
 mod version;
 mod wire;
@@ -108,6 +110,7 @@ pub mod fuzzing;
 pub mod json;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
+pub mod valid;
 
 pub use answer::{Answer, ConnectionStage};
 pub use config::{DecoderConfig, Limits};

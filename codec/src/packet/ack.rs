@@ -102,6 +102,24 @@ impl<'a> Ack<'a> {
             self.properties.encode(dst);
         }
     }
+
+    /// The whole packet (fixed header `first`, Remaining Length `body`), checked already,
+    /// straight into `dst`.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(&self, first: u8, body: usize, dst: &mut impl bytes::BufMut) {
+        if body == 2 {
+            let [hi, lo] = self.packet_id.get().to_be_bytes();
+            dst.put_u32(u32::from_be_bytes([first, 2, hi, lo]));
+            return;
+        }
+        // The Packet Identifier takes the place of a first field's length.
+        crate::put::put_header_and_len(dst, first, body as u32, self.packet_id.get());
+        dst.put_u8(self.reason_code.0);
+        if body > 3 {
+            self.properties.put(dst);
+        }
+    }
 }
 
 fn context(ty: PacketType) -> PropertyContext {

@@ -415,7 +415,7 @@ impl<'a> Packet<'a> {
     }
 
     /// The version actually written: CONNECT always carries its own.
-    fn effective_version(&self, version: ProtocolVersion) -> ProtocolVersion {
+    pub(crate) fn effective_version(&self, version: ProtocolVersion) -> ProtocolVersion {
         match self {
             Packet::Connect(c) => c.protocol_version,
             _ => version,
@@ -430,7 +430,7 @@ impl<'a> Packet<'a> {
         ((self.packet_type() as u8) << 4) | flags
     }
 
-    fn body_len(&self, v: ProtocolVersion) -> usize {
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         match self {
             Packet::Connect(p) => p.body_len(),
             Packet::ConnAck(p) => p.body_len(v),
@@ -492,8 +492,8 @@ impl<'a> Packet<'a> {
         1 + vbi_len(body.min(u32::MAX as usize) as u32) + body
     }
 
-    /// Checks the packet and returns its body length.
-    fn prepare(&self, version: ProtocolVersion) -> Result<(ProtocolVersion, usize), EncodeError> {
+    /// Checks the packet and returns the version written and its body length.
+    pub(crate) fn prepare(&self, version: ProtocolVersion) -> Result<(ProtocolVersion, usize), EncodeError> {
         let v = self.effective_version(version);
         self.check(v).map_err(|k| EncodeError::invalid(k, v))?;
         let body = self.body_len(v);
@@ -552,7 +552,7 @@ impl<'a> Packet<'a> {
         Some([self.first_byte(), 2, hi, lo])
     }
 
-    fn write(&self, v: ProtocolVersion, body: usize, dst: &mut impl Sink) {
+    pub(crate) fn write(&self, v: ProtocolVersion, body: usize, dst: &mut impl Sink) {
         dst.put_u8(self.first_byte());
         dst.put_vbi(body as u32);
         self.encode_body(v, dst);
@@ -637,6 +637,22 @@ impl<'a> Packet<'a> {
             return Ok(());
         }
         let (v, body) = self.prepare(version)?;
+        self.put_checked(v, body, dst)
+    }
+
+    /// Writes the packet, checked already for `v`, whose Remaining Length is `body`, into `dst`:
+    /// PUBLISH and the acknowledgements field by field straight into `dst`, the others staged.
+    ///
+    /// # Errors
+    /// `BufferTooSmall` when `dst` cannot take the whole packet.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put_checked(
+        &self,
+        v: ProtocolVersion,
+        body: usize,
+        dst: &mut impl bytes::BufMut,
+    ) -> Result<(), EncodeError> {
         let needed = 1 + vbi_len(body as u32) + body;
         if dst.remaining_mut() < needed {
             return Err(EncodeError::BufferTooSmall {
@@ -644,7 +660,13 @@ impl<'a> Packet<'a> {
                 available: dst.remaining_mut(),
             });
         }
-        crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink));
+        match self {
+            Packet::Publish(p) => p.put(v, body, dst),
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+                a.put(self.first_byte(), body, dst)
+            }
+            _ => crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink)),
+        }
         Ok(())
     }
 }

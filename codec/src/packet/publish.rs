@@ -206,4 +206,22 @@ impl<'a> Publish<'a> {
         }
         dst.put_slice(self.payload);
     }
+
+    /// The whole packet (fixed header included, Remaining Length `body`), checked already,
+    /// straight into `dst`: fixed-size writes for the header fields, one copy each for the
+    /// Topic Name, a decoded property block and the payload.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(&self, v: ProtocolVersion, body: usize, dst: &mut impl bytes::BufMut) {
+        let topic = self.topic.as_bytes();
+        crate::put::put_header_and_len(dst, 0x30 | self.flags(), body as u32, topic.len() as u16);
+        dst.put_slice(topic);
+        if let Some(id) = self.packet_id {
+            dst.put_u16(id.get());
+        }
+        if v.is_v5() {
+            self.properties.put(dst);
+        }
+        dst.put_slice(self.payload);
+    }
 }

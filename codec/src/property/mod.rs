@@ -423,6 +423,25 @@ impl<'a> Properties<'a> {
         }
     }
 
+    /// [`Properties::encode`] straight into a `BufMut`: a decoded block in canonical order is
+    /// one copy after its length; anything else is written property by property.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(&self, dst: &mut impl bytes::BufMut) {
+        match self.0 {
+            Repr::Wire { block: [], .. } => dst.put_u8(0),
+            Repr::Wire {
+                block,
+                sorted: true,
+                ..
+            } => {
+                crate::put::put_vbi(dst, block.len() as u32);
+                dst.put_slice(block);
+            }
+            _ => crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink)),
+        }
+    }
+
     /// Calls `f` with the identifier, field name and value of each single-valued property
     /// present, in table order (for generic consumers such as the JSON form).
     pub fn for_each_single(&self, f: impl FnMut(PropertyId, &'static str, PropertyValue<'a>)) {
