@@ -137,8 +137,7 @@ impl<'a> ValidPacket<'a> {
     /// [`EncodeError::BufferTooSmall`] only, when `dst` cannot take the whole packet.
     #[cfg(feature = "alloc")]
     pub fn encode(&self, dst: &mut impl bytes::BufMut) -> Result<(), EncodeError> {
-        let body = self.packet.body_len(self.version);
-        self.packet.put_checked(self.version, body, dst)
+        self.packet.put_valid(self.version, dst)
     }
 }
 

@@ -59,6 +59,7 @@ impl<'a> Ack<'a> {
     }
 
     /// Shortest form: the Reason Code only when not Success or followed by properties.
+    #[inline(always)]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         if !v.is_v5() {
             return 2;

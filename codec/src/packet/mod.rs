@@ -653,22 +653,67 @@ impl<'a> Packet<'a> {
         body: usize,
         dst: &mut impl bytes::BufMut,
     ) -> Result<(), EncodeError> {
-        let needed = 1 + vbi_len(body as u32) + body;
-        if dst.remaining_mut() < needed {
-            return Err(EncodeError::BufferTooSmall {
-                needed,
-                available: dst.remaining_mut(),
-            });
-        }
+        room(body, dst)?;
         match self {
             Packet::Publish(p) => p.put(v, body, dst),
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 a.put(self.first_byte(), body, dst)
             }
-            _ => crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink)),
+            _ => self.put_staged(v, body, dst),
         }
         Ok(())
     }
+
+    /// [`Packet::put_checked`] of a valid packet, its body length measured here: PUBLISH and
+    /// the acknowledgements measured and written without a second dispatch on the packet type.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put_valid(
+        &self,
+        v: ProtocolVersion,
+        dst: &mut impl bytes::BufMut,
+    ) -> Result<(), EncodeError> {
+        match self {
+            Packet::Publish(p) => {
+                let body = p.body_len(v);
+                room(body, dst)?;
+                p.put(v, body, dst);
+            }
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+                let body = a.body_len(v);
+                room(body, dst)?;
+                a.put(self.first_byte(), body, dst);
+            }
+            _ => {
+                let body = self.body_len(v);
+                room(body, dst)?;
+                self.put_staged(v, body, dst);
+            }
+        }
+        Ok(())
+    }
+
+    /// The packets without a direct writer, out of line: the stage's stack buffer would
+    /// otherwise enlarge the frame of every PUBLISH and acknowledgement written.
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn put_staged(&self, v: ProtocolVersion, body: usize, dst: &mut impl bytes::BufMut) {
+        crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink));
+    }
+}
+
+/// Whether `dst` can take a packet whose Remaining Length is `body`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn room(body: usize, dst: &impl bytes::BufMut) -> Result<(), EncodeError> {
+    let needed = 1 + vbi_len(body as u32) + body;
+    if dst.remaining_mut() < needed {
+        return Err(EncodeError::BufferTooSmall {
+            needed,
+            available: dst.remaining_mut(),
+        });
+    }
+    Ok(())
 }
 
 macro_rules! from_packet {

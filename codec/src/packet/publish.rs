@@ -144,6 +144,7 @@ impl<'a> Publish<'a> {
         Ok((&payload[payload.len()..], publish))
     }
 
+    #[inline(always)]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         2 + self.topic.len()
             + if self.packet_id.is_some() { 2 } else { 0 }

@@ -9,6 +9,7 @@
 
 #[macro_use]
 mod macros;
+mod reorder;
 
 use crate::error::{ErrorKind, Field};
 use crate::list::{sealed, ListItem, WireList, WireListIter};
@@ -419,7 +420,19 @@ impl<'a> Properties<'a> {
                 dst.put_vbi(block.len() as u32);
                 dst.put_slice(block);
             }
-            Repr::Wire { .. } => self.fields().encode(dst),
+            Repr::Wire { block, .. } => {
+                let mut first = true;
+                let copied = reorder::canonical_runs(block, |run| {
+                    if first {
+                        dst.put_vbi(block.len() as u32);
+                        first = false;
+                    }
+                    dst.put_slice(run);
+                });
+                if !copied {
+                    self.fields().encode(dst);
+                }
+            }
         }
     }
 
@@ -438,7 +451,20 @@ impl<'a> Properties<'a> {
                 crate::put::put_vbi(dst, block.len() as u32);
                 dst.put_slice(block);
             }
-            _ => crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink)),
+            Repr::Wire { block, .. } => {
+                let mut first = true;
+                let copied = reorder::canonical_runs(block, |run| {
+                    if first {
+                        crate::put::put_vbi(dst, block.len() as u32);
+                        first = false;
+                    }
+                    dst.put_slice(run);
+                });
+                if !copied {
+                    crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink));
+                }
+            }
+            Repr::Fields(_) => crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink)),
         }
     }
 

@@ -1,0 +1,148 @@
+//! Writing a decoded property block whose identifiers are out of order in the canonical order
+//! (ascending identifier, repeated properties in their given order; see
+//! [`super::PropertyFields`]) by copying its properties' bytes, instead of reading it into
+//! [`super::PropertyFields`] and writing those field by field.
+//!
+//! A decoded block was checked when it was read: each property's bytes are already exactly what
+//! the field-by-field writer would produce for it (one-byte identifiers, minimal Variable Byte
+//! Integers), so only their order changes, and the block's length does not.
+
+use super::value_len;
+
+/// Properties a block may hold for the copy: more (many User Properties) are written through
+/// [`super::PropertyFields`] instead. A PUBLISH or CONNECT carries a handful.
+const MAX: usize = 16;
+
+/// Calls `put` with runs of `block`'s bytes that together are the block in canonical order
+/// (properties that stay next to each other are one run), and returns `true`; returns `false`
+/// without calling `put` when the block holds more than [`MAX`] properties. `block` must be a
+/// decoded, validated property block.
+#[inline(never)]
+pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
+    // One word per property: identifier, start and end offsets (a block is shorter than 2^28
+    // bytes, the Variable Byte Integer maximum). Sorting the words orders by identifier, then
+    // by position, which keeps repeated properties in their order. Words rather than tuples:
+    // the array has to be zeroed first, 128 bytes instead of 384 (callgrind: 160 instructions).
+    let mut at = [0u64; MAX];
+    let mut n = 0;
+    let mut pos = 0usize;
+    while let Some((&id, after)) = block[pos..].split_first() {
+        let Some(len) = value_len(id, after) else {
+            // Not a validated block: cannot happen for a decoded one; write nothing here.
+            return false;
+        };
+        if n == MAX {
+            return false;
+        }
+        let end = pos + 1 + len;
+        at[n] = (u64::from(id) << 56) | ((pos as u64) << 28) | end as u64;
+        n += 1;
+        pos = end;
+    }
+    let at = &mut at[..n];
+    // Insertion sort: quick for a handful of words, most of them in place already.
+    for i in 1..at.len() {
+        let mut j = i;
+        while j > 0 && at[j - 1] > at[j] {
+            at.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    const OFFSET: u64 = (1 << 28) - 1;
+    let mut run: Option<(usize, usize)> = None;
+    for &w in at.iter() {
+        let (start, end) = (((w >> 28) & OFFSET) as usize, (w & OFFSET) as usize);
+        run = match run {
+            Some((s, e)) if e == start => Some((s, end)),
+            Some((s, e)) => {
+                put(&block[s..e]);
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    if let Some((s, e)) = run {
+        put(&block[s..e]);
+    }
+    true
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::super::{Properties, PropertyContext};
+    use crate::wire::{Sink, SliceSink};
+
+    /// Every order of a block of PUBLISH properties (one of them repeated) is written by the
+    /// copy exactly as the field-by-field writer writes it.
+    #[test]
+    fn copied_runs_equal_the_field_by_field_writer() {
+        let props: [&[u8]; 6] = [
+            b"\x02\x00\x00\x00\x3c",
+            b"\x23\x00\x01",
+            b"\x03\x00\x01a",
+            b"\x26\x00\x01k\x00\x01v",
+            b"\x26\x00\x01k\x00\x02vv",
+            b"\x09\x00\x00",
+        ];
+        let mut order = [0usize, 1, 2, 3, 4, 5];
+        let mut checked = 0;
+        // All 720 permutations (Heap's algorithm, iterative).
+        let mut c = [0usize; 6];
+        let mut i = 0;
+        loop {
+            let mut block = alloc::vec::Vec::new();
+            for &k in &order {
+                block.extend_from_slice(props[k]);
+            }
+            let mut wire = alloc::vec![block.len() as u8];
+            wire.extend_from_slice(&block);
+            let (_, decoded) =
+                Properties::decode(&wire, PropertyContext::Publish).expect("valid block");
+            let mut copied = bytes::BytesMut::new();
+            decoded.put(&mut copied);
+            let mut staged = [0u8; 64];
+            let mut sink = SliceSink { buf: &mut staged, pos: 0, overflow: false };
+            decoded.encode(&mut sink);
+            let n = sink.pos;
+            let mut by_fields = [0u8; 64];
+            let mut sink = SliceSink { buf: &mut by_fields, pos: 0, overflow: false };
+            decoded.fields().encode(&mut sink);
+            assert_eq!(sink.pos, n);
+            assert_eq!(&copied[..], &by_fields[..n], "{order:?}");
+            assert_eq!(&staged[..n], &by_fields[..n], "{order:?}");
+            checked += 1;
+            while i < 6 && c[i] >= i {
+                c[i] = 0;
+                i += 1;
+            }
+            if i == 6 {
+                break;
+            }
+            if i % 2 == 0 {
+                order.swap(0, i);
+            } else {
+                order.swap(c[i], i);
+            }
+            c[i] += 1;
+            i = 0;
+        }
+        assert_eq!(checked, 720);
+        // More properties than the copy takes: written field by field, the same bytes.
+        let mut block = alloc::vec::Vec::new();
+        for _ in 0..20 {
+            block.extend_from_slice(props[3]);
+        }
+        block.extend_from_slice(props[0]);
+        // 145 bytes: a two-byte Property Length.
+        let mut wire = alloc::vec![0x80 | (block.len() & 0x7F) as u8, (block.len() >> 7) as u8];
+        wire.extend_from_slice(&block);
+        let (_, decoded) = Properties::decode(&wire, PropertyContext::Publish).expect("valid");
+        let mut copied = bytes::BytesMut::new();
+        decoded.put(&mut copied);
+        let mut by_fields = alloc::vec![0u8; 256];
+        let mut sink = SliceSink { buf: &mut by_fields, pos: 0, overflow: false };
+        decoded.fields().encode(&mut sink);
+        let n = sink.pos;
+        assert_eq!(&copied[..], &by_fields[..n]);
+    }
+}
