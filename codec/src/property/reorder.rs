@@ -7,7 +7,7 @@
 //! the field-by-field writer would produce for it (one-byte identifiers, minimal Variable Byte
 //! Integers), so only their order changes, and the block's length does not.
 
-use super::value_len;
+use super::{PropertyId, PropertyType};
 
 /// Properties a block may hold for the copy: more (many User Properties) are written through
 /// [`super::PropertyFields`] instead. A PUBLISH or CONNECT carries a handful.
@@ -27,14 +27,11 @@ pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
     let mut n = 0;
     let mut pos = 0usize;
     while let Some((&id, after)) = block[pos..].split_first() {
-        let Some(len) = value_len(id, after) else {
-            // Not a validated block: cannot happen for a decoded one; write nothing here.
-            return false;
+        let end = match value_len(id, after) {
+            Some(len) if n < MAX && len <= after.len() => pos + 1 + len,
+            // Too many properties, or (never for a decoded block) not a validated one.
+            _ => return false,
         };
-        if n == MAX {
-            return false;
-        }
-        let end = pos + 1 + len;
         at[n] = (u64::from(id) << 56) | ((pos as u64) << 28) | end as u64;
         n += 1;
         pos = end;
@@ -67,10 +64,33 @@ pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
     true
 }
 
+/// Length of the value of property `id` at the start of `v` (well-formed, as in a decoded
+/// block), from its wire type; inlined into the walk above (callgrind: the generated per-property
+/// `value_len`, called, was a sixth of writing a PUBLISH's six properties).
+#[inline(always)]
+fn value_len(id: u8, v: &[u8]) -> Option<usize> {
+    let prefixed = |at: usize| -> Option<usize> {
+        Some(2 + usize::from(u16::from_be_bytes([*v.get(at)?, *v.get(at + 1)?])))
+    };
+    match PropertyId(id).value_type()? {
+        PropertyType::Byte => Some(1),
+        PropertyType::TwoByteInteger => Some(2),
+        PropertyType::FourByteInteger => Some(4),
+        PropertyType::VariableByteInteger => {
+            v.iter().take(4).position(|b| b & 0x80 == 0).map(|last| last + 1)
+        }
+        PropertyType::Utf8String | PropertyType::BinaryData => prefixed(0),
+        PropertyType::Utf8StringPair => {
+            let name = prefixed(0)?;
+            Some(name + prefixed(name)?)
+        }
+    }
+}
+
 #[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::super::{Properties, PropertyContext};
-    use crate::wire::{Sink, SliceSink};
+    use crate::wire::SliceSink;
 
     /// Every order of a block of PUBLISH properties (one of them repeated) is written by the
     /// copy exactly as the field-by-field writer writes it.
