@@ -679,11 +679,11 @@ impl<'a> Packet<'a> {
                 room(body, dst)?;
                 p.put(v, body, dst);
             }
-            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-                let body = a.body_len(v);
-                room(body, dst)?;
-                a.put(self.first_byte(), body, dst);
-            }
+            // The first byte as a constant per type (§2.1.2; PUBREL's flags are 0b0010).
+            Packet::PubAck(a) => a.put_valid(0x40, v, dst)?,
+            Packet::PubRec(a) => a.put_valid(0x50, v, dst)?,
+            Packet::PubRel(a) => a.put_valid(0x62, v, dst)?,
+            Packet::PubComp(a) => a.put_valid(0x70, v, dst)?,
             _ => {
                 let body = self.body_len(v);
                 room(body, dst)?;
@@ -705,7 +705,7 @@ impl<'a> Packet<'a> {
 /// Whether `dst` can take a packet whose Remaining Length is `body`.
 #[cfg(feature = "alloc")]
 #[inline(always)]
-fn room(body: usize, dst: &impl bytes::BufMut) -> Result<(), EncodeError> {
+pub(super) fn room(body: usize, dst: &impl bytes::BufMut) -> Result<(), EncodeError> {
     let needed = 1 + vbi_len(body as u32) + body;
     if dst.remaining_mut() < needed {
         return Err(EncodeError::BufferTooSmall {
