@@ -33,12 +33,80 @@ pub(crate) fn put_header_and_len(dst: &mut impl BufMut, first: u8, body: u32, le
     if body < 0x80 {
         dst.put_u32(u32::from_be_bytes([first, body as u8, hi, lo]));
     } else if body < 0x4000 {
-        dst.put_u8(first);
-        dst.put_u32(u32::from_be_bytes([(body as u8) | 0x80, (body >> 7) as u8, hi, lo]));
+        // Five bytes: one write of a gathered slice rather than two fixed-size ones, which the
+        // compiler may leave as two calls (callgrind: a 1 KiB PUBLISH 274 -> 349 when it did).
+        let mut head = Head::new();
+        head.put([first, (body as u8) | 0x80, (body >> 7) as u8, hi, lo]);
+        head.flush(dst);
     } else {
         dst.put_u8(first);
         put_long_vbi(dst, body);
         dst.put_u16(len);
+    }
+}
+
+/// The fixed-size fields between two variable-length ones (fixed header, lengths, Packet
+/// Identifier, Reason Code, Property Length), gathered on the stack and handed to the `BufMut`
+/// in one write. Whether a `BufMut`'s small writes are inlined is the compiler's choice; when
+/// they are not, each is a call and a copy (callgrind: four of them were 160 of a 5.0 PUBACK's
+/// 268 instructions), so the fields between two copies are one write whatever it chooses.
+pub(crate) struct Head {
+    buf: [u8; 16],
+    len: usize,
+}
+
+impl Head {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        Head {
+            buf: [0; 16],
+            len: 0,
+        }
+    }
+
+    /// Appends `bytes`; the callers write at most 16 bytes between two flushes.
+    #[inline(always)]
+    pub(crate) fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+        if let Some(room) = self.buf.get_mut(self.len..self.len + N) {
+            room.copy_from_slice(&bytes);
+            self.len += N;
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn u8(&mut self, v: u8) {
+        self.put([v]);
+    }
+
+    #[inline(always)]
+    pub(crate) fn u16(&mut self, v: u16) {
+        self.put(v.to_be_bytes());
+    }
+
+    /// A Variable Byte Integer (§1.5.5), at most [`crate::VARIABLE_BYTE_INTEGER_MAX`].
+    #[inline(always)]
+    pub(crate) fn vbi(&mut self, v: u32) {
+        if v < 0x80 {
+            self.u8(v as u8);
+        } else if v < 0x4000 {
+            self.put([(v as u8) | 0x80, (v >> 7) as u8]);
+        } else if v < 0x20_0000 {
+            self.put([(v as u8) | 0x80, ((v >> 7) as u8) | 0x80, (v >> 14) as u8]);
+        } else {
+            self.put([
+                (v as u8) | 0x80,
+                ((v >> 7) as u8) | 0x80,
+                ((v >> 14) as u8) | 0x80,
+                (v >> 21) as u8,
+            ]);
+        }
+    }
+
+    /// Hands the gathered bytes to `dst` and starts again.
+    #[inline(always)]
+    pub(crate) fn flush(&mut self, dst: &mut impl BufMut) {
+        dst.put_slice(&self.buf[..self.len]);
+        self.len = 0;
     }
 }
 
@@ -84,6 +152,11 @@ mod tests {
                 assert_eq!(header[0], 0x30);
                 assert_eq!(&header[1..=n], &buf[..n], "{v}");
                 assert_eq!(&header[n + 1..], [0x12, 0x34], "{v}");
+                let mut head = Head::new();
+                head.vbi(v);
+                let mut gathered = bytes::BytesMut::new();
+                head.flush(&mut gathered);
+                assert_eq!(&gathered[..], &buf[..n], "{v}");
             }
         }
     }

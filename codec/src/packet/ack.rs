@@ -129,11 +129,25 @@ impl<'a> Ack<'a> {
             dst.put_u32(u32::from_be_bytes([first, 2, hi, lo]));
             return;
         }
-        // The Packet Identifier takes the place of a first field's length.
-        crate::put::put_header_and_len(dst, first, body as u32, self.packet_id.get());
-        dst.put_u8(self.reason_code.0);
-        if body > 3 {
-            self.properties.put(dst);
+        let mut head = crate::put::Head::new();
+        head.u8(first);
+        head.vbi(body as u32);
+        head.u16(self.packet_id.get());
+        head.u8(self.reason_code.0);
+        if body == 3 {
+            head.flush(dst);
+            return;
+        }
+        match self.properties.as_sorted_wire() {
+            Some(block) => {
+                head.vbi(block.len() as u32);
+                head.flush(dst);
+                dst.put_slice(block);
+            }
+            None => {
+                head.flush(dst);
+                self.properties.put(dst);
+            }
         }
     }
 }

@@ -659,6 +659,7 @@ impl<'a> Packet<'a> {
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 a.put(self.first_byte(), body, dst)
             }
+            Packet::Connect(c) => c.put(body, dst),
             _ => self.put_staged(v, body, dst),
         }
         Ok(())
@@ -678,6 +679,11 @@ impl<'a> Packet<'a> {
                 let body = p.body_len(v);
                 room(body, dst)?;
                 p.put(v, body, dst);
+            }
+            Packet::Connect(c) => {
+                let body = c.body_len();
+                room(body, dst)?;
+                c.put(body, dst);
             }
             // The first byte as a constant per type (§2.1.2; PUBREL's flags are 0b0010).
             Packet::PubAck(a) => a.put_valid(0x40, v, dst)?,

@@ -436,6 +436,22 @@ impl<'a> Properties<'a> {
         }
     }
 
+    /// The decoded block, when it is written as it came (already in canonical order); empty for
+    /// no properties.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn as_sorted_wire(&self) -> Option<&'a [u8]> {
+        match self.0 {
+            Repr::Wire {
+                block,
+                sorted: true,
+                ..
+            } => Some(block),
+            Repr::Wire { block: [], .. } => Some(&[]),
+            _ => None,
+        }
+    }
+
     /// [`Properties::encode`] straight into a `BufMut`: a decoded block in canonical order is
     /// one copy after its length; anything else is written property by property.
     #[cfg(feature = "alloc")]
