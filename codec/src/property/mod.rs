@@ -9,7 +9,7 @@
 
 #[macro_use]
 mod macros;
-mod reorder;
+pub(crate) mod reorder;
 
 use crate::error::{ErrorKind, Field};
 use crate::list::{sealed, ListItem, WireList, WireListIter};

@@ -11,7 +11,7 @@ use super::{PropertyId, PropertyType};
 
 /// Properties a block may hold for the copy: more (many User Properties) are written through
 /// [`super::PropertyFields`] instead. A PUBLISH or CONNECT carries a handful.
-const MAX: usize = 16;
+pub(crate) const MAX: usize = 16;
 
 /// Calls `put` with runs of `block`'s bytes that together are the block in canonical order
 /// (properties that stay next to each other are one run), and returns `true`; returns `false`
@@ -19,18 +19,50 @@ const MAX: usize = 16;
 /// decoded, validated property block.
 #[inline(never)]
 pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
+    let mut at = [0u64; MAX];
+    let Some(n) = sorted_entries(block, &mut at) else {
+        return false;
+    };
+    let mut run: Option<(usize, usize)> = None;
+    for &w in at[..n].iter() {
+        let (_, start, end) = entry(w);
+        run = match run {
+            Some((s, e)) if e == start => Some((s, end)),
+            Some((s, e)) => {
+                put(&block[s..e]);
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    if let Some((s, e)) = run {
+        put(&block[s..e]);
+    }
+    true
+}
+
+/// Identifier, start and end offset in the block of an entry of [`sorted_entries`].
+#[inline(always)]
+pub(crate) const fn entry(w: u64) -> (u8, usize, usize) {
+    const OFFSET: u64 = (1 << 28) - 1;
+    ((w >> 56) as u8, ((w >> 28) & OFFSET) as usize, (w & OFFSET) as usize)
+}
+
+/// The properties of the validated `block` in canonical order, one word each in `at` (read
+/// them with [`entry`]); their number, or `None` for more than [`MAX`].
+#[inline(always)]
+pub(crate) fn sorted_entries(block: &[u8], at: &mut [u64; MAX]) -> Option<usize> {
     // One word per property: identifier, start and end offsets (a block is shorter than 2^28
     // bytes, the Variable Byte Integer maximum). Sorting the words orders by identifier, then
     // by position, which keeps repeated properties in their order. Words rather than tuples:
     // the array has to be zeroed first, 128 bytes instead of 384 (callgrind: 160 instructions).
-    let mut at = [0u64; MAX];
     let mut n = 0;
     let mut pos = 0usize;
     while let Some((&id, after)) = block[pos..].split_first() {
         let end = match value_len(id, after) {
             Some(len) if n < MAX && len <= after.len() => pos + 1 + len,
             // Too many properties, or (never for a decoded block) not a validated one.
-            _ => return false,
+            _ => return None,
         };
         at[n] = (u64::from(id) << 56) | ((pos as u64) << 28) | end as u64;
         n += 1;
@@ -45,23 +77,7 @@ pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
             j -= 1;
         }
     }
-    const OFFSET: u64 = (1 << 28) - 1;
-    let mut run: Option<(usize, usize)> = None;
-    for &w in at.iter() {
-        let (start, end) = (((w >> 28) & OFFSET) as usize, (w & OFFSET) as usize);
-        run = match run {
-            Some((s, e)) if e == start => Some((s, end)),
-            Some((s, e)) => {
-                put(&block[s..e]);
-                Some((start, end))
-            }
-            None => Some((start, end)),
-        };
-    }
-    if let Some((s, e)) = run {
-        put(&block[s..e]);
-    }
-    true
+    Some(n)
 }
 
 /// Length of the value of property `id` at the start of `v` (well-formed, as in a decoded
