@@ -38,7 +38,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::header::Status;
 use crate::packet::{decode, Packet};
 use crate::version::ProtocolVersion;
-use crate::wire::{vbi_len, SliceSink};
+use crate::wire::vbi_len;
 
 /// A packet that passes every rule of the decoder for [`ValidPacket::version`]. Made only by
 /// [`ValidPacket::decode`] or [`ValidPacket::new`]; read-only afterwards.
@@ -104,34 +104,26 @@ impl<'a> ValidPacket<'a> {
         1 + vbi_len(body as u32) + body
     }
 
-    /// Writes the packet into `out` without checking it again, returning the bytes written.
+    /// Writes the packet into `out` as [`ValidPacket::encode`] does, returning the bytes
+    /// written.
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] only; nothing is written then.
+    #[cfg(feature = "alloc")]
     pub fn encode_to_slice(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
-        let body = self.packet.body_len(self.version);
-        let needed = 1 + vbi_len(body as u32) + body;
-        if out.len() < needed {
-            return Err(EncodeError::BufferTooSmall {
-                needed,
-                available: out.len(),
-            });
-        }
-        let mut sink = SliceSink {
-            buf: out,
-            pos: 0,
-            overflow: false,
-        };
-        self.packet.write(self.version, body, &mut sink);
-        debug_assert!(
-            !sink.overflow && sink.pos == needed,
-            "encoded_len out of step with encode"
-        );
-        Ok(sink.pos)
+        let available = out.len();
+        let mut rest = out;
+        self.encode(&mut rest)?;
+        Ok(available - rest.len())
     }
 
     /// Writes the packet into any [`bytes::BufMut`] (a `BytesMut` grows as needed) without
     /// checking it again.
+    ///
+    /// A property block that came out of the decoder is written as it came, in the order its
+    /// sender chose (one copy; the decoder accepted it, so the bytes are valid), where
+    /// [`Packet::encode`] writes properties in the canonical order (ascending identifier). The
+    /// two differ only in that order, never in length or meaning.
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] only, when `dst` cannot take the whole packet.

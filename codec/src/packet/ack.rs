@@ -115,7 +115,7 @@ impl<'a> Ack<'a> {
     ) -> Result<(), crate::EncodeError> {
         let body = self.body_len(v);
         super::room(body, dst)?;
-        self.put(first, body, dst);
+        self.put(first, body, dst, true);
         Ok(())
     }
 
@@ -123,7 +123,7 @@ impl<'a> Ack<'a> {
     /// straight into `dst`.
     #[cfg(feature = "alloc")]
     #[inline(always)]
-    pub(crate) fn put(&self, first: u8, body: usize, dst: &mut impl bytes::BufMut) {
+    pub(crate) fn put(&self, first: u8, body: usize, dst: &mut impl bytes::BufMut, verbatim: bool) {
         if body == 2 {
             let [hi, lo] = self.packet_id.get().to_be_bytes();
             dst.put_u32(u32::from_be_bytes([first, 2, hi, lo]));
@@ -138,7 +138,7 @@ impl<'a> Ack<'a> {
             head.flush(dst);
             return;
         }
-        match self.properties.as_sorted_wire() {
+        match self.properties.as_sorted_wire(verbatim) {
             Some(block) => {
                 head.vbi(block.len() as u32);
                 head.flush(dst);
@@ -146,7 +146,7 @@ impl<'a> Ack<'a> {
             }
             None => {
                 head.flush(dst);
-                self.properties.put(dst);
+                self.properties.put(dst, verbatim);
             }
         }
     }

@@ -306,7 +306,7 @@ impl<'a> Connect<'a> {
     /// then one copy per field.
     #[cfg(feature = "alloc")]
     #[inline(always)]
-    pub(crate) fn put(&self, body: usize, dst: &mut impl bytes::BufMut) {
+    pub(crate) fn put(&self, body: usize, dst: &mut impl bytes::BufMut, verbatim: bool) {
         let v = self.protocol_version;
         let name = v.protocol_name().as_bytes();
         crate::put::put_header_and_len(dst, 0x10, body as u32, name.len() as u16);
@@ -318,12 +318,12 @@ impl<'a> Connect<'a> {
         dst.put_u16(u16::from_be_bytes([v.level(), self.flags()]));
         dst.put_u16(self.keep_alive);
         if v.is_v5() {
-            self.properties.put(dst);
+            self.properties.put(dst, verbatim);
         }
         put_binary(dst, self.client_identifier.as_bytes());
         if let Some(w) = &self.will {
             if v.is_v5() {
-                w.properties.put(dst);
+                w.properties.put(dst, verbatim);
             }
             put_binary(dst, w.topic.as_bytes());
             put_binary(dst, w.payload);

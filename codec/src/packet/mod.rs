@@ -655,11 +655,11 @@ impl<'a> Packet<'a> {
     ) -> Result<(), EncodeError> {
         room(body, dst)?;
         match self {
-            Packet::Publish(p) => p.put(v, body, dst),
+            Packet::Publish(p) => p.put(v, body, dst, false),
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-                a.put(self.first_byte(), body, dst)
+                a.put(self.first_byte(), body, dst, false)
             }
-            Packet::Connect(c) => c.put(body, dst),
+            Packet::Connect(c) => c.put(body, dst, false),
             _ => self.put_staged(v, body, dst),
         }
         Ok(())
@@ -678,12 +678,12 @@ impl<'a> Packet<'a> {
             Packet::Publish(p) => {
                 let body = p.body_len(v);
                 room(body, dst)?;
-                p.put(v, body, dst);
+                p.put(v, body, dst, true);
             }
             Packet::Connect(c) => {
                 let body = c.body_len();
                 room(body, dst)?;
-                c.put(body, dst);
+                c.put(body, dst, true);
             }
             // The first byte as a constant per type (§2.1.2; PUBREL's flags are 0b0010).
             Packet::PubAck(a) => a.put_valid(0x40, v, dst)?,

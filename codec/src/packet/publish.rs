@@ -213,7 +213,13 @@ impl<'a> Publish<'a> {
     /// Topic Name, a decoded property block and the payload.
     #[cfg(feature = "alloc")]
     #[inline(always)]
-    pub(crate) fn put(&self, v: ProtocolVersion, body: usize, dst: &mut impl bytes::BufMut) {
+    pub(crate) fn put(
+        &self,
+        v: ProtocolVersion,
+        body: usize,
+        dst: &mut impl bytes::BufMut,
+        verbatim: bool,
+    ) {
         let topic = self.topic.as_bytes();
         crate::put::put_header_and_len(dst, 0x30 | self.flags(), body as u32, topic.len() as u16);
         dst.put_slice(topic);
@@ -221,7 +227,7 @@ impl<'a> Publish<'a> {
             dst.put_u16(id.get());
         }
         if v.is_v5() {
-            self.properties.put(dst);
+            self.properties.put(dst, verbatim);
         }
         dst.put_slice(self.payload);
     }

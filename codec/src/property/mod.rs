@@ -440,30 +440,24 @@ impl<'a> Properties<'a> {
     /// no properties.
     #[cfg(feature = "alloc")]
     #[inline(always)]
-    pub(crate) fn as_sorted_wire(&self) -> Option<&'a [u8]> {
+    pub(crate) fn as_sorted_wire(&self, verbatim: bool) -> Option<&'a [u8]> {
         match self.0 {
-            Repr::Wire {
-                block,
-                sorted: true,
-                ..
-            } => Some(block),
+            Repr::Wire { block, sorted, .. } if sorted || verbatim => Some(block),
             Repr::Wire { block: [], .. } => Some(&[]),
             _ => None,
         }
     }
 
     /// [`Properties::encode`] straight into a `BufMut`: a decoded block in canonical order is
-    /// one copy after its length; anything else is written property by property.
+    /// one copy after its length, and so is any decoded block when `verbatim` (a
+    /// [`crate::valid::ValidPacket`] re-sends a decoded block as it came); anything else is
+    /// written in canonical order.
     #[cfg(feature = "alloc")]
     #[inline(always)]
-    pub(crate) fn put(&self, dst: &mut impl bytes::BufMut) {
+    pub(crate) fn put(&self, dst: &mut impl bytes::BufMut, verbatim: bool) {
         match self.0 {
             Repr::Wire { block: [], .. } => dst.put_u8(0),
-            Repr::Wire {
-                block,
-                sorted: true,
-                ..
-            } => {
+            Repr::Wire { block, sorted, .. } if sorted || verbatim => {
                 crate::put::put_vbi(dst, block.len() as u32);
                 dst.put_slice(block);
             }

@@ -135,7 +135,7 @@ mod tests {
             let (_, decoded) =
                 Properties::decode(&wire, PropertyContext::Publish).expect("valid block");
             let mut copied = bytes::BytesMut::new();
-            decoded.put(&mut copied);
+            decoded.put(&mut copied, false);
             let mut staged = [0u8; 64];
             let mut sink = SliceSink { buf: &mut staged, pos: 0, overflow: false };
             decoded.encode(&mut sink);
@@ -174,7 +174,7 @@ mod tests {
         wire.extend_from_slice(&block);
         let (_, decoded) = Properties::decode(&wire, PropertyContext::Publish).expect("valid");
         let mut copied = bytes::BytesMut::new();
-        decoded.put(&mut copied);
+        decoded.put(&mut copied, false);
         let mut by_fields = alloc::vec![0u8; 256];
         let mut sink = SliceSink { buf: &mut by_fields, pos: 0, overflow: false };
         decoded.fields().encode(&mut sink);
