@@ -99,9 +99,9 @@ impl<'a> Kept<'a> {
             let group = match id {
                 // Set per delivery.
                 0x02 | 0x0B | 0x23 => continue,
-                ..0x02 => 0,
-                ..0x0B => 1,
-                ..0x23 => 2,
+                0x00..=0x01 => 0,
+                0x03..=0x0A => 1,
+                0x0C..=0x22 => 2,
                 _ => 3,
             };
             match kept.runs[..len].last_mut() {
@@ -544,7 +544,10 @@ impl<'a> Forward<'a> {
             sink.put_u16(alias);
         }
         kept.put_group(3, &mut sink);
-        debug_assert!(!sink.overflow && sink.pos == needed, "header length out of step");
+        debug_assert!(
+            !sink.overflow && sink.pos == needed,
+            "header length out of step"
+        );
         Ok(sink.pos)
     }
 

@@ -134,7 +134,16 @@ mod tests {
     /// boundaries of every length (§1.5.5 table) and values around them.
     #[test]
     fn variable_byte_integer_matches_the_slice_encoder() {
-        for edge in [0u32, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455] {
+        for edge in [
+            0u32,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            268_435_455,
+        ] {
             for v in [edge.saturating_sub(1), edge, (edge + 1).min(268_435_455)] {
                 let mut direct = bytes::BytesMut::new();
                 put_vbi(&mut direct, v);

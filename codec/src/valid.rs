@@ -165,9 +165,6 @@ mod tests {
     fn connect_keeps_its_own_version() {
         let connect = crate::Connect::new(ProtocolVersion::V5, "c");
         let valid = ValidPacket::new(Packet::Connect(connect), ProtocolVersion::V3_1_1);
-        assert_eq!(
-            valid.map(|p| p.version()),
-            Ok(connect.protocol_version)
-        );
+        assert_eq!(valid.map(|p| p.version()), Ok(connect.protocol_version));
     }
 }

@@ -493,7 +493,10 @@ impl<'a> Packet<'a> {
     }
 
     /// Checks the packet and returns the version written and its body length.
-    pub(crate) fn prepare(&self, version: ProtocolVersion) -> Result<(ProtocolVersion, usize), EncodeError> {
+    pub(crate) fn prepare(
+        &self,
+        version: ProtocolVersion,
+    ) -> Result<(ProtocolVersion, usize), EncodeError> {
         let v = self.effective_version(version);
         self.check(v).map_err(|k| EncodeError::invalid(k, v))?;
         let body = self.body_len(v);

@@ -45,7 +45,11 @@ pub(crate) fn canonical_runs(block: &[u8], mut put: impl FnMut(&[u8])) -> bool {
 #[inline(always)]
 pub(crate) const fn entry(w: u64) -> (u8, usize, usize) {
     const OFFSET: u64 = (1 << 28) - 1;
-    ((w >> 56) as u8, ((w >> 28) & OFFSET) as usize, (w & OFFSET) as usize)
+    (
+        (w >> 56) as u8,
+        ((w >> 28) & OFFSET) as usize,
+        (w & OFFSET) as usize,
+    )
 }
 
 /// The properties of the validated `block` in canonical order, one word each in `at` (read
@@ -92,9 +96,11 @@ fn value_len(id: u8, v: &[u8]) -> Option<usize> {
         PropertyType::Byte => Some(1),
         PropertyType::TwoByteInteger => Some(2),
         PropertyType::FourByteInteger => Some(4),
-        PropertyType::VariableByteInteger => {
-            v.iter().take(4).position(|b| b & 0x80 == 0).map(|last| last + 1)
-        }
+        PropertyType::VariableByteInteger => v
+            .iter()
+            .take(4)
+            .position(|b| b & 0x80 == 0)
+            .map(|last| last + 1),
         PropertyType::Utf8String | PropertyType::BinaryData => prefixed(0),
         PropertyType::Utf8StringPair => {
             let name = prefixed(0)?;
@@ -137,11 +143,19 @@ mod tests {
             let mut copied = bytes::BytesMut::new();
             decoded.put(&mut copied, false);
             let mut staged = [0u8; 64];
-            let mut sink = SliceSink { buf: &mut staged, pos: 0, overflow: false };
+            let mut sink = SliceSink {
+                buf: &mut staged,
+                pos: 0,
+                overflow: false,
+            };
             decoded.encode(&mut sink);
             let n = sink.pos;
             let mut by_fields = [0u8; 64];
-            let mut sink = SliceSink { buf: &mut by_fields, pos: 0, overflow: false };
+            let mut sink = SliceSink {
+                buf: &mut by_fields,
+                pos: 0,
+                overflow: false,
+            };
             decoded.fields().encode(&mut sink);
             assert_eq!(sink.pos, n);
             assert_eq!(&copied[..], &by_fields[..n], "{order:?}");
@@ -176,7 +190,11 @@ mod tests {
         let mut copied = bytes::BytesMut::new();
         decoded.put(&mut copied, false);
         let mut by_fields = alloc::vec![0u8; 256];
-        let mut sink = SliceSink { buf: &mut by_fields, pos: 0, overflow: false };
+        let mut sink = SliceSink {
+            buf: &mut by_fields,
+            pos: 0,
+            overflow: false,
+        };
         decoded.fields().encode(&mut sink);
         let n = sink.pos;
         assert_eq!(&copied[..], &by_fields[..n]);
