@@ -662,8 +662,10 @@ impl<'a> Packet<'a> {
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 a.put(self.first_byte(), body, dst, false)
             }
-            Packet::Connect(c) => c.put(body, dst, false),
-            _ => self.put_staged(v, body, dst),
+            // CONNECT staged here: inlined next to the checks, its direct writer's small writes
+            // were left as calls (callgrind: 666 -> 888 instructions for a 3.1.1 CONNECT). The
+            // stage inlined, as before the direct writers (out of line: +28 for a SUBSCRIBE).
+            _ => crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink)),
         }
         Ok(())
     }
