@@ -7,6 +7,7 @@
 //! first, whose stack buffer has to be zeroed and whose variable-length pieces are copied twice
 //! (callgrind: a 3.1.1 PUBLISH of 64 B, 377 instructions staged, see `benches/README.md`).
 
+use crate::wire::Sink;
 use bytes::BufMut;
 
 /// Writes `v` as a Variable Byte Integer (§1.5.5); the caller has checked it is at most
@@ -110,6 +111,22 @@ impl Head {
     }
 }
 
+/// A [`Sink`] that writes decoded property blocks as they came (for a
+/// [`crate::valid::ValidPacket`]), passing every byte on to the sink it wraps.
+pub(crate) struct Verbatim<'s, S: Sink>(pub(crate) &'s mut S);
+
+impl<S: Sink> Sink for Verbatim<'_, S> {
+    #[inline(always)]
+    fn put_slice(&mut self, s: &[u8]) {
+        self.0.put_slice(s);
+    }
+
+    #[inline(always)]
+    fn verbatim(&self) -> bool {
+        true
+    }
+}
+
 /// The three- and four-byte forms (a packet of 16 KiB and more, whose payload copy costs far
 /// more than this loop).
 #[inline(never)]
@@ -128,7 +145,7 @@ fn put_long_vbi(dst: &mut impl BufMut, mut v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Sink, SliceSink};
+    use crate::wire::SliceSink;
 
     /// The direct Variable Byte Integer writer gives the bytes of the slice encoder for the
     /// boundaries of every length (§1.5.5 table) and values around them.

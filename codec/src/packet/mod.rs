@@ -709,7 +709,10 @@ impl<'a> Packet<'a> {
     #[cfg(feature = "alloc")]
     #[inline(never)]
     fn put_staged(&self, v: ProtocolVersion, body: usize, dst: &mut impl bytes::BufMut) {
-        crate::wire::StagedSink::write_into(dst, |sink| self.write(v, body, sink));
+        // Valid already: decoded property blocks go out as they came, as in the direct writers.
+        crate::wire::StagedSink::write_into(dst, |sink| {
+            self.write(v, body, &mut crate::put::Verbatim(sink))
+        });
     }
 }
 

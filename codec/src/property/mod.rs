@@ -420,6 +420,10 @@ impl<'a> Properties<'a> {
                 dst.put_vbi(block.len() as u32);
                 dst.put_slice(block);
             }
+            Repr::Wire { block, .. } if dst.verbatim() => {
+                dst.put_vbi(block.len() as u32);
+                dst.put_slice(block);
+            }
             Repr::Wire { block, .. } => {
                 let mut first = true;
                 let copied = reorder::canonical_runs(block, |run| {
