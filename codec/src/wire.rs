@@ -140,11 +140,25 @@ pub(crate) fn utf8<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
 }
 
 pub(crate) fn validate_utf8(raw: &[u8], what: Field) -> Result<&str, ErrorKind> {
-    let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
+    let s = str_from_utf8(raw).ok_or(ErrorKind::InvalidUtf8 { what })?;
     if contains_nul(raw) {
         return Err(ErrorKind::NullCharacter { what });
     }
     Ok(s)
+}
+
+/// `raw` as a `&str` if it is well-formed UTF-8 (the same rules as `core::str::from_utf8`:
+/// no surrogates, no overlong forms, nothing above U+10FFFF).
+///
+/// Most MQTT strings are ASCII: those are settled by `<[u8]>::is_ascii` (a word at a time,
+/// whatever the alignment) through the `ascii` crate's checked cast; only the others go through
+/// `core::str::from_utf8`.
+#[inline(always)]
+pub(crate) fn str_from_utf8(raw: &[u8]) -> Option<&str> {
+    match ascii::AsAsciiStr::as_ascii_str(raw) {
+        Ok(s) => Some(s.as_str()),
+        Err(_) => core::str::from_utf8(raw).ok(),
+    }
 }
 
 /// The length-prefixed UTF-8 string at the start of `i`, where `i` is a suffix of the bytes of
@@ -219,7 +233,7 @@ const fn zero_bits(x: u64) -> u64 {
 #[inline]
 pub(crate) fn topic_name<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
-    let Ok(s) = core::str::from_utf8(raw) else {
+    let Some(s) = str_from_utf8(raw) else {
         return fail(i, ErrorKind::InvalidUtf8 { what });
     };
     if contains_nul_or_wildcard(raw) {
