@@ -84,7 +84,7 @@ impl<'a> Publish<'a> {
         // Which properties are present comes from the decode's own walk of the block: the
         // Topic Alias and Subscription Identifier questions below need no second walk.
         let (payload, (properties, seen)) = if ctx.version.is_v5() {
-            Properties::decode_seen(i, PropertyContext::Publish)?
+            Properties::decode_seen_or_empty(i, PropertyContext::Publish)?
         } else {
             (i, (Properties::NONE, 0))
         };

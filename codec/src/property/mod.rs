@@ -430,6 +430,29 @@ impl<'a> Properties<'a> {
     }
 }
 
+impl<'a> Properties<'a> {
+    /// [`Properties::decode_seen`] with the empty block (a Property Length of 0, what most
+    /// PUBLISH packets carry) settled by one comparison where it is inlined, instead of a call
+    /// into the walk (callgrind: 55 instructions per empty block as a call). The same result as
+    /// the walk gives for it: an empty block that starts where the length byte ends.
+    #[inline(always)]
+    pub(crate) fn decode_seen_or_empty(
+        i: &'a [u8],
+        context: PropertyContext,
+    ) -> Res<'a, (Properties<'a>, u64)> {
+        if let [0, rest @ ..] = i {
+            let block = &rest[..0];
+            let empty = Repr::Wire {
+                block,
+                context,
+                sorted: true,
+            };
+            return Ok((rest, (Properties(empty), 0)));
+        }
+        Self::decode_seen(i, context)
+    }
+}
+
 /// The rest of a validated block from the first property `id` on (empty if there is none): the
 /// start a [`ListRepr::Wire`] needs, so that an empty list is an empty slice.
 fn from_first(block: &[u8], id: u8) -> &[u8] {
