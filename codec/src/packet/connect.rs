@@ -105,6 +105,7 @@ impl<'a> Connect<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Connect<'a>> {
         let v = ctx.version;
         let (i, _) = binary(body, Field::ProtocolName)?;
