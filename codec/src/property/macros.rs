@@ -347,7 +347,12 @@ macro_rules! properties {
                 let mut cur = block;
                 while !cur.is_empty() {
                     let at = cur;
-                    let (after_id, raw_id) = vbi(cur, Field::PropertyIdentifier)?;
+                    // Every identifier the table defines is one byte long as a Variable Byte
+                    // Integer: read it directly, the general reader only for longer ones.
+                    let (after_id, raw_id) = match cur {
+                        [b, rest @ ..] if *b < 0x80 => (rest, u32::from(*b)),
+                        _ => vbi(cur, Field::PropertyIdentifier)?,
+                    };
                     let id = match u8::try_from(raw_id) {
                         Ok(b) if PropertyId(b).name().is_some() => PropertyId(b),
                         _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
