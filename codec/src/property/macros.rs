@@ -353,13 +353,16 @@ macro_rules! properties {
                         [b, rest @ ..] if *b < 0x80 => (rest, u32::from(*b)),
                         _ => vbi(cur, Field::PropertyIdentifier)?,
                     };
+                    // One table lookup settles the common case (an unknown identifier is allowed
+                    // nowhere); which of the two rules a refused one breaks is asked after.
                     let id = match u8::try_from(raw_id) {
-                        Ok(b) if PropertyId(b).name().is_some() => PropertyId(b),
+                        Ok(b) if PropertyId(b).is_allowed_in(context) => PropertyId(b),
+                        Ok(b) if PropertyId(b).name().is_some() => {
+                            let property = PropertyId(b);
+                            return fail(at, ErrorKind::PropertyNotAllowed { property, context });
+                        }
                         _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
                     };
-                    if !id.is_allowed_in(context) {
-                        return fail(at, ErrorKind::PropertyNotAllowed { property: id, context });
-                    }
                     let bit = 1u64 << id.0;
                     if seen & bit != 0 && !id.is_repeatable_in(context) {
                         return fail(at, ErrorKind::DuplicateProperty { property: id });
