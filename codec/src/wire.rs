@@ -131,6 +131,7 @@ pub(crate) fn binary<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a [u8]> {
 
 /// UTF-8 Encoded String: well-formed, no surrogates (Rust's validator refuses them and overlong
 /// forms), no U+0000 ([MQTT-1.5.4-1], [MQTT-1.5.4-2]). U+FEFF is kept as is ([MQTT-1.5.4-3]).
+#[inline(always)]
 pub(crate) fn utf8<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
     match string(raw, false) {
