@@ -3,8 +3,9 @@
 //! This is the only streaming step: it is where a short buffer means "wait for more bytes", and
 //! where the Maximum Packet Size is enforced before any of the body is waited for.
 
+use crate::config::DecoderConfig;
 use crate::error::{ErrorKind, Field};
-use crate::version::ProtocolVersion;
+use crate::version::{Direction, ProtocolVersion};
 use crate::wire::{read_vbi, Vbi};
 use core::fmt;
 use core::num::NonZeroUsize;
@@ -242,6 +243,111 @@ impl FixedHeader {
     }
 }
 
+/// Bit `f` of entry `t` is set when a packet of type `t` may carry fixed-header flags `f`:
+/// [`check_flags`] as a table (nothing for the reserved type 0), for [`FixedHeader::decode_complete`].
+const FLAGS_ALLOWED: [u16; 16] = {
+    let mut table = [0u16; 16];
+    let mut t = 1;
+    while t < 16 {
+        let ty = PacketType::ALL[t - 1];
+        let mut f = 0;
+        while f < 16 {
+            let ok = match ty.required_flags() {
+                Some(required) => f == required,
+                None => {
+                    let qos = (f >> 1) & 0b11;
+                    qos != 3 && !(qos == 0 && f & 0b1000 != 0)
+                }
+            };
+            if ok {
+                table[t] |= 1 << f;
+            }
+            f += 1;
+        }
+        t += 1;
+    }
+    table
+};
+
+/// Bit `t` set for each packet type `t` that cannot travel in `direction` (§2.1.2 table).
+pub(crate) const fn types_not_sent(direction: Option<Direction>) -> u16 {
+    use PacketType::*;
+    const fn bits(types: [PacketType; 4]) -> u16 {
+        (1 << types[0] as u16)
+            | (1 << types[1] as u16)
+            | (1 << types[2] as u16)
+            | (1 << types[3] as u16)
+    }
+    match direction {
+        None => 0,
+        Some(Direction::ClientToServer) => bits([ConnAck, SubAck, UnsubAck, PingResp]),
+        Some(Direction::ServerToClient) => bits([Connect, Subscribe, Unsubscribe, PingReq]),
+    }
+}
+
+impl FixedHeader {
+    /// The fixed header of a packet that is all there in `buf` and passes every rule of the
+    /// fixed header under `cfg` (a type the version defines, CONNECT first, the flags, a minimal
+    /// Remaining Length, the Maximum Packet Size) and the direction rule: what
+    /// [`FixedHeader::decode`] and the direction check accept, with table lookups instead of
+    /// the general walk (callgrind: about a third of decoding a PUBACK).
+    ///
+    /// `None` means only "not settled here" (an error, a packet not all there yet, a Remaining
+    /// Length of four bytes): the caller then takes the general path, which gives the answer
+    /// and names the rule, so that every error stays what it was.
+    #[inline(always)]
+    pub(crate) fn decode_complete(buf: &[u8], cfg: &DecoderConfig) -> Option<FixedHeader> {
+        let [first, b1, ..] = *buf else {
+            return None;
+        };
+        let nibble = first >> 4;
+        let flags = first & 0x0F;
+        let version_ok = match cfg.version {
+            None => nibble == PacketType::Connect as u8,
+            Some(v) => nibble != PacketType::Auth as u8 || v.is_v5(),
+        };
+        let refused = types_not_sent(cfg.direction) >> nibble & 1 != 0;
+        if FLAGS_ALLOWED[usize::from(nibble)] >> flags & 1 == 0 || !version_ok || refused {
+            return None;
+        }
+        // Up to three bytes of Remaining Length, each last byte non-zero after a continuation
+        // byte (the minimal form, [MQTT-1.5.5-1]).
+        let (remaining_length, header_len) = if b1 < 0x80 {
+            (u32::from(b1), 2)
+        } else {
+            let b2 = *buf.get(2)?;
+            let low = u32::from(b1 & 0x7F);
+            if b2 < 0x80 {
+                if b2 == 0 {
+                    return None;
+                }
+                (low | u32::from(b2) << 7, 3)
+            } else {
+                let b3 = *buf.get(3)?;
+                if b3 == 0 || b3 >= 0x80 {
+                    return None;
+                }
+                (low | u32::from(b2 & 0x7F) << 7 | u32::from(b3) << 14, 4)
+            }
+        };
+        let header = FixedHeader {
+            packet_type: *PacketType::ALL.get(usize::from(nibble).wrapping_sub(1))?,
+            flags,
+            remaining_length,
+            header_len,
+        };
+        let total = header.packet_len();
+        if buf.len() < total
+            || cfg
+                .max_packet_size
+                .is_some_and(|m| total as u64 > u64::from(m))
+        {
+            return None;
+        }
+        Some(header)
+    }
+}
+
 /// Fixed-header flag rules: reserved values per type, and for PUBLISH no QoS 3 and no DUP on QoS 0.
 pub(crate) fn check_flags(packet_type: PacketType, flags: u8) -> Result<(), ErrorKind> {
     match packet_type.required_flags() {
@@ -266,6 +372,78 @@ pub(crate) fn check_flags(packet_type: PacketType, flags: u8) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table-driven fixed header accepts exactly what the general reader, the completeness
+    /// test and the direction rule accept together (for Remaining Lengths of up to three bytes;
+    /// it leaves four-byte ones to the general path), and gives the same header: every first
+    /// byte, Remaining Lengths at each size boundary and non-minimal ones, whole and one byte
+    /// short, every version, direction and a Maximum Packet Size on either side.
+    #[test]
+    fn table_header_agrees_with_the_general_reader() {
+        use crate::version::Direction::{ClientToServer, ServerToClient};
+        let lengths: [&[u8]; 12] = [
+            &[0x00],
+            &[0x05],
+            &[0x7F],
+            &[0x80, 0x01],
+            &[0xAC, 0x02],
+            &[0xFF, 0x7F],
+            &[0x80, 0x80, 0x01],
+            &[0x98, 0x80, 0x04],
+            &[0x80, 0x80, 0x80, 0x01],
+            &[0x80, 0x00],
+            &[0x85, 0x80, 0x00],
+            &[0x80, 0x80],
+        ];
+        let mut buf = vec![0u8; 2_097_152 + 8];
+        let mut accepted = 0;
+        for first in 0..=255u8 {
+            for len in lengths {
+                buf[0] = first;
+                buf[1..1 + len.len()].copy_from_slice(len);
+                let versions = [
+                    None,
+                    Some(ProtocolVersion::V3_1),
+                    Some(ProtocolVersion::V3_1_1),
+                    Some(ProtocolVersion::V5),
+                ];
+                for version in versions {
+                    for direction in [None, Some(ClientToServer), Some(ServerToClient)] {
+                        for max in [None, Some(40), Some(70_000)] {
+                            let mut cfg = DecoderConfig::new(version);
+                            cfg.direction = direction;
+                            cfg.max_packet_size = max;
+                            let whole = match FixedHeader::decode(&buf, version, max) {
+                                Ok(Status::Complete(h)) => h.packet_len(),
+                                _ => 1 + len.len(),
+                            };
+                            for end in [whole, whole - 1, 1] {
+                                let b = &buf[..end];
+                                let general = match FixedHeader::decode(b, version, max) {
+                                    Ok(Status::Complete(h)) => Some(h),
+                                    _ => None,
+                                };
+                                let not_sent = match direction {
+                                    Some(ClientToServer) => [2, 9, 11, 13],
+                                    Some(ServerToClient) => [1, 8, 10, 12],
+                                    None => [0; 4],
+                                };
+                                let expected = general.filter(|h| {
+                                    b.len() >= h.packet_len()
+                                        && !not_sent.contains(&(h.packet_type as u8))
+                                        && h.header_len <= 4
+                                });
+                                let got = FixedHeader::decode_complete(b, &cfg);
+                                assert_eq!(got, expected, "{b:02x?} {cfg:?}");
+                                accepted += usize::from(got.is_some());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(accepted > 3_000, "{accepted}");
+    }
 
     #[test]
     fn refuses_256_megabyte_packet_from_the_header_alone() {

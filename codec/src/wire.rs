@@ -131,20 +131,99 @@ pub(crate) fn binary<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a [u8]> {
 
 /// UTF-8 Encoded String: well-formed, no surrogates (Rust's validator refuses them and overlong
 /// forms), no U+0000 ([MQTT-1.5.4-1], [MQTT-1.5.4-2]). U+FEFF is kept as is ([MQTT-1.5.4-3]).
+#[inline(always)]
 pub(crate) fn utf8<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
-    match validate_utf8(raw, what) {
-        Ok(s) => Ok((rest, s)),
-        Err(kind) => fail(i, kind),
+    match string(raw, false) {
+        Some(s) => Ok((rest, s)),
+        None => fail(i, string_fault(raw, false, what)),
     }
 }
 
+#[cfg(test)]
 pub(crate) fn validate_utf8(raw: &[u8], what: Field) -> Result<&str, ErrorKind> {
-    let s = core::str::from_utf8(raw).map_err(|_| ErrorKind::InvalidUtf8 { what })?;
-    if contains_nul(raw) {
-        return Err(ErrorKind::NullCharacter { what });
+    string(raw, false).ok_or_else(|| string_fault(raw, false, what))
+}
+
+/// `raw` as a `&str` when it passes every check of a UTF-8 Encoded String (well-formed, no
+/// U+0000) and, with `topic`, of a Topic Name too (no `+` or `#`); `None` otherwise, and
+/// [`string_fault`] says which rule it breaks.
+///
+/// An all-ASCII string (most MQTT strings) is well-formed by that alone, and a word test for
+/// the forbidden bytes is cheaper when every byte is known to be below 0x80
+/// ([`ascii_clean`]); anything else goes through `core::str::from_utf8` and the general scan.
+#[inline(always)]
+pub(crate) fn string(raw: &[u8], topic: bool) -> Option<&str> {
+    match ascii::AsAsciiStr::as_ascii_str(raw) {
+        Ok(s) => ascii_clean(raw, topic).then_some(s.as_str()),
+        Err(_) => {
+            let s = core::str::from_utf8(raw).ok()?;
+            let bad = if topic {
+                contains_nul_or_wildcard(raw)
+            } else {
+                contains_nul(raw)
+            };
+            (!bad).then_some(s)
+        }
     }
-    Ok(s)
+}
+
+/// `raw` as a `&str` if it is well-formed UTF-8 (the rules of `core::str::from_utf8`), with
+/// the all-ASCII case settled by `<[u8]>::is_ascii` as in [`string`].
+#[inline(always)]
+pub(crate) fn str_from_utf8(raw: &[u8]) -> Option<&str> {
+    match ascii::AsAsciiStr::as_ascii_str(raw) {
+        Ok(s) => Some(s.as_str()),
+        Err(_) => core::str::from_utf8(raw).ok(),
+    }
+}
+
+/// Which rule a string [`string`] refused breaks, in the order the checks were always made:
+/// invalid UTF-8, then U+0000, then (a Topic Name's) wildcard.
+#[cold]
+#[inline(never)]
+pub(crate) fn string_fault(raw: &[u8], topic: bool, what: Field) -> ErrorKind {
+    if core::str::from_utf8(raw).is_err() {
+        ErrorKind::InvalidUtf8 { what }
+    } else if raw.contains(&0) || !topic {
+        ErrorKind::NullCharacter { what }
+    } else {
+        ErrorKind::WildcardInTopicName { what }
+    }
+}
+
+/// For bytes all below 0x80: whether none is 0x00 (nor, with `topic`, `+` or `#`).
+///
+/// Adding 0x7F to a byte below 0x80 never carries into the next byte and sets its high bit
+/// exactly when the byte is not zero; `x ^ c..c` has a zero byte where `x` has `c`. So a word
+/// is clean when the high bits of those sums, ANDed, are all set: a few operations per eight
+/// bytes, without the borrow handling a general zero-byte test needs. A string under eight
+/// bytes is looked at byte by byte.
+#[inline(always)]
+fn ascii_clean(b: &[u8], topic: bool) -> bool {
+    const LOW7: u64 = ONES * 0x7F;
+    const HIGH: u64 = ONES * 0x80;
+    const PLUS: u64 = ONES * b'+' as u64;
+    const HASH: u64 = ONES * b'#' as u64;
+    let keep = |x: u64| {
+        let t = x.wrapping_add(LOW7);
+        if topic {
+            t & (x ^ PLUS).wrapping_add(LOW7) & (x ^ HASH).wrapping_add(LOW7)
+        } else {
+            t
+        }
+    };
+    if b.len() < 8 {
+        return !b
+            .iter()
+            .any(|&c| c == 0 || (topic && (c == b'+' || c == b'#')));
+    }
+    // The last word overlaps the one before: looking at a byte twice does not matter here.
+    let mut acc = keep(word(&b[b.len() - 8..]));
+    for w in b.chunks_exact(8) {
+        acc &= keep(word(w));
+    }
+    acc & HIGH == HIGH
 }
 
 /// The length-prefixed UTF-8 string at the start of `i`, where `i` is a suffix of the bytes of
@@ -219,13 +298,10 @@ const fn zero_bits(x: u64) -> u64 {
 #[inline]
 pub(crate) fn topic_name<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
-    let Ok(s) = core::str::from_utf8(raw) else {
-        return fail(i, ErrorKind::InvalidUtf8 { what });
-    };
-    if contains_nul_or_wildcard(raw) {
-        return fail(i, topic_name_fault(raw, what));
+    match string(raw, true) {
+        Some(s) => Ok((rest, s)),
+        None => fail(i, string_fault(raw, true, what)),
     }
-    Ok((rest, s))
 }
 
 /// Which rule a Topic Name that failed [`contains_nul_or_wildcard`] breaks, U+0000 first.
@@ -489,7 +565,9 @@ mod tests {
     /// ASCII, wildcards, NUL, multi-byte characters and stray continuation bytes.
     #[test]
     fn one_pass_topic_name_equals_the_separate_checks() {
-        let pieces: [&[u8]; 10] = [
+        // The neighbours of 0x00, `#` (0x23) and `+` (0x2B), and 0x7F/0x80 at the ASCII edge,
+        // stress the word tests of both the all-ASCII and the general path.
+        let pieces: [&[u8]; 18] = [
             b"a",
             b"/",
             b"+",
@@ -498,8 +576,16 @@ mod tests {
             b"\xc3\xa9",
             b"\xe2\x82\xac",
             b"\xa9",
+            b"\x01",
+            b"\x7f",
+            b"\"$",
+            b"*,",
+            b"\xed\xa0\x80",
+            b"\xc0\x80",
             b"sensor",
             b"room1/",
+            b"sensors/",
+            b"temp",
         ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut kinds = [0usize; 4];
@@ -515,8 +601,8 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 // Mostly plain pieces, so that valid names are common too.
-                let r = (seed % 40) as usize;
-                let p = pieces[if r < 10 { r } else { 8 + r % 2 }];
+                let r = (seed % 60) as usize;
+                let p = pieces[if r < 14 { r } else { 14 + r % 4 }];
                 if n + p.len() > target {
                     break;
                 }
@@ -525,13 +611,26 @@ mod tests {
             }
             field[..2].copy_from_slice(&((n - 2) as u16).to_be_bytes());
             let i = &field[..n];
-            let separate =
-                utf8(i, Field::TopicName).and_then(
-                    |(rest, t)| match crate::topic::check_topic_name(t, Field::TopicName) {
-                        Ok(()) => Ok((rest, t)),
-                        Err(kind) => fail(i, kind),
-                    },
-                );
+            let rest = &i[n..];
+            // The rules one by one, with nothing shared with the code under test.
+            let reference = |topic: bool, what: Field| {
+                let raw = &i[2..];
+                let kind = match core::str::from_utf8(raw) {
+                    Err(_) => ErrorKind::InvalidUtf8 { what },
+                    Ok(_) if raw.contains(&0) => ErrorKind::NullCharacter { what },
+                    Ok(_) if topic && raw.iter().any(|&c| c == b'+' || c == b'#') => {
+                        ErrorKind::WildcardInTopicName { what }
+                    }
+                    Ok(s) => return Ok((rest, s)),
+                };
+                fail(i, kind)
+            };
+            assert_eq!(
+                utf8(i, Field::ClientIdentifier),
+                reference(false, Field::ClientIdentifier),
+                "{i:02x?}"
+            );
+            let separate = reference(true, Field::TopicName);
             let one_pass = topic_name(i, Field::TopicName);
             assert_eq!(one_pass, separate, "{i:02x?}");
             let k = match one_pass {

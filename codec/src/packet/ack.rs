@@ -31,6 +31,7 @@ impl<'a> Ack<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn decode(body: &'a [u8], ty: PacketType, ctx: &Ctx) -> Res<'a, Ack<'a>> {
         let (i, packet_id) = packet_id(body, ty)?;
         if !ctx.version.is_v5() || i.is_empty() {

@@ -60,6 +60,12 @@ pub struct Connect<'a> {
 
 /// Reads Protocol Name and Level: the version this CONNECT speaks ([MQTT-3.1.2-1], [MQTT-3.1.2-2]).
 pub(crate) fn sniff_version<'a>(body: &'a [u8]) -> Result<ProtocolVersion, PErr<'a>> {
+    // "MQTT" at level 4 or 5, what nearly every CONNECT says, in one comparison.
+    match body {
+        [0, 4, b'M', b'Q', b'T', b'T', 4, ..] => return Ok(ProtocolVersion::V3_1_1),
+        [0, 4, b'M', b'Q', b'T', b'T', 5, ..] => return Ok(ProtocolVersion::V5),
+        _ => {}
+    }
     let failure = |e: nom::Err<PErr<'a>>| match e {
         nom::Err::Error(e) | nom::Err::Failure(e) => e,
         nom::Err::Incomplete(_) => PErr {
@@ -105,6 +111,7 @@ impl<'a> Connect<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn decode(body: &'a [u8], ctx: &Ctx) -> Res<'a, Connect<'a>> {
         let v = ctx.version;
         let (i, _) = binary(body, Field::ProtocolName)?;

@@ -137,6 +137,33 @@ pub fn decode<'a>(
     buf: &'a [u8],
     cfg: &DecoderConfig,
 ) -> Result<Status<(Packet<'a>, usize)>, DecodeError> {
+    // The common case: a whole packet whose fixed header and direction pass every rule.
+    if let Some(header) = FixedHeader::decode_complete(buf, cfg) {
+        let total = header.packet_len();
+        return decode_body_into(&buf[..total], header, cfg, |p| Status::Complete((p, total)));
+    }
+    decode_general(buf, cfg)
+}
+
+/// [`decode`] for whatever [`FixedHeader::decode_complete`] does not settle.
+#[inline(never)]
+fn decode_general<'a>(
+    buf: &'a [u8],
+    cfg: &DecoderConfig,
+) -> Result<Status<(Packet<'a>, usize)>, DecodeError> {
+    let header = match header_general(buf, cfg)? {
+        Status::Complete(header) => header,
+        Status::Partial { needed } => return Ok(Status::Partial { needed }),
+    };
+    let total = header.packet_len();
+    decode_body_into(&buf[..total], header, cfg, |p| Status::Complete((p, total)))
+}
+
+/// The fixed header for whatever [`FixedHeader::decode_complete`] does not settle: a packet
+/// not all there yet, or one whose fixed header or direction is wrong (each named by its own
+/// rule). `Complete` only when the whole packet is in `buf`.
+#[inline(never)]
+fn header_general(buf: &[u8], cfg: &DecoderConfig) -> Result<Status<FixedHeader>, DecodeError> {
     let header = match FixedHeader::decode(buf, cfg.version, cfg.max_packet_size) {
         Ok(Status::Complete(h)) => h,
         Ok(Status::Partial { needed }) => return Ok(Status::Partial { needed }),
@@ -151,7 +178,24 @@ pub fn decode<'a>(
             needed: core::num::NonZeroUsize::new(total - buf.len()),
         });
     }
-    decode_body_into(&buf[..total], header, cfg, |p| Status::Complete((p, total)))
+    check_direction(header.packet_type, cfg)?;
+    Ok(Status::Complete(header))
+}
+
+/// The direction rule: a packet of type `ty` must be one the sender may send (§2.1.2 table).
+fn check_direction(ty: PacketType, cfg: &DecoderConfig) -> Result<(), DecodeError> {
+    match cfg.direction {
+        Some(direction) if !sent_by(ty, cfg.direction) => Err(DecodeError::new(
+            ErrorKind::UnexpectedPacket {
+                packet: ty,
+                direction,
+            },
+            0,
+            cfg.version,
+        )
+        .in_packet(Some(ty))),
+        _ => Ok(()),
+    }
 }
 
 /// Decodes a packet whose fixed header has been read and whose bytes (`packet`, header included)
@@ -162,6 +206,7 @@ pub(crate) fn decode_body<'a>(
     header: FixedHeader,
     cfg: &DecoderConfig,
 ) -> Result<Packet<'a>, DecodeError> {
+    check_direction(header.packet_type, cfg)?;
     decode_body_into(packet, header, cfg, |p| p)
 }
 
@@ -178,18 +223,8 @@ fn decode_body_into<'a, R>(
 ) -> Result<R, DecodeError> {
     let body = &packet[header.header_len..];
     let offset_of = |at: &[u8]| at.as_ptr() as usize - packet.as_ptr() as usize;
+    // The direction was checked by the caller.
     let ty = header.packet_type;
-    if let (Some(direction), false) = (cfg.direction, sent_by(ty, cfg.direction)) {
-        return Err(DecodeError::new(
-            ErrorKind::UnexpectedPacket {
-                packet: ty,
-                direction,
-            },
-            0,
-            cfg.version,
-        )
-        .in_packet(Some(ty)));
-    }
     // CONNECT names its own version; every other packet is read under the configured one.
     let version = match ty {
         PacketType::Connect => match connect::sniff_version(body) {
@@ -262,13 +297,7 @@ fn decode_body_into<'a, R>(
 
 /// Whether a packet of type `ty` may travel in `direction` (§2.1.2 table).
 fn sent_by(ty: PacketType, direction: Option<Direction>) -> bool {
-    use PacketType::*;
-    match (ty, direction) {
-        (_, None) => true,
-        (Connect | Subscribe | Unsubscribe | PingReq, Some(d)) => d == Direction::ClientToServer,
-        (ConnAck | SubAck | UnsubAck | PingResp, Some(d)) => d == Direction::ServerToClient,
-        _ => true,
-    }
+    crate::header::types_not_sent(direction) >> ty as u16 & 1 == 0
 }
 
 /// A non-zero Packet Identifier ([MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]).

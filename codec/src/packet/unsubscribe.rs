@@ -57,7 +57,7 @@ impl<'a> Unsubscribe<'a> {
             PropertyContext::Unsubscribe,
         )?;
         // One UTF-8 check over the whole list, each filter then cut out of it (`next_filter`).
-        let whole = core::str::from_utf8(payload).ok();
+        let whole = crate::wire::str_from_utf8(payload);
         let mut i = payload;
         while !i.is_empty() {
             let at = i;

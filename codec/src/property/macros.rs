@@ -8,6 +8,17 @@
 //!   [`crate::WireList`], repeatable everywhere it is allowed) or `ManyInPublish` (a list,
 //!   repeatable in PUBLISH only); the `once_or_many!` family below dispatches on it.
 
+/// Keeps the Topic Alias's value (the only Two Byte Integer a PUBLISH's decode asks for) as the
+/// walk reads it; `$id` is the row's literal, so every other row compiles to nothing.
+macro_rules! note_topic_alias {
+    (TwoByteInteger, $id:literal, $v:expr, $slot:ident) => {
+        if $id == PropertyId::TOPIC_ALIAS.0 {
+            $slot = $v;
+        }
+    };
+    ($kind:ident, $id:literal, $v:expr, $slot:ident) => {};
+}
+
 /// The Rust type of a value.
 macro_rules! kind_ty {
     (Byte) => { u8 };
@@ -320,29 +331,38 @@ macro_rules! properties {
                 Self::decode_seen(i, context).map(|(rest, (props, _))| (rest, props))
             }
 
-            /// [`Properties::decode`], also giving the set of identifiers present (bit `id`), so
-            /// that a caller that asks whether one is there needs no second walk of the block.
+            /// [`Properties::decode`], also giving what the walk saw ([`Seen`]: which identifiers
+            /// are present, the Topic Alias), so that a caller that asks needs no second walk.
             pub(crate) fn decode_seen(
                 i: &'a [u8],
                 context: PropertyContext,
-            ) -> Res<'a, (Properties<'a>, u64)> {
+            ) -> Res<'a, (Properties<'a>, Seen)> {
                 let (rest, len) = vbi(i, Field::PropertyLength)?;
                 let (rest, block) = take(rest, len as usize, Field::PropertyLength)
                     .or_else(|_| fail(i, ErrorKind::UnexpectedEnd { what: Field::PropertyLength }))?;
                 let mut seen: u64 = 0;
+                let mut topic_alias = 0u16;
                 let mut last = 0u8;
                 let mut sorted = true;
                 let mut cur = block;
                 while !cur.is_empty() {
                     let at = cur;
-                    let (after_id, raw_id) = vbi(cur, Field::PropertyIdentifier)?;
+                    // Every identifier the table defines is one byte long as a Variable Byte
+                    // Integer: read it directly, the general reader only for longer ones.
+                    let (after_id, raw_id) = match cur {
+                        [b, rest @ ..] if *b < 0x80 => (rest, u32::from(*b)),
+                        _ => vbi(cur, Field::PropertyIdentifier)?,
+                    };
+                    // One table lookup settles the common case (an unknown identifier is allowed
+                    // nowhere); which of the two rules a refused one breaks is asked after.
                     let id = match u8::try_from(raw_id) {
-                        Ok(b) if PropertyId(b).name().is_some() => PropertyId(b),
+                        Ok(b) if PropertyId(b).is_allowed_in(context) => PropertyId(b),
+                        Ok(b) if PropertyId(b).name().is_some() => {
+                            let property = PropertyId(b);
+                            return fail(at, ErrorKind::PropertyNotAllowed { property, context });
+                        }
                         _ => return fail(at, ErrorKind::UnknownProperty { id: raw_id }),
                     };
-                    if !id.is_allowed_in(context) {
-                        return fail(at, ErrorKind::PropertyNotAllowed { property: id, context });
-                    }
                     let bit = 1u64 << id.0;
                     if seen & bit != 0 && !id.is_repeatable_in(context) {
                         return fail(at, ErrorKind::DuplicateProperty { property: id });
@@ -354,6 +374,7 @@ macro_rules! properties {
                         $(
                             $id => {
                                 let (r, v) = kind_parse!($kind, after_id, Field::Property(id))?;
+                                note_topic_alias!($kind, $id, v, topic_alias);
                                 if let Err(kind) = kind_check_decoded!($kind, id, v) {
                                     // A string's errors point at the string, a number's at its identifier.
                                     let err_at = match PropertyType::$kind {
@@ -373,7 +394,7 @@ macro_rules! properties {
                 if seen & data != 0 && seen & method == 0 {
                     return fail(i, ErrorKind::AuthenticationDataWithoutMethod);
                 }
-                Ok((rest, (Properties(Repr::Wire { block, context, sorted }), seen)))
+                Ok((rest, (Properties(Repr::Wire { block, context, sorted }), Seen::new(seen, topic_alias))))
             }
 
             $(

@@ -489,6 +489,75 @@ impl<'a> Properties<'a> {
     }
 }
 
+/// What the decode's walk of a property block saw on the way, in one word (a PUBLISH's decode
+/// keeps it in a register): bit `id` set for each property identifier present (identifiers
+/// are below 48), and in the top 16 bits the Topic Alias's value when present.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seen(u64);
+
+impl Seen {
+    /// Nothing seen: an empty block, or a version without properties.
+    pub(crate) const NONE: Seen = Seen(0);
+
+    /// The walk's record: the identifiers present (`ids`, bit `id`) and the Topic Alias's value
+    /// (0 when absent).
+    pub(crate) const fn new(ids: u64, topic_alias: u16) -> Seen {
+        Seen(ids & TOPIC_ALIAS_BITS_FREE | (topic_alias as u64) << 48)
+    }
+
+    /// Whether property `id` is present.
+    pub(crate) const fn has(&self, id: PropertyId) -> bool {
+        id.0 < 48 && self.0 & (1u64 << id.0) != 0
+    }
+
+    /// The Topic Alias, if present: what [`Properties::topic_alias`] reads from the block.
+    pub(crate) const fn topic_alias(&self) -> Option<u16> {
+        if self.has(PropertyId::TOPIC_ALIAS) {
+            Some((self.0 >> 48) as u16)
+        } else {
+            None
+        }
+    }
+}
+
+/// The bits of [`Seen`] that identifiers use: every identifier the table defines is below 48.
+const TOPIC_ALIAS_BITS_FREE: u64 = (1 << 48) - 1;
+const _: () = {
+    let mut n = 0;
+    while n < PropertyId::ALL.len() {
+        assert!(PropertyId::ALL[n].0 < 48);
+        n += 1;
+    }
+};
+
+impl<'a> Properties<'a> {
+    /// [`Properties::decode_seen`] with the empty block (a Property Length of 0, what most
+    /// PUBLISH packets carry) settled by one comparison where it is inlined, instead of a call
+    /// into the walk (callgrind: 55 instructions per empty block as a call). The same result as
+    /// the walk gives for it: an empty block that starts where the length byte ends.
+    #[inline(always)]
+    pub(crate) fn decode_seen_or_empty(
+        i: &'a [u8],
+        context: PropertyContext,
+    ) -> Res<'a, (Properties<'a>, Seen)> {
+        if let [0, rest @ ..] = i {
+            return Ok((rest, (Properties::empty_at(rest, context), Seen::NONE)));
+        }
+        Self::decode_seen(i, context)
+    }
+
+    /// What decoding a Property Length of 0 gives: an empty block for `context`, starting at
+    /// `at` (where the length byte ends).
+    #[inline(always)]
+    pub(crate) fn empty_at(at: &'a [u8], context: PropertyContext) -> Properties<'a> {
+        Properties(Repr::Wire {
+            block: &at[..0],
+            context,
+            sorted: true,
+        })
+    }
+}
+
 /// The rest of a validated block from the first property `id` on (empty if there is none): the
 /// start a [`ListRepr::Wire`] needs, so that an empty list is an empty slice.
 fn from_first(block: &[u8], id: u8) -> &[u8] {
