@@ -49,6 +49,7 @@ mod transport;
 pub(crate) mod vectors;
 mod wildcards;
 mod will;
+mod will_endings;
 
 /// Every built-in check for `profile`.
 pub fn builtin(profile: &Profile, corpus: &mqtt_vectors::Corpus) -> Vec<Check> {
@@ -67,6 +68,7 @@ const MODULES: &[Module] = &[
     connect::checks,
     session::checks,
     will::checks,
+    will_endings::checks,
     keepalive::checks,
     auth::checks,
     publish::checks,

@@ -14,6 +14,7 @@ mod properties;
 mod publish;
 mod qos;
 mod reasons;
+mod recall;
 mod retained;
 mod session;
 mod shared;
@@ -124,5 +125,6 @@ pub fn all() -> Vec<Case> {
     v.extend(vectors::cases());
     v.extend(freedoms::cases());
     v.extend(forbidden::cases());
+    v.extend(recall::cases());
     v
 }

@@ -1,0 +1,57 @@
+//! Deviation cases for the boundary variants of issue 12 §3 (`checks/will_endings.rs`): a Will
+//! against every way a connection ends and every Will Delay / Session Expiry boundary.
+
+use super::{deviating, Case, Outcome};
+use mqtt_fake_broker::Deviation;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case::new(
+            "never publishes Wills (every ending)",
+            &[
+                "v5/3.14.4/will-on-disconnect-*",
+                "*/3.14.4/will-on-malformed-disconnect-*",
+                "v5/3.1.3/will-delay-*",
+            ],
+            deviating(vec![Deviation::NoWill]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "keeps the Will only for DISCONNECT 0x04 (mosquitto 2.0.11)",
+            &["v5/3.14.4/will-on-disconnect-*"],
+            deviating(vec![Deviation::WillKeptOnlyForDisconnect0x04]),
+            Outcome::Fail,
+        )
+        // An undefined code is refused by the fake's decoder before any DISCONNECT handling.
+        .except(&[
+            "v5/3.14.4/will-on-disconnect-01",
+            "v5/3.14.4/will-on-disconnect-03",
+            "v5/3.14.4/will-on-disconnect-05",
+            "v5/3.14.4/will-on-disconnect-7f",
+            "v5/3.14.4/will-on-disconnect-84",
+            "v5/3.14.4/will-on-disconnect-a3",
+            "v5/3.14.4/will-on-disconnect-ff",
+        ]),
+        Case::new(
+            "a delayed Will outlives a session of Session Expiry 0 (mosquitto 2.0.11)",
+            &[
+                "v5/3.1.3/will-delay-without-session-expiry",
+                "v5/3.1.3/will-delay-session-expiry-0",
+                "v5/3.1.3/will-delay-disconnect-0x04-without-session-expiry",
+                "v5/3.1.3/will-delay-disconnect-0x04-ends-session",
+            ],
+            deviating(vec![Deviation::WillDelayOutlivesSession]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "ignores the Will Delay Interval",
+            &[
+                "v5/3.1.3/will-delay-1",
+                "v5/3.1.3/will-delay-equals-session-expiry",
+                "v5/3.1.3/will-delay-disconnect-0x04-kept-session",
+            ],
+            deviating(vec![Deviation::IgnoreWillDelay]),
+            Outcome::Fail,
+        ),
+    ]
+}
