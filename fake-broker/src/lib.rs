@@ -442,6 +442,8 @@ impl Deviation {
             IgnoreAuthMethod => "IgnoreAuthMethod",
             EarlyKeepAliveClose => "EarlyKeepAliveClose",
             SameAssignedClientId => "SameAssignedClientId",
+            WillKeptOnlyForDisconnect0x04 => "WillKeptOnlyForDisconnect0x04",
+            WillDelayOutlivesSession => "WillDelayOutlivesSession",
         }
     }
 }
