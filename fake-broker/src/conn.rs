@@ -285,7 +285,12 @@ impl Conn {
                 return Flow::Continue;
             }
             match self.decoder.decode(buf) {
-                Ok(None) => return Flow::Continue,
+                Ok(None) => {
+                    if self.has(&Deviation::DropPartialPacket) {
+                        buf.clear();
+                    }
+                    return Flow::Continue;
+                }
                 Ok(Some(frame)) => {
                     match crate::crash::frame_effect(&self.shared, self.id, frame.bytes()) {
                         crate::crash::Effect::Proceed => {}

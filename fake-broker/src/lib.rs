@@ -364,6 +364,9 @@ pub enum Deviation {
     /// session ended with the connection (mosquitto 2.0.11; [MQTT-3.1.2-8] says whichever comes
     /// first).
     WillDelayOutlivesSession,
+    /// Treat every read as whole packets: bytes of a packet that has not fully arrived are
+    /// dropped, so a packet split over TCP writes is lost and its rest read as garbage.
+    DropPartialPacket,
 }
 
 impl fmt::Debug for Deviation {
@@ -444,6 +447,7 @@ impl Deviation {
             SameAssignedClientId => "SameAssignedClientId",
             WillKeptOnlyForDisconnect0x04 => "WillKeptOnlyForDisconnect0x04",
             WillDelayOutlivesSession => "WillDelayOutlivesSession",
+            DropPartialPacket => "DropPartialPacket",
         }
     }
 }

@@ -36,6 +36,7 @@ mod connect;
 mod forbidden;
 mod keepalive;
 mod options;
+mod partial;
 mod profile;
 mod properties;
 mod publish;
@@ -74,6 +75,7 @@ const MODULES: &[Module] = &[
     publish::checks,
     qos::checks,
     forbidden::checks,
+    partial::checks,
     retained::checks,
     properties::checks,
     subscribe::checks,

@@ -1,5 +1,6 @@
-//! Deviation cases for the boundary variants of issue 12 §3 (`checks/will_endings.rs`): a Will
-//! against every way a connection ends and every Will Delay / Session Expiry boundary.
+//! Deviation cases for the boundary variants of issue 12 §3: a Will against every way a
+//! connection ends and every Will Delay / Session Expiry boundary (`checks/will_endings.rs`),
+//! packets split over TCP writes (`checks/partial.rs`).
 
 use super::{deviating, Case, Outcome};
 use mqtt_fake_broker::Deviation;
@@ -48,6 +49,12 @@ pub fn cases() -> Vec<Case> {
                 "v5/3.1.3/will-delay-disconnect-0x04-kept-session",
             ],
             deviating(vec![Deviation::IgnoreWillDelay]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "drops the bytes of a packet that has not fully arrived",
+            &["*/2.*/split-*"],
+            deviating(vec![Deviation::DropPartialPacket]),
             Outcome::Fail,
         ),
     ]
