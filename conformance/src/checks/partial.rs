@@ -230,7 +230,7 @@ fn split_check(v: Version, row: &Row) -> Check {
         &format!("A packet split over TCP writes is handled whole: {}", row.what),
     )
     .cites(cites)
-    .timeout_ms(3000 + PAUSE_MS * all.len() as u64)
+    .timeout_ms(3000 + PAUSE_MS * parts.len() as u64)
     .expect(&format!(
         "{} in {} pieces ({}), {PAUSE_MS} ms apart: no answer and no close before the last piece, then the answer is the next packet",
         row.what,
