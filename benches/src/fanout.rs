@@ -128,7 +128,7 @@ impl Fanout for Ours {
     );
     fn prepare(bytes: &'static [u8]) -> Result<Self::Message, Error> {
         let packet = <crate::ours::Ours as crate::Codec>::decode_packet(bytes, Version::V5)?;
-        let mqtt_codec::Packet::Publish(publish) = packet else {
+        let mqtt_codec::Packet::Publish(publish) = packet.into_packet() else {
             return Err("not a PUBLISH".into());
         };
         let mut fields = publish.properties.fields();

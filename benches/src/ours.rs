@@ -1,5 +1,7 @@
-//! Adapter for our codec, `mqtt-codec`: zero-copy `decode(&[u8], &DecoderConfig)` and
-//! `Packet::encode(version, &mut impl BufMut)`.
+//! Adapter for our codec, `mqtt-codec`: zero-copy `decode(&[u8], &DecoderConfig)`; encoding
+//! writes the packet as a broker forwards what it received: decoded once into a
+//! [`ValidPacket`] (the decoder's checks, carried by the type), then `ValidPacket::encode(&mut
+//! impl BufMut)`, which does not check again.
 //!
 //! Decoding runs as a broker runs it: [`DecoderConfig::server`] (packets come from a client, so
 //! the client-only rules apply, such as no Subscription Identifier in a PUBLISH), with the
@@ -7,6 +9,7 @@
 
 use std::hint::black_box;
 
+use mqtt_codec::valid::ValidPacket;
 use mqtt_codec::{decode, DecoderConfig, Packet, ProtocolVersion, Status};
 
 use crate::{err, Codec, Decoded, Error, Kind, Version};
@@ -92,9 +95,12 @@ impl Codec for Ours {
         Ok(n)
     }
 
-    type Packet = Packet<'static>;
+    type Packet = ValidPacket<'static>;
     fn decode_packet(bytes: &'static [u8], v: Version) -> Result<Self::Packet, Error> {
-        decode_front(bytes, &server_config(bytes, v)).map(|(p, _)| p)
+        match ValidPacket::decode(bytes, &server_config(bytes, v)).map_err(err)? {
+            Status::Complete((p, _)) => Ok(p),
+            Status::Partial { .. } => Err("incomplete".into()),
+        }
     }
 
     type Item = &'static Self::Packet;
@@ -109,7 +115,8 @@ impl Codec for Ours {
 
     fn encode(item: &mut Self::Item, v: Version, out: &mut Self::Out) -> Result<(), Error> {
         out.clear();
-        item.encode(version(v), out).map_err(err)
+        debug_assert_eq!(item.version(), version(v));
+        item.encode(out).map_err(err)
     }
 
     fn written(out: &mut Self::Out) -> Vec<u8> {

@@ -303,8 +303,38 @@ fn check_packet(
     let mut twice = vec![0u8; n];
     assert_eq!(again.encode_to_slice(v, &mut twice), Ok(n));
     assert_eq!(twice, out, "the encoding is not stable");
+    check_valid_packet(&buf[..used], p, used, cfg, n);
     #[cfg(feature = "json")]
     check_json(p, v);
+}
+
+/// `ValidPacket` (encode lane, issue 16): what the decoder accepts is a `ValidPacket` of the
+/// same packet, written without checks into the same number of bytes as the checking encoder,
+/// as the received bytes when those were already canonical, and back to the same packet.
+fn check_valid_packet(buf: &[u8], p: &Packet<'_>, used: usize, cfg: &DecoderConfig, n: usize) {
+    let Ok(Status::Complete((valid, m))) = crate::valid::ValidPacket::decode(buf, cfg) else {
+        panic!("ValidPacket::decode refuses what decode accepted: {p:?}");
+    };
+    assert_eq!((valid.packet(), m), (p, used));
+    assert_eq!(valid.encoded_len(), n, "ValidPacket::encoded_len");
+    let mut direct = BytesMut::new();
+    assert_eq!(valid.encode(&mut direct), Ok(()));
+    assert_eq!(direct.len(), n, "ValidPacket::encode length");
+    match decode(&direct, cfg) {
+        Ok(Status::Complete((q, k))) => assert_eq!((&q, k), (p, n), "ValidPacket round trip"),
+        other => panic!("ValidPacket::encode gave bytes that do not decode: {other:?}"),
+    }
+    let mut slice = vec![0u8; n];
+    assert_eq!(valid.encode_to_slice(&mut slice), Ok(n));
+    assert_eq!(slice, direct, "ValidPacket::encode_to_slice");
+    if n == used {
+        // Canonical but for the properties' order, which a ValidPacket keeps as it came.
+        assert_eq!(
+            &direct[..],
+            buf,
+            "ValidPacket does not re-send what it received"
+        );
+    }
 }
 
 #[cfg(feature = "json")]

@@ -65,6 +65,8 @@
 //!   writes any packet for a 3.1/3.1.1 peer.
 //! * **Forwarding**: [`forward::Forward`] writes one received PUBLISH for each subscriber
 //!   without allocating; `alias` maps Topic Aliases both ways; [`flow`] counts Receive Maximum.
+//! * **Re-sending without re-checking**: [`valid::ValidPacket`] is a packet the decoder (or one
+//!   run of the encoder's checks) found valid; it is written with no further checks.
 //!
 //! The crate's `README.md` has a small broker loop, and `examples/` a fuller broker.
 //!
@@ -85,6 +87,8 @@ mod list;
 mod outbound;
 mod packet;
 mod property;
+#[cfg(feature = "alloc")]
+mod put;
 mod reason;
 mod version;
 mod wire;
@@ -108,6 +112,7 @@ pub mod fuzzing;
 pub mod json;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
+pub mod valid;
 
 pub use answer::{Answer, ConnectionStage};
 pub use config::{DecoderConfig, Limits};

@@ -300,6 +300,13 @@ pub(crate) fn check_vbi(value: u32, what: Field) -> Result<(), ErrorKind> {
 pub(crate) trait Sink {
     fn put_slice(&mut self, s: &[u8]);
 
+    /// Whether a decoded property block is written as it came rather than in canonical order
+    /// (a `ValidPacket` re-sends it; see `crate::put::Verbatim`).
+    #[inline(always)]
+    fn verbatim(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn put_u8(&mut self, v: u8) {
         self.put_slice(&[v]);

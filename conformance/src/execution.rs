@@ -163,6 +163,7 @@ async fn run_script(check: &Check, steps: &[Step], ctx: &RunContext) -> CheckRes
         notes: Vec::new(),
         worst: Verdict::Pass,
         skip_reason: None,
+        granted: HashMap::new(),
     };
     let limit = check
         .timeout_ms
@@ -226,7 +227,50 @@ struct CheckExecution<'c> {
     notes: Vec<String>,
     worst: Verdict,
     skip_reason: Option<String>,
+    /// What each client's connection was granted: see [`Granted`].
+    granted: HashMap<String, Granted>,
 }
+
+/// What a broker announced or granted to one client of a check (5.0 CONNACK properties), kept so
+/// the rest of the script honours it (issue 12 §2): the check's own CONNACK may announce less
+/// than the probe's, and a value the broker may override (Session Expiry Interval) decides
+/// whether a later expectation still means anything.
+#[derive(Debug, Default)]
+struct Granted {
+    /// The properties of the last successful CONNACK on the client's connection.
+    connack: Map<String, Value>,
+    /// The Session Expiry Interval the client's last CONNECT asked for (5.0; absent is 0).
+    asked_expiry: u64,
+    /// When the test client last closed the connection or saw it closed.
+    closed_at: Option<Instant>,
+    /// (asked, granted) Session Expiry Interval of the session as of the last CONNACK (a
+    /// DISCONNECT that sets one makes both that value).
+    session: Option<(u64, u64)>,
+    /// `session` before the last CONNACK: what the connection being resumed was granted.
+    previous: Option<(u64, u64)>,
+    /// Packet Identifiers of the QoS 1 / 2 PUBLISH packets sent on the current connection and
+    /// not yet acknowledged (PUBACK, PUBCOMP, or PUBREC with a failure code): what the broker's
+    /// Receive Maximum counts [MQTT-3.3.4-7].
+    unacknowledged: std::collections::BTreeSet<u64>,
+}
+
+/// Client-side statements a check must cite (or a profile value it must require) to send what
+/// the broker's CONNACK forbids on purpose, to see the broker enforce its own limit.
+const ANNOUNCED_LIMITS: [(&str, &[&str], &str); 5] = [
+    ("maximum_qos", &["MQTT-3.2.2-11"], "maximum_qos"),
+    ("receive_maximum", &["MQTT-3.3.4-7"], "receive_maximum"),
+    ("retain_available", &["MQTT-3.2.2-14"], "retain_available"),
+    (
+        "topic_alias_maximum",
+        &["MQTT-3.2.2-17", "MQTT-3.2.2-18", "MQTT-3.3.2-9"],
+        "topic_alias_maximum",
+    ),
+    (
+        "maximum_packet_size",
+        &["MQTT-3.2.2-15"],
+        "maximum_packet_size",
+    ),
+];
 
 /// How long a DISCONNECT step waits for the broker's close (see `close_after_disconnect`).
 const CLOSE_AFTER_DISCONNECT_WAIT: Duration = Duration::from_millis(1000);
@@ -458,7 +502,144 @@ impl CheckExecution<'_> {
         let version = self.conn(client)?.version;
         let bytes = json::encode(&packet, version)
             .map_err(|e| Stop::Error(format!("packet {packet}: {e}")))?;
+        if let Some(why) = self.beyond_announced(client, &packet, bytes.len()) {
+            return Err(Stop::Skip(why));
+        }
+        self.note_sent(client, &packet);
         self.send_bytes(client, &bytes, Some(packet)).await
+    }
+
+    /// Records what a packet from the broker on `client`'s connection announces or acknowledges.
+    fn note_received(&mut self, client: &str, packet: &Value) {
+        let failed = packet["reason_code"].as_u64().unwrap_or(0) >= 0x80;
+        match packet["type"].as_str().unwrap_or_default() {
+            "CONNACK" => self.note_connack(client, packet),
+            "PUBACK" | "PUBCOMP" => self.acknowledged(client, packet),
+            "PUBREC" if failed => self.acknowledged(client, packet),
+            _ => {}
+        }
+    }
+
+    fn acknowledged(&mut self, client: &str, packet: &Value) {
+        if let (Some(g), Some(id)) = (self.granted.get_mut(client), packet["packet_id"].as_u64()) {
+            g.unacknowledged.remove(&id);
+        }
+    }
+
+    /// Records a QoS 1 / 2 PUBLISH sent on `client`'s connection (it counts against the broker's
+    /// Receive Maximum until acknowledged).
+    fn note_sent(&mut self, client: &str, packet: &Value) {
+        if packet["type"] == "PUBLISH" && packet["qos"].as_u64().unwrap_or(0) > 0 {
+            if let Some(id) = packet["packet_id"].as_u64() {
+                self.granted
+                    .entry(client.to_string())
+                    .or_default()
+                    .unacknowledged
+                    .insert(id);
+            }
+        }
+    }
+
+    /// Records what a CONNACK on `client`'s connection announces.
+    fn note_connack(&mut self, client: &str, connack: &Value) {
+        let code = connack
+            .get("reason_code")
+            .or(connack.get("return_code"))
+            .and_then(Value::as_u64);
+        if code != Some(0) {
+            return;
+        }
+        let props = connack["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let g = self.granted.entry(client.to_string()).or_default();
+        let granted = props
+            .get("session_expiry_interval")
+            .and_then(Value::as_u64)
+            .unwrap_or(g.asked_expiry);
+        g.previous = g.session.replace((g.asked_expiry, granted));
+        g.connack = props;
+    }
+
+    /// Why sending `packet` (`size` bytes) on `client` would break a limit the broker's CONNACK
+    /// announced on that connection, or `None`. A check that tests the broker's enforcement of
+    /// that limit (it cites the statement forbidding the client to exceed it, or requires the
+    /// profile's value) sends it anyway.
+    fn beyond_announced(&self, client: &str, packet: &Value, size: usize) -> Option<String> {
+        let granted = self.granted.get(client)?;
+        let props = &granted.connack;
+        let id = packet["packet_id"].as_u64();
+        // A PUBLISH re-sent with an identifier already in flight adds nothing to the count.
+        let in_flight = granted.unacknowledged.len() as u64;
+        let new_flow = id.is_some_and(|id| !granted.unacknowledged.contains(&id));
+        let announced = |key: &str| props.get(key).and_then(Value::as_u64);
+        let publish = packet["type"] == "PUBLISH";
+        let qos = packet["qos"].as_u64().unwrap_or(0);
+        let alias = packet["properties"]["topic_alias"].as_u64();
+        let breaks = |key: &str| -> Option<String> {
+            match key {
+                "maximum_qos" => announced(key)
+                    .filter(|max| publish && qos > *max)
+                    .map(|max| format!("Maximum QoS = {max}, and the check's next PUBLISH has QoS {qos}")),
+                "receive_maximum" => announced(key)
+                    .filter(|max| publish && qos > 0 && new_flow && in_flight >= *max)
+                    .map(|max| format!(
+                        "Receive Maximum = {max}, and the check's next QoS {qos} PUBLISH would be unacknowledged number {}",
+                        in_flight + 1
+                    )),
+                "retain_available" => announced(key)
+                    .filter(|a| publish && *a == 0 && packet["retain"] == true)
+                    .map(|_| "Retain Available = 0, and the check's next PUBLISH is retained".to_string()),
+                "topic_alias_maximum" => alias
+                    .filter(|a| publish && *a > announced(key).unwrap_or(0))
+                    .map(|a| format!(
+                        "Topic Alias Maximum = {}, and the check's next PUBLISH has Topic Alias {a}",
+                        announced(key).unwrap_or(0)
+                    )),
+                "maximum_packet_size" => announced(key)
+                    .filter(|max| size as u64 > *max)
+                    .map(|max| format!(
+                        "Maximum Packet Size = {max}, and the check's next {} is {size} bytes",
+                        packet["type"].as_str().unwrap_or("packet")
+                    )),
+                _ => None,
+            }
+        };
+        ANNOUNCED_LIMITS.iter().find_map(|(key, statements, profile_key)| {
+            let on_purpose = self.check.cites.iter().any(|c| statements.contains(&c.as_str()))
+                || self.check.requires.contains(&crate::check::Requirement::Profile(
+                    (*profile_key).to_string(),
+                ));
+            if on_purpose {
+                return None;
+            }
+            breaks(key).map(|what| {
+                format!("the broker's CONNACK on this check's connection says {what}: sending it would break the broker's announced limit, so the check does not apply")
+            })
+        })
+    }
+
+    /// Why a CONNACK for `client` without the session the script expects to resume does not
+    /// count against the broker, or `None`: its earlier CONNACK granted a Session Expiry Interval
+    /// below the one asked for (§3.2.2.3.2 lets the server choose), and that interval has run
+    /// out (0: the session ended with the connection).
+    fn session_not_kept(&self, client: &str, connack: &Value) -> Option<String> {
+        if connack["type"] != "CONNACK" || connack["session_present"] != false {
+            return None;
+        }
+        let g = self.granted.get(client)?;
+        let (asked, granted) = g.previous?;
+        if granted >= asked {
+            return None;
+        }
+        let away = g.closed_at.map_or(Duration::ZERO, |t| t.elapsed());
+        (granted == 0 || away >= Duration::from_secs(granted)).then(|| {
+            format!(
+                "the broker's CONNACK set Session Expiry Interval = {granted} where the check asked for {asked} (§3.2.2.3.2 lets the server choose), and the client was away {} ms: the session the check resumes has expired, so the check does not apply",
+                away.as_millis()
+            )
+        })
     }
 
     /// The next event on `client`, answering acknowledgements automatically when asked to.
@@ -529,6 +710,7 @@ impl CheckExecution<'_> {
                         Some(trace::shrunk(&packet)),
                         None,
                     );
+                    self.note_received(client, &packet);
                     if self.auto_ack(client, &packet).await? {
                         continue;
                     }
@@ -584,6 +766,10 @@ impl CheckExecution<'_> {
                 Ok(Ok(0)) => {
                     conn.closed = Some("closed by the broker".into());
                     conn.io = None;
+                    self.granted
+                        .entry(client.to_string())
+                        .or_default()
+                        .closed_at = Some(Instant::now());
                     self.tracer.add(
                         client,
                         TraceDirection::Event,
@@ -611,6 +797,10 @@ impl CheckExecution<'_> {
                     }
                     let why = format!("connection reset: {e}");
                     conn.closed = Some(why.clone());
+                    self.granted
+                        .entry(client.to_string())
+                        .or_default()
+                        .closed_at = Some(Instant::now());
                     self.tracer
                         .add(client, TraceDirection::Event, None, None, Some(why));
                 }
@@ -684,6 +874,14 @@ impl CheckExecution<'_> {
         match &event {
             Event::Packet(p, _) => match pattern::matches(&pattern, p) {
                 Ok(()) => Ok(p.clone()),
+                Err(_)
+                    if pattern["session_present"] == true
+                        && self.session_not_kept(client, p).is_some() =>
+                {
+                    Err(Stop::Skip(
+                        self.session_not_kept(client, p).unwrap_or_default(),
+                    ))
+                }
                 Err((path, why)) => Err(Stop::Deviation(Box::new(Deviation {
                     expected: expected(),
                     observed: Observed::mismatched(p.clone(), path, why),
@@ -734,6 +932,9 @@ impl CheckExecution<'_> {
             .any(|o| o.packet.as_ref().is_some_and(is_suback));
         let event = self.next_event_holding(client, wait, awaits_suback).await?;
         let reaction = |o: &Outcome| match (&o.packet, &o.bytes) {
+            _ if o.silent => Reaction::Nothing {
+                within_ms: wait.as_millis() as u64,
+            },
             (Some(p), _) => Reaction::Packet {
                 packet: p.clone(),
                 then_close: o.close,
@@ -788,13 +989,29 @@ impl CheckExecution<'_> {
                 }
                 return Ok(o.then);
             }
-            if o.packet.is_none()
+            let closed = o.packet.is_none()
                 && o.bytes.is_none()
                 && o.close
-                && matches!(event, Event::Closed(_))
-            {
+                && matches!(event, Event::Closed(_));
+            if closed || (o.silent && matches!(event, Event::Timeout)) {
                 self.note_level(o.level, o.note.as_ref());
+                if let Some(why) = o.skip {
+                    return Err(Stop::Skip(why));
+                }
                 return Ok(o.then);
+            }
+        }
+        if let Event::Packet(p, _) = &event {
+            let awaits_session = outcomes.iter().any(|o| {
+                o.packet
+                    .as_ref()
+                    .is_some_and(|p| p["session_present"] == true)
+            });
+            if let Some(why) = awaits_session
+                .then(|| self.session_not_kept(client, p))
+                .flatten()
+            {
+                return Err(Stop::Skip(why));
             }
         }
         Err(Stop::Deviation(Box::new(Deviation {
@@ -914,6 +1131,10 @@ impl CheckExecution<'_> {
             });
         cfg = cfg.max_packet_size(announced.min(bounds::CLIENT_MAX_PACKET_SIZE));
         conn.decoder.set_config(cfg);
+        let granted = self.granted.entry(client.to_string()).or_default();
+        granted.asked_expiry = props["session_expiry_interval"].as_u64().unwrap_or(0);
+        granted.connack = Map::new();
+        granted.unacknowledged.clear();
         self.send_json(client, &packet).await
     }
 
@@ -942,6 +1163,10 @@ impl CheckExecution<'_> {
             .await;
         }
         conn.closed = Some("closed by the test client".into());
+        self.granted
+            .entry(client.to_string())
+            .or_default()
+            .closed_at = Some(Instant::now());
         Ok(())
     }
 
@@ -951,6 +1176,10 @@ impl CheckExecution<'_> {
             let _ = tokio::time::timeout(Duration::from_millis(500), io.shutdown()).await;
         }
         conn.closed = Some("closed by the test client".into());
+        self.granted
+            .entry(client.to_string())
+            .or_default()
+            .closed_at = Some(Instant::now());
         Ok(())
     }
 
@@ -1118,6 +1347,10 @@ impl CheckExecution<'_> {
                     }
                 }
                 self.send_json(client, &p).await?;
+                // The client's own value replaces the granted one (§3.14.2.2.2).
+                if let Some(e) = p["properties"]["session_expiry_interval"].as_u64() {
+                    self.granted.entry(client.clone()).or_default().session = Some((e, e));
+                }
                 self.close_after_disconnect(client).await
             }
         }

@@ -100,6 +100,46 @@ impl Capabilities {
     }
 }
 
+/// Why `req` is unmet for a 3.1.1 check by what the same broker's 5.0 CONNACK announces, or
+/// `None`. MQTT 3.1.1 has no way to announce a Maximum QoS, Retain Available or the availability
+/// of wildcard and shared subscriptions, yet a broker configured without them (mosquitto's
+/// `max_qos`, `retain_available false`) refuses them to 3.1.1 clients too, closing the
+/// connection: the 5.0 probe's announcement is the only notice a 3.1.1 check gets.
+fn announced_by_v5(
+    caps: &[Capabilities],
+    version: Version,
+    req: &Requirement,
+    profile: &crate::profile::Profile,
+) -> Option<String> {
+    if version != Version::V311 || matches!(req, Requirement::TopicAliases) {
+        return None;
+    }
+    let v5 = caps
+        .iter()
+        .find(|c| c.version == Version::V5 && c.connack.is_some())?;
+    v5.unmet(req, profile)
+        .map(|why| format!("{why} (its 5.0 CONNACK; MQTT 3.1.1 cannot announce it)"))
+}
+
+/// Why no 3.1.1 check's packets fit the Maximum Packet Size the broker's 5.0 CONNACK announces
+/// (MQTT 3.1.1 cannot announce it; the same broker enforces it), or `None`.
+fn v5_too_small(caps: &[Capabilities]) -> Option<String> {
+    caps.iter()
+        .find(|c| c.version == Version::V5)
+        .and_then(too_small_for_checks)
+        .map(|why| format!("{why} (its 5.0 CONNACK; MQTT 3.1.1 cannot announce it)"))
+}
+
+/// Why no check's packets fit the Maximum Packet Size `c`'s CONNACK announces, or `None`.
+fn too_small_for_checks(c: &Capabilities) -> Option<String> {
+    let m = c
+        .property("maximum_packet_size")
+        .filter(|m| *m < MIN_USABLE_PACKET_SIZE)?;
+    Some(format!(
+        "the broker's CONNACK says Maximum Packet Size = {m}: below {MIN_USABLE_PACKET_SIZE} bytes, no check's packets fit"
+    ))
+}
+
 /// Why the transport of `target` does not meet `req`, or `None` (requirements on the broker
 /// itself are judged by [`Capabilities::unmet`]).
 pub fn unmet_by_target(req: &Requirement, target: &Target) -> Option<String> {
@@ -503,19 +543,16 @@ pub async fn run_all(
                     check.version.as_str(),
                     c.refused.as_deref().unwrap_or("")
                 )),
-                // Honoured, not ignored: no check can keep its packets this small.
-                Some(c)
-                    if c
-                        .property("maximum_packet_size")
-                        .is_some_and(|m| m < MIN_USABLE_PACKET_SIZE) =>
-                {
-                    Some(format!(
-                        "the broker's CONNACK says Maximum Packet Size = {}: below {MIN_USABLE_PACKET_SIZE} bytes, no check's packets fit",
-                        c.property("maximum_packet_size").unwrap_or_default()
-                    ))
+                // Honoured, not ignored: no check can keep its packets this small. MQTT 3.1.1
+                // cannot announce the limit; the 5.0 CONNACK of the same broker does.
+                Some(c) if too_small_for_checks(c).is_some() => too_small_for_checks(c),
+                Some(_) if check.version == Version::V311 && v5_too_small(caps).is_some() => {
+                    v5_too_small(caps)
                 }
                 Some(c) => check.requires.iter().find_map(|r| {
-                    unmet_by_target(r, &ctx.target).or_else(|| c.unmet(r, &ctx.profile))
+                    unmet_by_target(r, &ctx.target)
+                        .or_else(|| c.unmet(r, &ctx.profile))
+                        .or_else(|| announced_by_v5(caps, check.version, r, &ctx.profile))
                 }),
                 None => Some("version not probed".into()),
             }

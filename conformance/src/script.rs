@@ -34,6 +34,11 @@ pub struct Outcome {
     /// granted or announced less than the check needs, as the specification lets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<String>,
+    /// Nothing arrives, and the connection stays open, within the step's deadline (the run's
+    /// `--timeout` unless the step sets `timeout_ms`): silence judged by a bounded wait, for a
+    /// broker the specification lets hold back what it would otherwise send.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
     /// Steps run only when this outcome is the one seen (the script's branch for this reaction);
     /// the script then goes on after the `expect_any`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -490,6 +495,14 @@ pub mod s {
     pub fn closed() -> Outcome {
         Outcome {
             close: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// An [`Outcome`]: nothing arrives and the connection stays open until the step's deadline.
+    pub fn silent() -> Outcome {
+        Outcome {
+            silent: true,
             ..Outcome::default()
         }
     }

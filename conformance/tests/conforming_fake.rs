@@ -105,3 +105,259 @@ async fn every_builtin_check_holds_on_brokers_taking_the_specifications_freedoms
         bad.join("\n")
     );
 }
+
+/// Runs the whole suite (both versions) against a conforming broker configured with `config`,
+/// and returns the wrong verdicts (labelled) and the pass / skip counts. A check skipped because
+/// of an announced value must say which value: `names` lists the words one of which its reason
+/// must contain.
+async fn holds_announcing(
+    label: &str,
+    config: mqtt_fake_broker::FakeConfig,
+    names: &[&str],
+) -> (Vec<String>, usize, usize) {
+    let checks = builtin("oasis");
+    let results = run_against_fake(config, checks, "oasis", Duration::from_millis(2000)).await;
+    let mut bad: Vec<String> = verdicts_other_than(&results, &[Verdict::Pass, Verdict::Skipped])
+        .into_iter()
+        .map(|l| format!("{label}: {}", l.chars().take(600).collect::<String>()))
+        .collect();
+    let baseline = baseline_skips().await;
+    for r in results.iter().filter(|r| r.verdict == Verdict::Skipped) {
+        let why = r.skip_reason.as_deref().unwrap_or_default();
+        if !baseline.contains(&r.id) && !names.iter().any(|n| why.contains(n)) {
+            bad.push(format!(
+                "{label}: {} skipped without naming the announced value: {why}",
+                r.id
+            ));
+        }
+    }
+    let pass = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Pass)
+        .count();
+    let skipped = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Skipped)
+        .count();
+    eprintln!(
+        "{label}: {pass} pass, {skipped} skipped of {}",
+        results.len()
+    );
+    (bad, pass, skipped)
+}
+
+/// Ids of the checks skipped against the default conforming broker (profile values the oasis
+/// profile does not document): not caused by an announced value.
+async fn baseline_skips() -> std::collections::BTreeSet<String> {
+    static SKIPS: tokio::sync::OnceCell<std::collections::BTreeSet<String>> =
+        tokio::sync::OnceCell::const_new();
+    SKIPS
+        .get_or_init(|| async {
+            let checks: Vec<_> = builtin("oasis");
+            let results = run_against_fake(
+                mqtt_fake_broker::FakeConfig::default(),
+                checks,
+                "oasis",
+                Duration::from_millis(2000),
+            )
+            .await;
+            results
+                .into_iter()
+                .filter(|r| r.verdict == Verdict::Skipped)
+                .map(|r| r.id)
+                .collect()
+        })
+        .await
+        .clone()
+}
+
+/// Asserts every configuration of `configs` holds (see [`holds_announcing`]).
+async fn all_hold(configs: Vec<(&str, mqtt_fake_broker::FakeConfig, &[&str])>) {
+    let mut bad = Vec::new();
+    for (label, config, names) in configs {
+        bad.extend(holds_announcing(label, config, names).await.0);
+    }
+    assert!(
+        bad.is_empty(),
+        "{} wrong verdicts:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+fn limited(limits: mqtt_fake_broker::FakeLimits) -> mqtt_fake_broker::FakeConfig {
+    mqtt_fake_broker::FakeConfig {
+        limits,
+        ..mqtt_fake_broker::FakeConfig::default()
+    }
+}
+
+// Issue 12 §2, "everything the broker announces must be honoured": one conforming broker per
+// value, each announcing it at its most restrictive legal setting. Every check passes, or is
+// skipped with a reason naming the value. `tests/cases/announced.rs` shows brokers that announce
+// the same values and do not enforce them (or enforce tighter ones) still fail.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_receive_maximum_1() {
+    use mqtt_fake_broker::FakeLimits;
+    all_hold(vec![(
+        "Receive Maximum 1",
+        limited(FakeLimits {
+            receive_maximum: Some(1),
+            ..FakeLimits::default()
+        }),
+        &["Receive Maximum"],
+    )])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_topic_alias_maximum_0_and_1() {
+    use mqtt_fake_broker::FakeLimits;
+    let alias = |max| {
+        limited(FakeLimits {
+            topic_alias_maximum: max,
+            ..FakeLimits::default()
+        })
+    };
+    all_hold(vec![
+        ("Topic Alias Maximum 0", alias(0), &["Topic Alias Maximum"]),
+        ("Topic Alias Maximum 1", alias(1), &["Topic Alias Maximum"]),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_a_small_maximum_packet_size() {
+    use mqtt_fake_broker::FakeLimits;
+    let size = |max| {
+        limited(FakeLimits {
+            maximum_packet_size: Some(max),
+            ..FakeLimits::default()
+        })
+    };
+    let smallest = mqtt_conformance::runner::MIN_USABLE_PACKET_SIZE as u32;
+    all_hold(vec![
+        (
+            "Maximum Packet Size 256",
+            size(256),
+            &["Maximum Packet Size"],
+        ),
+        (
+            "Maximum Packet Size (smallest usable)",
+            size(smallest),
+            &["Maximum Packet Size"],
+        ),
+        (
+            "Maximum Packet Size (below the smallest usable)",
+            size(smallest - 1),
+            &["Maximum Packet Size"],
+        ),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_features_announced_unavailable() {
+    use mqtt_fake_broker::FakeLimits;
+    all_hold(vec![
+        (
+            "Retain Available 0",
+            limited(FakeLimits {
+                retain_available: false,
+                ..FakeLimits::default()
+            }),
+            &["Retain Available"],
+        ),
+        (
+            "Wildcard Subscription Available 0",
+            limited(FakeLimits {
+                wildcard_subscription_available: false,
+                ..FakeLimits::default()
+            }),
+            &["Wildcard Subscription Available"],
+        ),
+        (
+            "Subscription Identifier Available 0",
+            limited(FakeLimits {
+                subscription_identifier_available: false,
+                ..FakeLimits::default()
+            }),
+            &["Subscription Identifier Available"],
+        ),
+        (
+            "Shared Subscription Available 0",
+            limited(FakeLimits {
+                shared_subscription_available: false,
+                ..FakeLimits::default()
+            }),
+            &["Shared Subscription Available"],
+        ),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_maximum_qos_0_and_1() {
+    use mqtt_fake_broker::FakeLimits;
+    let qos = |q| {
+        limited(FakeLimits {
+            maximum_qos: Some(q),
+            ..FakeLimits::default()
+        })
+    };
+    all_hold(vec![
+        ("Maximum QoS 0", qos(0), &["Maximum QoS"]),
+        ("Maximum QoS 1", qos(1), &["Maximum QoS"]),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_honour_overridden_keep_alive_and_session_expiry() {
+    use mqtt_fake_broker::FakeLimits;
+    all_hold(vec![
+        (
+            "Server Keep Alive 5",
+            limited(FakeLimits {
+                server_keep_alive: Some(5),
+                ..FakeLimits::default()
+            }),
+            &["Server Keep Alive"],
+        ),
+        (
+            "Session Expiry Interval at most 2",
+            limited(FakeLimits {
+                session_expiry_ceiling: Some(2),
+                ..FakeLimits::default()
+            }),
+            &["Session Expiry Interval"],
+        ),
+        (
+            "Session Expiry Interval 0 (no persistent sessions)",
+            limited(FakeLimits {
+                session_expiry_ceiling: Some(0),
+                ..FakeLimits::default()
+            }),
+            &["Session Expiry Interval"],
+        ),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_hold_on_a_broker_sending_one_message_at_a_time() {
+    use mqtt_fake_broker::Freedoms;
+    all_hold(vec![(
+        "one QoS 1/2 message in flight at a time",
+        mqtt_fake_broker::FakeConfig {
+            freedoms: Freedoms {
+                outbound_window: Some(1),
+                ..Freedoms::default()
+            },
+            ..mqtt_fake_broker::FakeConfig::default()
+        },
+        &["at a time"],
+    )])
+    .await;
+}

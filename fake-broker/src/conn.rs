@@ -586,6 +586,12 @@ impl Conn {
                 announced_expiry = Some(floor);
             }
         }
+        if let (true, Some(ceiling)) = (v5, lim.session_expiry_ceiling) {
+            if requested > ceiling {
+                expiry = ceiling;
+                announced_expiry = Some(ceiling);
+            }
+        }
         let mut keep_alive = c.keep_alive;
         let mut server_keep_alive = None;
         if let (true, Some(cap)) = (v5, lim.server_keep_alive) {

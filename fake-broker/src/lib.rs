@@ -120,6 +120,10 @@ pub struct Freedoms {
     /// connection closed `ms` after it arrives, as a busy broker does; a client reconnecting
     /// before that close races the clean-up.
     pub slow_disconnect_ms: Option<u64>,
+    /// `Some(n)`: at most `n` unacknowledged QoS 1 / 2 PUBLISH packets are sent to a client at a
+    /// time, however large its Receive Maximum (MQTT-3.3.4-9 sets an upper bound only; a broker
+    /// may forward one message at a time until it is acknowledged).
+    pub outbound_window: Option<u16>,
 }
 
 /// Limits the broker announces (5.0 CONNACK properties) and enforces.
@@ -155,6 +159,10 @@ pub struct FakeLimits {
     /// `Some(floor)`: a 5.0 client asking for a Session Expiry Interval above 0 but below `floor`
     /// gets `floor` (announced in CONNACK).
     pub session_expiry_floor: Option<u32>,
+    /// `Some(ceiling)`: a 5.0 client asking for a Session Expiry Interval above `ceiling` gets
+    /// `ceiling`, announced in CONNACK (§3.2.2.3.2 lets the server use a value other than the
+    /// client's); `Some(0)` ends every session when its connection closes.
+    pub session_expiry_ceiling: Option<u32>,
     /// A longer Client Identifier gets CONNACK 0x85 (5.0) / 0x02 (3.1, 3.1.1).
     pub max_client_id_len: Option<usize>,
     /// A larger PUBLISH payload gets DISCONNECT 0x95 (5.0) or a close (3.1.1).
@@ -188,6 +196,7 @@ impl Default for FakeLimits {
             shared_subscription_available: true,
             server_keep_alive: None,
             session_expiry_floor: None,
+            session_expiry_ceiling: None,
             max_client_id_len: None,
             max_payload: None,
             allowed_versions: vec![3, 4, 5],

@@ -132,8 +132,14 @@ impl Session {
         if self.inflight.len() >= usize::from(u16::MAX) {
             return false;
         }
-        cfg.has(&Deviation::IgnoreClientReceiveMaximum)
-            || self.inflight.len() < usize::from(conn.receive_maximum)
+        if cfg.has(&Deviation::IgnoreClientReceiveMaximum) {
+            return true;
+        }
+        let window = cfg
+            .freedoms
+            .outbound_window
+            .map_or(conn.receive_maximum, |w| w.min(conn.receive_maximum));
+        self.inflight.len() < usize::from(window)
     }
 
     fn alloc_packet_id(&mut self) -> NonZeroU16 {

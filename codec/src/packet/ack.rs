@@ -59,6 +59,7 @@ impl<'a> Ack<'a> {
     }
 
     /// Shortest form: the Reason Code only when not Success or followed by properties.
+    #[inline(always)]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         if !v.is_v5() {
             return 2;
@@ -100,6 +101,53 @@ impl<'a> Ack<'a> {
         }
         if len > 3 {
             self.properties.encode(dst);
+        }
+    }
+
+    /// [`Ack::put`] of a valid acknowledgement, measured here.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put_valid(
+        &self,
+        first: u8,
+        v: ProtocolVersion,
+        dst: &mut impl bytes::BufMut,
+    ) -> Result<(), crate::EncodeError> {
+        let body = self.body_len(v);
+        super::room(body, dst)?;
+        self.put(first, body, dst, true);
+        Ok(())
+    }
+
+    /// The whole packet (fixed header `first`, Remaining Length `body`), checked already,
+    /// straight into `dst`.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(&self, first: u8, body: usize, dst: &mut impl bytes::BufMut, verbatim: bool) {
+        if body == 2 {
+            let [hi, lo] = self.packet_id.get().to_be_bytes();
+            dst.put_u32(u32::from_be_bytes([first, 2, hi, lo]));
+            return;
+        }
+        let mut head = crate::put::Head::new();
+        head.u8(first);
+        head.vbi(body as u32);
+        head.u16(self.packet_id.get());
+        head.u8(self.reason_code.0);
+        if body == 3 {
+            head.flush(dst);
+            return;
+        }
+        match self.properties.as_sorted_wire(verbatim) {
+            Some(block) => {
+                head.vbi(block.len() as u32);
+                head.flush(dst);
+                dst.put_slice(block);
+            }
+            None => {
+                head.flush(dst);
+                self.properties.put(dst, verbatim);
+            }
         }
     }
 }

@@ -144,6 +144,7 @@ impl<'a> Publish<'a> {
         Ok((&payload[payload.len()..], publish))
     }
 
+    #[inline(always)]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         2 + self.topic.len()
             + if self.packet_id.is_some() { 2 } else { 0 }
@@ -203,6 +204,30 @@ impl<'a> Publish<'a> {
         }
         if v.is_v5() {
             self.properties.encode(dst);
+        }
+        dst.put_slice(self.payload);
+    }
+
+    /// The whole packet (fixed header included, Remaining Length `body`), checked already,
+    /// straight into `dst`: fixed-size writes for the header fields, one copy each for the
+    /// Topic Name, a decoded property block and the payload.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(
+        &self,
+        v: ProtocolVersion,
+        body: usize,
+        dst: &mut impl bytes::BufMut,
+        verbatim: bool,
+    ) {
+        let topic = self.topic.as_bytes();
+        crate::put::put_header_and_len(dst, 0x30 | self.flags(), body as u32, topic.len() as u16);
+        dst.put_slice(topic);
+        if let Some(id) = self.packet_id {
+            dst.put_u16(id.get());
+        }
+        if v.is_v5() {
+            self.properties.put(dst, verbatim);
         }
         dst.put_slice(self.payload);
     }

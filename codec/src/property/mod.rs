@@ -9,6 +9,7 @@
 
 #[macro_use]
 mod macros;
+pub(crate) mod reorder;
 
 use crate::error::{ErrorKind, Field};
 use crate::list::{sealed, ListItem, WireList, WireListIter};
@@ -419,7 +420,65 @@ impl<'a> Properties<'a> {
                 dst.put_vbi(block.len() as u32);
                 dst.put_slice(block);
             }
-            Repr::Wire { .. } => self.fields().encode(dst),
+            Repr::Wire { block, .. } if dst.verbatim() => {
+                dst.put_vbi(block.len() as u32);
+                dst.put_slice(block);
+            }
+            Repr::Wire { block, .. } => {
+                let mut first = true;
+                let copied = reorder::canonical_runs(block, |run| {
+                    if first {
+                        dst.put_vbi(block.len() as u32);
+                        first = false;
+                    }
+                    dst.put_slice(run);
+                });
+                if !copied {
+                    self.fields().encode(dst);
+                }
+            }
+        }
+    }
+
+    /// The decoded block, when it is written as it came (already in canonical order); empty for
+    /// no properties.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn as_sorted_wire(&self, verbatim: bool) -> Option<&'a [u8]> {
+        match self.0 {
+            Repr::Wire { block, sorted, .. } if sorted || verbatim => Some(block),
+            Repr::Wire { block: [], .. } => Some(&[]),
+            _ => None,
+        }
+    }
+
+    /// [`Properties::encode`] straight into a `BufMut`: a decoded block in canonical order is
+    /// one copy after its length, and so is any decoded block when `verbatim` (a
+    /// [`crate::valid::ValidPacket`] re-sends a decoded block as it came); anything else is
+    /// written in canonical order.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub(crate) fn put(&self, dst: &mut impl bytes::BufMut, verbatim: bool) {
+        match self.0 {
+            Repr::Wire { block: [], .. } => dst.put_u8(0),
+            Repr::Wire { block, sorted, .. } if sorted || verbatim => {
+                crate::put::put_vbi(dst, block.len() as u32);
+                dst.put_slice(block);
+            }
+            Repr::Wire { block, .. } => {
+                let mut first = true;
+                let copied = reorder::canonical_runs(block, |run| {
+                    if first {
+                        crate::put::put_vbi(dst, block.len() as u32);
+                        first = false;
+                    }
+                    dst.put_slice(run);
+                });
+                if !copied {
+                    crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink));
+                }
+            }
+            Repr::Fields(_) => crate::wire::StagedSink::write_into(dst, |sink| self.encode(sink)),
         }
     }
 

@@ -186,16 +186,37 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 ],
             ].concat()),
     );
+    // At the boundary: the first alias above the announced maximum (1..=20), else 65535; a
+    // broker announcing 65535 leaves no alias above it.
+    let mut above: Vec<_> = (1..=TOPIC_ALIAS_MAXIMUM_EXERCISED)
+        .map(|n| {
+            s::then(
+                s::packet(connack_with_properties(json!({"topic_alias_maximum": n}))),
+                vec![
+                    s::send("pub", alias("${t}/alias", (n + 1).into(), "one too far")),
+                    s::expect_any("pub", refused(V, false, 0x94)),
+                ],
+            )
+        })
+        .collect();
+    above.push(s::skip(
+        s::packet(connack_with_properties(
+            json!({"topic_alias_maximum": 65535}),
+        )),
+        "the broker's CONNACK says Topic Alias Maximum = 65535: no Topic Alias is above it",
+    ));
+    above.push(s::then(
+        s::packet(json!({"type": "CONNACK", "reason_code": 0})),
+        vec![
+            s::send("pub", alias("${t}/alias", 65535.into(), "too far")),
+            s::expect_any("pub", refused(V, false, 0x94)),
+        ],
+    ));
     out.push(
         check(V, "3.3.2", "topic-alias-above-maximum", "A Topic Alias above the broker's Topic Alias Maximum is refused")
             .cites(&["MQTT-3.3.2-9", "MQTT-3.2.2-17"])
-            .expect("DISCONNECT 0x94 (Topic Alias invalid) and close, for alias 65535 when the broker announced less")
-            .steps(vec![
-                s::connect_expect("pub", Value::Null, json!({"type": "CONNACK", "reason_code": 0,
-                    "properties": {"topic_alias_maximum": {"$not": 65535}}})),
-                s::send("pub", alias("${t}/alias", 65535.into(), "too far")),
-                s::expect_any("pub", refused(V, false, 0x94)),
-            ]),
+            .expect("DISCONNECT 0x94 (Topic Alias invalid) and close, for the alias one above the announced Topic Alias Maximum (1..=20), else 65535")
+            .steps(vec![s::connect_any("pub", Value::Null, above)]),
     );
     out.push(
         check(V, "3.3.2", "topic-alias-not-carried-over", "Topic Alias mappings do not survive the connection")
@@ -328,6 +349,14 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
     out
 }
 
+/// The largest Topic Alias Maximum `topic-alias-above-maximum` exercises at its boundary (one
+/// branch per value).
+const TOPIC_ALIAS_MAXIMUM_EXERCISED: u16 = 20;
+
+/// The payload sizes `packet-above-maximum-packet-size-refused` sends: the smallest one at least
+/// as large as the announced Maximum Packet Size (a larger one would only cost time).
+const MAXIMUM_PACKET_SIZE_EXERCISED: [u64; 3] = [1024, 65_536, 1_048_576];
+
 /// The largest Receive Maximum [`announced_limits`] exercises (one branch per value).
 const RECEIVE_MAXIMUM_EXERCISED: u16 = 20;
 
@@ -389,6 +418,34 @@ fn announced_limits() -> Vec<Check> {
             .cites(&["MQTT-3.2.2-11", "MQTT-4.13.1-1"])
             .expect("with Maximum QoS 0 or 1 in CONNACK: a PUBLISH one QoS above gets DISCONNECT 0x9B (QoS not supported) and the connection is closed")
             .steps(vec![s::connect_any("pub", Value::Null, qos_outcomes)]),
+    );
+    // Maximum Packet Size: a PUBLISH whose payload alone is as large as the bound of the branch
+    // the announced value falls in, so the packet is above it whatever the topic.
+    let mut mps_outcomes: Vec<_> = MAXIMUM_PACKET_SIZE_EXERCISED
+        .into_iter()
+        .map(|bound| {
+            s::then(
+                s::packet(connack_with_properties(
+                    json!({"maximum_packet_size": {"$max": bound}}),
+                )),
+                vec![
+                    s::send(
+                        "pub",
+                        publish("${t}/too-large", 0, &"x".repeat(bound as usize)),
+                    ),
+                    s::expect_any("pub", refused(V, false, 0x95)),
+                ],
+            )
+        })
+        .collect();
+    mps_outcomes.push(unlimited(
+        "the broker's Maximum Packet Size is absent or above 1 MiB",
+    ));
+    out.push(
+        check(V, "3.2.2", "packet-above-maximum-packet-size-refused", "A packet above the broker's announced Maximum Packet Size is refused")
+            .cites(&["MQTT-3.2.2-15", "MQTT-4.13.1-1"])
+            .expect("with Maximum Packet Size M in CONNACK (up to 1 MiB): a PUBLISH larger than M gets DISCONNECT 0x95 (Packet too large) and the connection is closed")
+            .steps(vec![s::connect_any("pub", Value::Null, mps_outcomes)]),
     );
     // Receive Maximum: the probe connection learns the value; a second connection, without
     // automatic acknowledgements, holds that many QoS 2 messages unreleased and sends one more.

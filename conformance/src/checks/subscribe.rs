@@ -173,6 +173,8 @@ fn resubscribe_checks(v: Version) -> Vec<Check> {
             )
             .cites(&["MQTT-3.8.4-3"])
             .requires(Requirement::Retain)
+            // The retained message is stored with a QoS 1 PUBLISH (its PUBACK says it is stored).
+            .requires(Requirement::Qos1)
             .expect("the retained message arrives (RETAIN 1) on the first and on the repeated SUBSCRIBE")
             .steps([
                 vec![s::connect("a"), s::connect("b")],

@@ -3,6 +3,7 @@
 
 use mqtt_fake_broker::FakeConfig;
 
+mod announced;
 mod auth;
 mod connect;
 mod forbidden;
@@ -126,5 +127,6 @@ pub fn all() -> Vec<Case> {
     v.extend(freedoms::cases());
     v.extend(forbidden::cases());
     v.extend(recall::cases());
+    v.extend(announced::cases());
     v
 }
