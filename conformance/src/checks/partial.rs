@@ -7,6 +7,7 @@
 //! The packets are ones whose every byte the check knows in advance, so nothing leaves the run's
 //! prefix: PINGREQ, and PUBREL for the check's own QoS 2 PUBLISH (a Packet Identifier it chose).
 
+use super::common::patterns::absent_or;
 use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
 use crate::script::{check, s};
@@ -222,6 +223,29 @@ fn split_check(v: Version, row: &Row) -> Check {
                 ],
             ));
         }
+    }
+    // A packet larger than any broker must accept goes out only to a broker whose CONNACK
+    // allows it (a probe connection reads the announced Maximum Packet Size first).
+    if all.len() as u64 > crate::runner::MIN_USABLE_PACKET_SIZE {
+        let fits = json!({"type": "CONNACK", "reason_code": 0, "properties": {
+            "maximum_packet_size": absent_or(json!({"$min": all.len()}))}});
+        steps = vec![s::connect_any(
+            "probe",
+            serde_json::Value::Null,
+            vec![
+                s::then(
+                    s::packet(fits),
+                    [vec![s::disconnect("probe")], steps].concat(),
+                ),
+                s::skip(
+                    s::packet(json!({"type": "CONNACK", "reason_code": 0})),
+                    &format!(
+                        "the broker's Maximum Packet Size is below this {}-byte packet",
+                        all.len()
+                    ),
+                ),
+            ],
+        )];
     }
     let mut c = check(
         v,
