@@ -285,7 +285,12 @@ impl Conn {
                 return Flow::Continue;
             }
             match self.decoder.decode(buf) {
-                Ok(None) => return Flow::Continue,
+                Ok(None) => {
+                    if self.has(&Deviation::DropPartialPacket) {
+                        buf.clear();
+                    }
+                    return Flow::Continue;
+                }
                 Ok(Some(frame)) => {
                     match crate::crash::frame_effect(&self.shared, self.id, frame.bytes()) {
                         crate::crash::Effect::Proceed => {}
@@ -1099,9 +1104,12 @@ impl Conn {
             }
         }
         // [MQTT-3.1.2-8] only 0x00 deletes the Will.
-        Flow::Close(CloseKind::Normal {
-            with_will: d.reason_code != ReasonCode::NORMAL_DISCONNECTION,
-        })
+        let with_will = if self.has(&Deviation::WillKeptOnlyForDisconnect0x04) {
+            d.reason_code == ReasonCode::DISCONNECT_WITH_WILL_MESSAGE
+        } else {
+            d.reason_code != ReasonCode::NORMAL_DISCONNECTION
+        };
+        Flow::Close(CloseKind::Normal { with_will })
     }
 
     fn on_reauth(&mut self, a: &Auth<'_>) -> Flow {

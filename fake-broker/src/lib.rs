@@ -366,6 +366,16 @@ pub enum Deviation {
     /// Give every client that connects with an empty Client Identifier the same one (`fake-0`),
     /// so such clients take each other over.
     SameAssignedClientId,
+    /// A 5.0 DISCONNECT discards the Will unless its reason code is 0x04, so DISCONNECT 0x80 and
+    /// the other error codes lose it (mosquitto 2.0.11: only 0x00 may discard it [MQTT-3.1.2-8]).
+    WillKeptOnlyForDisconnect0x04,
+    /// With Session Expiry 0 a delayed Will still waits for its Will Delay Interval, although the
+    /// session ended with the connection (mosquitto 2.0.11; [MQTT-3.1.2-8] says whichever comes
+    /// first).
+    WillDelayOutlivesSession,
+    /// Treat every read as whole packets: bytes of a packet that has not fully arrived are
+    /// dropped, so a packet split over TCP writes is lost and its rest read as garbage.
+    DropPartialPacket,
 }
 
 impl fmt::Debug for Deviation {
@@ -444,6 +454,9 @@ impl Deviation {
             IgnoreAuthMethod => "IgnoreAuthMethod",
             EarlyKeepAliveClose => "EarlyKeepAliveClose",
             SameAssignedClientId => "SameAssignedClientId",
+            WillKeptOnlyForDisconnect0x04 => "WillKeptOnlyForDisconnect0x04",
+            WillDelayOutlivesSession => "WillDelayOutlivesSession",
+            DropPartialPacket => "DropPartialPacket",
         }
     }
 }

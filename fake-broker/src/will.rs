@@ -99,8 +99,14 @@ pub(crate) fn on_closed(shared: &Arc<Shared>, client_id: &str, conn_id: u64, kin
     let never = cfg.has(&Deviation::SessionNeverExpires);
     if !never && (s.expiry == 0 || cfg.has(&Deviation::NoSessionState)) {
         st.sessions.remove(client_id);
-        if let Some(w) = will {
-            publish_will(&mut st, w, cfg);
+        match will {
+            Some(w) if w.is_delayed(cfg) && cfg.has(&Deviation::WillDelayOutlivesSession) => {
+                shared.spawn_timer(Duration::from_secs(u64::from(w.delay)), move |shared| {
+                    publish_will(&mut shared.lock(), w, &shared.config);
+                });
+            }
+            Some(w) => publish_will(&mut st, w, cfg),
+            None => {}
         }
         return;
     }

@@ -359,13 +359,12 @@ impl Connection {
                     }
                     self.with_session(|s| s.expiry_secs = e);
                 }
-                return Ok(Some(
-                    if d.reason_code == ReasonCode::DISCONNECT_WITH_WILL_MESSAGE {
-                        End::WithWill
-                    } else {
-                        End::Normal
-                    },
-                ));
+                // [MQTT-3.1.2-8]: only 0x00 discards the Will; 0x04 and every error code keep it.
+                return Ok(Some(if d.reason_code == ReasonCode::NORMAL_DISCONNECTION {
+                    End::Normal
+                } else {
+                    End::WithWill
+                }));
             }
             // A second CONNECT (MQTT-3.1.0-2), AUTH without enhanced authentication.
             _ => {

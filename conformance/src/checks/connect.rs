@@ -81,51 +81,78 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             )]),
         );
     }
-    // 3.1.1: unsupported protocol level -> return code 0x01 then close.
-    out.push(
-        check(
-            Version::V311,
-            "3.1.2",
-            "unsupported-level",
-            "CONNECT with Protocol Level 6 gets return code 1",
-        )
-        .cites(&["MQTT-3.1.2-2"])
-        .expect("CONNACK return code 0x01 (unacceptable protocol version), then close")
-        .steps(vec![
-            s::open("a"),
-            s::send_raw("a", "10 0c | 00 04 4d 51 54 54 06 02 00 3c | 00 00"),
-            s::expect_any(
-                "a",
-                vec![
-                    s::packet_then_close(json!({"type": "CONNACK", "return_code": 1})),
-                    s::should(s::closed(), "closed without CONNACK 0x01"),
-                ],
-            ),
-        ]),
-    );
-    out.push(
-        check(
-            Version::V5,
-            "3.1.2",
-            "unsupported-level",
-            "CONNECT with Protocol Level 6 is refused",
-        )
-        .cites(&["MQTT-3.1.2-2"])
-        .level(Level::Must)
-        .expect("CONNACK 0x84 (MAY) then close (MUST)")
-        .steps(vec![
-            s::open("a"),
-            s::send_raw("a", "10 0d | 00 04 4d 51 54 54 06 02 00 3c 00 | 00 00"),
-            s::expect_any(
-                "a",
-                vec![
-                    s::packet_then_close(json!({"type": "CONNACK", "reason_code": 0x84})),
-                    s::closed(),
-                    // The level is not 5, so a 3.1.1-style "unacceptable protocol version" is fair.
-                    s::bytes_then_close("20 02 00 01"),
-                ],
-            ),
-        ]),
-    );
+    // Unsupported protocol levels at each edge of the defined ones (3 = MQTT 3.1, which a broker
+    // may support, 4 = 3.1.1, 5 = 5.0): 0, 1, 2, 6, 7 and 255. Level 6 keeps the historic ids.
+    for level in UNSUPPORTED_LEVELS {
+        out.push(unsupported_level_v311(level));
+        out.push(unsupported_level_v5(level));
+    }
     out
+}
+
+/// Protocol Levels no version of MQTT defines.
+const UNSUPPORTED_LEVELS: [u8; 6] = [0, 1, 2, 6, 7, 255];
+
+/// The id slug for `level` (6 keeps the historic id).
+fn level_slug(level: u8) -> String {
+    if level == 6 {
+        "unsupported-level".to_owned()
+    } else {
+        format!("unsupported-level-{level}")
+    }
+}
+
+/// 3.1.1: unsupported protocol level -> return code 0x01 then close.
+fn unsupported_level_v311(level: u8) -> Check {
+    check(
+        Version::V311,
+        "3.1.2",
+        &level_slug(level),
+        &format!("CONNECT with Protocol Level {level} gets return code 1"),
+    )
+    .cites(&["MQTT-3.1.2-2"])
+    .expect("CONNACK return code 0x01 (unacceptable protocol version), then close")
+    .steps(vec![
+        s::open("a"),
+        s::send_raw(
+            "a",
+            &format!("10 0c | 00 04 4d 51 54 54 {level:02x} 02 00 3c | 00 00"),
+        ),
+        s::expect_any(
+            "a",
+            vec![
+                s::packet_then_close(json!({"type": "CONNACK", "return_code": 1})),
+                s::should(s::closed(), "closed without CONNACK 0x01"),
+            ],
+        ),
+    ])
+}
+
+/// 5.0: unsupported protocol level -> CONNACK 0x84 (MAY) then close (MUST).
+fn unsupported_level_v5(level: u8) -> Check {
+    check(
+        Version::V5,
+        "3.1.2",
+        &level_slug(level),
+        &format!("CONNECT with Protocol Level {level} is refused"),
+    )
+    .cites(&["MQTT-3.1.2-2"])
+    .level(Level::Must)
+    .expect("CONNACK 0x84 (MAY) then close (MUST)")
+    .steps(vec![
+        s::open("a"),
+        s::send_raw(
+            "a",
+            &format!("10 0d | 00 04 4d 51 54 54 {level:02x} 02 00 3c 00 | 00 00"),
+        ),
+        s::expect_any(
+            "a",
+            vec![
+                s::packet_then_close(json!({"type": "CONNACK", "reason_code": 0x84})),
+                s::closed(),
+                // The level is not 5, so a 3.1.1-style "unacceptable protocol version" is fair.
+                s::bytes_then_close("20 02 00 01"),
+            ],
+        ),
+    ])
 }

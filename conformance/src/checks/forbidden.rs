@@ -46,24 +46,33 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 ]),
             );
         }
-        out.push(
-            check(
-                v,
-                "3.6.1",
-                "pubrel-bad-flags-in-flow",
-                "A PUBREL with reserved flags 0000 inside a live QoS 2 flow closes the connection",
-            )
-            .cites(&["MQTT-3.6.1-1", closes])
-            .requires(Requirement::Qos2)
-            .expect("PUBLISH QoS 2 id 7 gets PUBREC 7; the PUBREL 7 that follows with fixed-header flags 0000 instead of 0010 makes the broker close the connection (5.0: after DISCONNECT 0x81 Malformed Packet)")
-            .steps(vec![
-                s::connect_manual("a", Value::Null),
-                s::send("a", publish_with_id("${t}/rel", 2, 7, "flow")),
-                s::expect("a", success_ack(v, "PUBREC", 7)),
-                s::send_raw("a", "60 02 00 07"),
-                s::expect_any("a", refused(v, false, 0x81)),
-            ]),
-        );
+        // Every wrong value class of the four reserved bits (0010 is right): none set, the low
+        // bit added, the right bit moved, the high bit added, all set. 0000 keeps the historic id.
+        for flags in [0x0u8, 0x3, 0x4, 0xA, 0xF] {
+            let slug = if flags == 0 {
+                "pubrel-bad-flags-in-flow".to_owned()
+            } else {
+                format!("pubrel-bad-flags-in-flow-{flags:04b}")
+            };
+            out.push(
+                check(
+                    v,
+                    "3.6.1",
+                    &slug,
+                    &format!("A PUBREL with reserved flags {flags:04b} inside a live QoS 2 flow closes the connection"),
+                )
+                .cites(&["MQTT-3.6.1-1", closes])
+                .requires(Requirement::Qos2)
+                .expect(&format!("PUBLISH QoS 2 id 7 gets PUBREC 7; the PUBREL 7 that follows with fixed-header flags {flags:04b} instead of 0010 makes the broker close the connection (5.0: after DISCONNECT 0x81 Malformed Packet)"))
+                .steps(vec![
+                    s::connect_manual("a", Value::Null),
+                    s::send("a", publish_with_id("${t}/rel", 2, 7, "flow")),
+                    s::expect("a", success_ack(v, "PUBREC", 7)),
+                    s::send_raw("a", &format!("6{flags:x} 02 00 07")),
+                    s::expect_any("a", refused(v, false, 0x81)),
+                ]),
+            );
+        }
     }
     out
 }

@@ -36,6 +36,7 @@ mod connect;
 mod forbidden;
 mod keepalive;
 mod options;
+mod partial;
 mod profile;
 mod properties;
 mod publish;
@@ -49,6 +50,7 @@ mod transport;
 pub(crate) mod vectors;
 mod wildcards;
 mod will;
+mod will_endings;
 
 /// Every built-in check for `profile`.
 pub fn builtin(profile: &Profile, corpus: &mqtt_vectors::Corpus) -> Vec<Check> {
@@ -67,11 +69,13 @@ const MODULES: &[Module] = &[
     connect::checks,
     session::checks,
     will::checks,
+    will_endings::checks,
     keepalive::checks,
     auth::checks,
     publish::checks,
     qos::checks,
     forbidden::checks,
+    partial::checks,
     retained::checks,
     properties::checks,
     subscribe::checks,

@@ -53,73 +53,90 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
                 .concat(),
             ),
         );
-        out.push(
-            check(
-                v,
-                "3.3.1",
-                "forwarded-dup-not-copied",
-                "The broker does not copy the publisher's DUP flag",
-            )
-            .cites(v.pick(
-                &["MQTT-3.3.1-3", "MQTT-4.3.2-1"],
-                &["MQTT-3.3.1-3", "MQTT-4.3.2-2"],
-            ))
-            .requires(Requirement::Qos1)
-            .expect(
-                "a QoS 1 PUBLISH sent with DUP 1 is forwarded on its first transmission with DUP 0",
-            )
-            .steps(
-                [
-                    vec![s::connect("sub"), s::connect("pub")],
-                    subscribed(v, "sub", "${t}/dup", 1),
-                    vec![
-                        s::send(
-                            "pub",
-                            json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": true,
-                            "packet_id": 3, "payload": {"utf8": "retry"}}),
-                        ),
-                        s::expect("pub", json!({"type": "PUBACK", "packet_id": 3})),
-                        s::expect(
-                            "sub",
-                            json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": 1, "dup": false,
-                            "payload": hex("retry")}),
-                        ),
-                    ],
-                ]
-                .concat(),
-            ),
-        );
+        // The DUP rule at each QoS that has a DUP flag (the QoS 1 check keeps its historic id).
+        for qos in 1..=2u8 {
+            let slug = if qos == 1 {
+                "forwarded-dup-not-copied".to_owned()
+            } else {
+                format!("forwarded-dup-not-copied-qos{qos}")
+            };
+            let ack = if qos == 1 { "PUBACK" } else { "PUBREC" };
+            let mut steps = vec![s::connect("sub"), s::connect("pub")];
+            steps.extend(subscribed(v, "sub", "${t}/dup", qos));
+            steps.push(s::send(
+                "pub",
+                json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": qos, "dup": true,
+                "packet_id": 3, "payload": {"utf8": "retry"}}),
+            ));
+            steps.push(s::expect("pub", json!({"type": ack, "packet_id": 3})));
+            if qos == 2 {
+                steps.push(s::expect("pub", json!({"type": "PUBCOMP", "packet_id": 3})));
+            }
+            steps.push(s::expect(
+                "sub",
+                json!({"type": "PUBLISH", "topic": "${t}/dup", "qos": qos, "dup": false,
+                "payload": hex("retry")}),
+            ));
+            out.push(
+                check(
+                    v,
+                    "3.3.1",
+                    &slug,
+                    &format!("The broker does not copy the publisher's DUP flag (QoS {qos})"),
+                )
+                .cites(v.pick(
+                    &["MQTT-3.3.1-3", "MQTT-4.3.2-1"],
+                    &["MQTT-3.3.1-3", "MQTT-4.3.2-2"],
+                ))
+                .requires(if qos == 1 { Requirement::Qos1 } else { Requirement::Qos2 })
+                .expect(&format!(
+                    "a QoS {qos} PUBLISH sent with DUP 1 is forwarded on its first transmission with DUP 0"
+                ))
+                .steps(steps),
+            );
+        }
         // §3.8.4: delivery QoS = min(published QoS, granted QoS); the subscribe checks cover the
-        // downgrade, this one the other side.
-        out.push(
-            check(
-                v,
-                "3.8.4",
-                "delivery-qos-not-upgraded",
-                "A message is never delivered above its published QoS",
-            )
-            .cites(v.pick(&["MQTT-3.8.4-6"], &["MQTT-3.8.4-8"]))
-            .requires(Requirement::Qos2)
-            .expect("QoS 0 and QoS 1 messages reach a QoS 2 subscription at QoS 0 and QoS 1")
-            .steps(
-                [
-                    vec![s::connect("sub"), s::connect("pub")],
-                    subscribed(v, "sub", "${t}/up", 2),
-                    vec![
-                        s::send("pub", publish("${t}/up", 0, "zero")),
-                        s::expect(
-                            "sub",
-                            json!({"type": "PUBLISH", "topic": "${t}/up", "qos": 0,
-                            "packet_id": {"$absent": true}, "payload": hex("zero")}),
-                        ),
-                        s::send("pub", publish_with_id("${t}/up", 1, 6, "one")),
-                        s::expect("pub", json!({"type": "PUBACK", "packet_id": 6})),
-                        s::expect("sub", message_at("${t}/up", 1, "one")),
-                    ],
-                ]
-                .concat(),
-            ),
-        );
+        // downgrade, these the other side, for each granted QoS above 0 (the QoS 2 check keeps
+        // its historic id).
+        for granted in 1..=2u8 {
+            let slug = if granted == 2 {
+                "delivery-qos-not-upgraded".to_owned()
+            } else {
+                format!("delivery-qos-not-upgraded-to-{granted}")
+            };
+            let mut steps = vec![s::connect("sub"), s::connect("pub")];
+            steps.extend(subscribed(v, "sub", "${t}/up", granted));
+            steps.push(s::send("pub", publish("${t}/up", 0, "zero")));
+            steps.push(s::expect(
+                "sub",
+                json!({"type": "PUBLISH", "topic": "${t}/up", "qos": 0,
+                "packet_id": {"$absent": true}, "payload": hex("zero")}),
+            ));
+            if granted == 2 {
+                steps.push(s::send("pub", publish_with_id("${t}/up", 1, 6, "one")));
+                steps.push(s::expect("pub", json!({"type": "PUBACK", "packet_id": 6})));
+                steps.push(s::expect("sub", message_at("${t}/up", 1, "one")));
+            }
+            let below = if granted == 2 {
+                "QoS 0 and QoS 1 messages"
+            } else {
+                "A QoS 0 message"
+            };
+            out.push(
+                check(
+                    v,
+                    "3.8.4",
+                    &slug,
+                    &format!("A message is never delivered above its published QoS (subscription QoS {granted})"),
+                )
+                .cites(v.pick(&["MQTT-3.8.4-6"], &["MQTT-3.8.4-8"]))
+                .requires(if granted == 1 { Requirement::Qos1 } else { Requirement::Qos2 })
+                .expect(&format!(
+                    "{below} reach a QoS {granted} subscription at their own QoS"
+                ))
+                .steps(steps),
+            );
+        }
         // §4.6: ordered delivery per topic and QoS from one publisher.
         for qos in 0..=2u8 {
             let mut steps = vec![s::connect("sub"), s::connect("pub")];

@@ -15,6 +15,7 @@ mod properties;
 mod publish;
 mod qos;
 mod reasons;
+mod recall;
 mod retained;
 mod session;
 mod shared;
@@ -125,6 +126,7 @@ pub fn all() -> Vec<Case> {
     v.extend(vectors::cases());
     v.extend(freedoms::cases());
     v.extend(forbidden::cases());
+    v.extend(recall::cases());
     v.extend(announced::cases());
     v
 }
