@@ -65,11 +65,26 @@ impl LivenessProbe {
         Err(failures.join("; again: "))
     }
 
+    /// A 3.1.1 CONNECT first; if the broker takes the connection but refuses or drops that
+    /// CONNECT, a 5.0 one: a listener that speaks only 5.0 (rumqttd's `[v5]` listener closes a
+    /// 3.1.1 CONNECT unanswered) is alive when it answers the version it speaks.
     async fn exchange(&self) -> Result<(), String> {
+        match self.exchange_as(ProtocolVersion::V3_1_1).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.starts_with(NO_CONNECTION) => Err(e),
+            Err(e311) => self
+                .exchange_as(ProtocolVersion::V5)
+                .await
+                .map_err(|e5| format!("{e311} (as 3.1.1); {e5} (as 5.0)")),
+        }
+    }
+
+    async fn exchange_as(&self, version: ProtocolVersion) -> Result<(), String> {
         let mut io = transport::connect(&self.target, self.timeout)
             .await
-            .map_err(|e| format!("a new connection failed: {e}"))?;
-        let connect = connect_311(
+            .map_err(|e| format!("{NO_CONNECTION}: {e}"))?;
+        let connect = connect_packet(
+            version,
             &self.client_id,
             self.username.as_deref(),
             self.password.as_deref(),
@@ -77,9 +92,7 @@ impl LivenessProbe {
         io.write_all(&connect)
             .await
             .map_err(|e| format!("sending CONNECT failed: {e}"))?;
-        let mut dec = FrameDecoder::new(
-            DecoderConfig::client(ProtocolVersion::V3_1_1).max_packet_size(64 * 1024),
-        );
+        let mut dec = FrameDecoder::new(DecoderConfig::client(version).max_packet_size(64 * 1024));
         let mut buf = bytes::BytesMut::new();
         let first = next_type(&mut *io, &mut dec, &mut buf, self.timeout, "CONNACK").await?;
         if first.0 != 2 {
@@ -150,9 +163,19 @@ async fn next_type(
     }
 }
 
-/// A 3.1.1 CONNECT (understood by 3.1.1 and 5.0 brokers alike), clean session, keep alive 10 s.
-fn connect_311(client_id: &str, username: Option<&str>, password: Option<&[u8]>) -> Vec<u8> {
-    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04];
+/// How the probe's failure reads when no connection could be opened at all (then trying
+/// another protocol version cannot help).
+const NO_CONNECTION: &str = "a new connection failed";
+
+/// A CONNECT of `version` (3.1.1 or 5.0 with no properties), clean session, keep alive 10 s.
+fn connect_packet(
+    version: ProtocolVersion,
+    client_id: &str,
+    username: Option<&str>,
+    password: Option<&[u8]>,
+) -> Vec<u8> {
+    let v5 = version == ProtocolVersion::V5;
+    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', if v5 { 5 } else { 4 }];
     let mut flags = 0x02u8;
     if username.is_some() {
         flags |= 0x80;
@@ -162,6 +185,10 @@ fn connect_311(client_id: &str, username: Option<&str>, password: Option<&[u8]>)
     }
     body.push(flags);
     body.extend_from_slice(&10u16.to_be_bytes());
+    if v5 {
+        // Property Length 0.
+        body.push(0);
+    }
     let mut field = |b: &[u8]| {
         let n = b.len().min(u16::MAX as usize);
         body.extend_from_slice(&(n as u16).to_be_bytes());
@@ -196,14 +223,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connect_is_a_valid_311_connect() {
-        let bytes = connect_311("live", Some("u"), Some(b"p"));
-        let mut buf = bytes::BytesMut::from(&bytes[..]);
-        let mut dec = FrameDecoder::new(DecoderConfig::server());
-        let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
-        assert!(
-            matches!(frame.packet(), mqtt_codec::Packet::Connect(c) if c.client_identifier == "live")
-        );
+    fn connect_is_a_valid_connect_of_each_version() {
+        for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let bytes = connect_packet(version, "live", Some("u"), Some(b"p"));
+            let mut buf = bytes::BytesMut::from(&bytes[..]);
+            let mut dec = FrameDecoder::new(DecoderConfig::server());
+            let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
+            assert!(
+                matches!(frame.packet(), mqtt_codec::Packet::Connect(c) if c.client_identifier == "live" && c.protocol_version == version),
+                "{version:?}"
+            );
+        }
     }
 
     #[tokio::test]
