@@ -408,9 +408,12 @@ impl BrokerWatch {
     }
 
     /// Grades `r` knowing whether the broker survived it (`started` is the generation when the
-    /// check started).
-    async fn judge(&self, mut r: CheckResult, started: u64) -> CheckResult {
-        if r.verdict == Verdict::Skipped || !crate::execution::ended_in_close(&r) {
+    /// check started). The broker is asked after every check that ended in a close and, with
+    /// `alone` (an exclusive check), after every check: nothing else runs then, so a crash that
+    /// came with its connections' closing (rumqttd's router dies when a persistent member of an
+    /// emptied share group disconnects) is this check's, and later checks still find a broker.
+    async fn judge(&self, mut r: CheckResult, started: u64, alone: bool) -> CheckResult {
+        if r.verdict == Verdict::Skipped || !(alone || crate::execution::ended_in_close(&r)) {
             return r;
         }
         let mut state = self.state.lock().await;
@@ -595,7 +598,7 @@ async fn guarded(
         () = stop.cancelled() => return not_run(),
     };
     match watch {
-        Some(w) => w.judge(r, generation).await,
+        Some(w) => w.judge(r, generation, check.exclusive).await,
         None => r,
     }
 }
