@@ -357,6 +357,10 @@ pub enum Deviation {
     /// Give every client that connects with an empty Client Identifier the same one (`fake-0`),
     /// so such clients take each other over.
     SameAssignedClientId,
+    /// A Shared Subscription is its ShareName alone (rumqttd 0.20): `$share/g/a` and
+    /// `$share/g/b` form one group, and each message goes to the group's next member in turn,
+    /// lost when that member's filter does not match it.
+    ShareGroupByNameOnly,
 }
 
 impl fmt::Debug for Deviation {
@@ -435,6 +439,7 @@ impl Deviation {
             IgnoreAuthMethod => "IgnoreAuthMethod",
             EarlyKeepAliveClose => "EarlyKeepAliveClose",
             SameAssignedClientId => "SameAssignedClientId",
+            ShareGroupByNameOnly => "ShareGroupByNameOnly",
         }
     }
 }

@@ -36,6 +36,12 @@ pub fn cases() -> Vec<Case> {
             Outcome::Fail,
         ),
         Case::new(
+            "one group per ShareName, whatever the filter",
+            &["v5/4.8.2/share-name-with-other-filter-distinct"],
+            deviating(vec![Deviation::ShareGroupByNameOnly]),
+            Outcome::Fail,
+        ),
+        Case::new(
             "shared delivery above the member's granted QoS",
             &["v5/4.8.2/member-granted-qos"],
             deviating(vec![Deviation::DowngradeQosIgnored]),
