@@ -119,7 +119,11 @@ impl LivenessProbe {
                 break;
             }
         }
-        let _ = io.write_all(&[0xE0, 0x00]).await;
+        // A close without DISCONNECT (the probe has no Will, so nothing is published): rumqttd
+        // 0.20 handles DISCONNECT-then-close as two disconnections of the same connection id,
+        // and when a new connection has reused that id meanwhile, the second one drops the new
+        // connection ("no-connection id N is already gone", "router-drop"): a probe after every
+        // check that ended in a close would then drop connections of the checks running beside.
         let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
         Ok(())
     }
