@@ -480,8 +480,10 @@ pub fn auto_jobs(concurrent_checks: usize) -> usize {
     (concurrent_checks / 8).clamp(16, 64)
 }
 
-/// Runs `checks`, concurrent ones first (at most `control.jobs` at a time), then exclusive ones
-/// alone; stops early when `control.stop` is cancelled (the checks not finished become `error`).
+/// Runs `checks`: exclusive ones first, alone, while the broker holds nothing of this run (a
+/// check subscribing to `#` must not read what other checks left, e.g. a retained message the
+/// broker then fails to forward), then the concurrent ones (at most `control.jobs` at a time);
+/// stops early when `control.stop` is cancelled (the checks not finished become `error`).
 pub async fn run_all(
     checks: Vec<Check>,
     ctx: Arc<RunContext>,
@@ -533,6 +535,18 @@ pub async fn run_all(
         }
     }
     let (exclusive, concurrent): (Vec<_>, Vec<_>) = runnable.into_iter().partition(|c| c.exclusive);
+    for check in exclusive {
+        let r = guarded(
+            &check,
+            &ctx,
+            &control.stop,
+            &control.stop_reason,
+            control.watch.as_deref(),
+        )
+        .await;
+        progress.tick(&r);
+        results.push(r);
+    }
     let sem = Arc::new(Semaphore::new(control.jobs.max(1)));
     let mut handles = Vec::new();
     for check in concurrent {
@@ -554,18 +568,6 @@ pub async fn run_all(
             Ok(r) => results.push(r),
             Err(e) => eprintln!("internal error: a check task failed: {e}"),
         }
-    }
-    for check in exclusive {
-        let r = guarded(
-            &check,
-            &ctx,
-            &control.stop,
-            &control.stop_reason,
-            control.watch.as_deref(),
-        )
-        .await;
-        progress.tick(&r);
-        results.push(r);
     }
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
