@@ -400,7 +400,9 @@ impl State {
                 };
                 let matches = cfg.topic_matches(filter, &msg.topic);
                 let by_name_only = cfg.has(&Deviation::ShareGroupByNameOnly);
-                if !matches && !(by_name_only && shared.is_some()) {
+                // By ShareName alone, a member whose filter does not match still takes its turn.
+                let in_named_group = by_name_only && shared.is_some();
+                if !(matches || in_named_group) {
                     continue;
                 }
                 if let Some(group) = shared {
