@@ -240,6 +240,68 @@ mod tests {
         }
     }
 
+    /// A listener that speaks only 5.0, as rumqttd's `[v5]` one: a CONNECT of another level is
+    /// closed unanswered; a 5.0 CONNECT gets CONNACK, PINGREQ gets PINGRESP. Serves `n`
+    /// connections, then returns the protocol levels it saw and whether a DISCONNECT came.
+    async fn v5_only(listener: tokio::net::TcpListener, n: usize) -> (Vec<u8>, bool) {
+        let mut levels = Vec::new();
+        let mut disconnect = false;
+        for _ in 0..n {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut dec = FrameDecoder::new(DecoderConfig::server());
+            let mut buf = bytes::BytesMut::new();
+            let mut chunk = [0u8; 512];
+            'conn: loop {
+                let got = sock.read(&mut chunk).await.unwrap_or(0);
+                if got == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..got]);
+                while let Ok(Some(frame)) = dec.decode(&mut buf) {
+                    match frame.packet() {
+                        mqtt_codec::Packet::Connect(c) => {
+                            let v5 = c.protocol_version == ProtocolVersion::V5;
+                            levels.push(if v5 { 5 } else { 4 });
+                            if !v5 {
+                                break 'conn;
+                            }
+                            dec = FrameDecoder::new(
+                                DecoderConfig::server().version(Some(ProtocolVersion::V5)),
+                            );
+                            let _ = sock.write_all(&[0x20, 0x03, 0x00, 0x00, 0x00]).await;
+                        }
+                        mqtt_codec::Packet::PingReq => {
+                            let _ = sock.write_all(&[0xD0, 0x00]).await;
+                        }
+                        mqtt_codec::Packet::Disconnect(_) => disconnect = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (levels, disconnect)
+    }
+
+    #[tokio::test]
+    async fn a_broker_speaking_only_5_0_is_alive_and_the_probe_leaves_without_disconnect() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = tokio::spawn(v5_only(listener, 2));
+        let probe = LivenessProbe {
+            target: Target::parse(&format!("127.0.0.1:{port}")).expect("target"),
+            timeout: Duration::from_secs(2),
+            client_id: "live".into(),
+            username: None,
+            password: None,
+        };
+        probe.check().await.expect("alive in 5.0");
+        let (levels, disconnect) = server.await.expect("server");
+        assert_eq!(levels, vec![4, 5]);
+        assert!(!disconnect, "the probe sent DISCONNECT");
+    }
+
     #[tokio::test]
     async fn a_closed_port_is_reported_not_alive() {
         let port = crate::broker_process::free_port().expect("port");
