@@ -19,6 +19,9 @@ pub struct BrokerProcess {
     pub log: std::path::PathBuf,
     /// Where the current run's output starts in the log (restarts append to it).
     run_start: u64,
+    /// The process ended on its own or was restarted: its log is evidence and is kept after
+    /// [`BrokerProcess::terminate`]; otherwise the log is removed then, so runs leave no files.
+    keep_log: bool,
 }
 
 /// How much of the current run's output [`BrokerProcess::output_tail`] gives at most.
@@ -49,6 +52,7 @@ impl BrokerProcess {
             port,
             log,
             run_start: 0,
+            keep_log: false,
         };
         broker.wait_ready(ready)?;
         Ok(broker)
@@ -75,12 +79,14 @@ impl BrokerProcess {
             if start.elapsed() > ready {
                 // TERM first, as after a run: a script that started helpers (RabbitMQ's epmd)
                 // stops them on TERM, and SIGKILL would leave them running.
+                self.keep_log = true;
                 self.terminate();
                 return Err(format!(
-                    "broker command {:?} did not listen on 127.0.0.1:{} within {} s",
+                    "broker command {:?} did not listen on 127.0.0.1:{} within {} s (its output: {})",
                     self.line,
                     self.port,
-                    ready.as_secs()
+                    ready.as_secs(),
+                    self.log.display()
                 ));
             }
             // Short: the fuzzer restarts the broker before most re-runs while minimising.
@@ -152,6 +158,7 @@ impl BrokerProcess {
     /// # Errors
     /// The command cannot start again, or does not listen in time.
     pub fn restart(&mut self, ready: Duration) -> Result<(), String> {
+        self.keep_log = true;
         self.terminate();
         self.run_start = std::fs::metadata(&self.log).map_or(0, |m| m.len());
         self.child = spawn(&self.line, &self.log, true)?;
@@ -165,10 +172,20 @@ impl BrokerProcess {
 
     /// Stops the process in place (SIGTERM, then SIGKILL after two seconds) and reaps it; for
     /// owners that share it (behind a lock) and cannot give it up to [`BrokerProcess::stop`].
+    /// The log is removed unless the process had ended on its own or was restarted (then its
+    /// output explains a crash and stays at [`BrokerProcess::log`]).
     pub fn terminate(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {
+            self.keep_log = true;
             return;
         }
+        self.kill_and_reap();
+        if !self.keep_log {
+            let _ = std::fs::remove_file(&self.log);
+        }
+    }
+
+    fn kill_and_reap(&mut self) {
         let pid = self.child.id();
         let _ = Command::new("kill")
             .arg("-TERM")
@@ -228,4 +245,34 @@ fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
 #[cfg(not(unix))]
 fn signal_of(_: &std::process::ExitStatus) -> Option<i32> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A listener that stays up until it is stopped (python3 is on every machine the test
+    /// command runs on: the vector scripts need it too).
+    const LISTENER: &str = "python3 -c 'import socket,time,sys; s=socket.socket(); \
+        s.bind((\"127.0.0.1\",{port})); s.listen(); print(\"listening\", flush=True); time.sleep(60)'";
+
+    #[test]
+    fn a_broker_stopped_by_the_run_leaves_no_log_behind() {
+        let broker = BrokerProcess::start(LISTENER, Duration::from_secs(20)).expect("starts");
+        let log = broker.log.clone();
+        assert!(log.exists(), "{} exists while it runs", log.display());
+        broker.stop();
+        assert!(!log.exists(), "{} removed after stop", log.display());
+    }
+
+    #[test]
+    fn a_restarted_broker_keeps_its_log_as_evidence() {
+        let mut broker = BrokerProcess::start(LISTENER, Duration::from_secs(20)).expect("starts");
+        broker.restart(Duration::from_secs(20)).expect("restarts");
+        let log = broker.log.clone();
+        broker.stop();
+        let text = std::fs::read_to_string(&log).expect("log kept");
+        assert_eq!(text.matches("listening").count(), 2, "{text}");
+        std::fs::remove_file(&log).expect("clean up");
+    }
 }
