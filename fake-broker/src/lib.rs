@@ -361,6 +361,9 @@ pub enum Deviation {
     /// `$share/g/b` form one group, and each message goes to the group's next member in turn,
     /// lost when that member's filter does not match it.
     ShareGroupByNameOnly,
+    /// On every CONNECT, send the client the retained messages matching any client's
+    /// subscriptions (amqtt 0.12), whatever its own.
+    RetainedOfAllSubscriptionsAtConnect,
 }
 
 impl fmt::Debug for Deviation {
@@ -440,6 +443,7 @@ impl Deviation {
             EarlyKeepAliveClose => "EarlyKeepAliveClose",
             SameAssignedClientId => "SameAssignedClientId",
             ShareGroupByNameOnly => "ShareGroupByNameOnly",
+            RetainedOfAllSubscriptionsAtConnect => "RetainedOfAllSubscriptionsAtConnect",
         }
     }
 }

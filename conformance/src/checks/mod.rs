@@ -34,6 +34,7 @@ mod auth;
 pub mod common;
 mod connect;
 mod forbidden;
+mod isolation;
 mod keepalive;
 mod options;
 mod profile;
@@ -73,6 +74,7 @@ const MODULES: &[Module] = &[
     qos::checks,
     forbidden::checks,
     retained::checks,
+    isolation::checks,
     properties::checks,
     subscribe::checks,
     wildcards::checks,
