@@ -13,28 +13,19 @@ shift
 conf=${CONFORMANCE_BIN:-$repo/target/release/conformance}
 case "$name" in
 # aedes and amqtt speak MQTT 3.1 and 3.1.1 only; RabbitMQ 3.10's plugin also (5.0 came in 3.13).
-aedes) args=(--protocol 3.1.1 --broker-cmd "$here/aedes.sh {port}")
-    # Verdicts that differed between three consecutive runs (see the file's explanations).
-    args+=(--skip 'v311/3.8.4/resubscribe-resends-retained' --skip 'v311/4.7.2/dollar-topic-not-matched-by-plus') ;;
+aedes) args=(--protocol 3.1.1 --broker-cmd "$here/aedes.sh {port}") ;;
 amqtt) args=(--protocol 3.1.1 --broker-cmd "$here/amqtt.sh {port}")
-    # amqtt delivers other checks' messages to clients that never subscribed to them, so these
-    # verdicts depend on what runs beside them (they differed between three consecutive runs).
-    for id in 3.1.2/keep-alive-not-early 3.1.2/no-stale-will 3.1.2/queued-while-offline-qos1 \
-        3.1.2/queued-while-offline-qos2 3.1.2/will-on-malformed-packet 3.1.2/will-on-protocol-error \
-        3.1.2/will-qos 3.12.4/pingresp 3.14.4/no-will-after-disconnect 3.3.1/forward-clears-retain \
-        3.3.1/forwarded-dup-not-copied 3.3.1/retained-replaced 3.3.2/delivery-topic-payload \
-        3.3.3/zero-length-payload 3.3.5/overlap-max-qos 3.8.4/suback-same-packet-id; do
-        args+=(--skip "v311/$id")
-    done ;;
+    # One check at a time: on every CONNECT amqtt 0.12 sends the retained messages matching any
+    # client's subscriptions (broker.py iterates the broker-wide subscription table), so with
+    # checks side by side each saw other checks' messages and verdicts varied (46 of 272 over 6
+    # runs). Alone, a check sees only its own (identical runs; check no-retained-of-others-at-
+    # connect shows the misbehaviour itself). Steps wait 2 s instead of 3 (about 4 min instead of
+    # 5.5): 1 s gave the same verdicts in 5 runs, but once, with the machine loaded by a test
+    # build, amqtt took longer than 1 s to deliver a queued QoS 2 message.
+    args+=(--jobs 1 --timeout 2) ;;
 rabbitmq) args=(--protocol 3.1.1 --broker-cmd "$here/rabbitmq.sh {port}") ;;
 rumqttd-v4) args=(--protocol 3.1.1 --broker-cmd "$here/rumqttd.sh {port} v4") ;;
-rumqttd-v5) args=(--protocol 5 --broker-cmd "$here/rumqttd.sh {port} v5")
-    # Shared-subscription checks whose verdicts differed between runs against rumqttd, also
-    # with the 500 ms forward window (member-granted-qos and one-member-per-message still did in
-    # three runs after it): rumqttd's shared delivery is not yet triaged.
-    args+=(--skip 'v5/4.8.2/member-granted-qos' --skip 'v5/4.8.2/one-member-per-message'
-        --skip 'v5/4.8.2/qos2-not-redirected-after-session-end'
-        --skip 'v5/4.8.2/no-retained-at-subscribe') ;;
+rumqttd-v5) args=(--protocol 5 --broker-cmd "$here/rumqttd.sh {port} v5") ;;
 *)
     echo "run-expected.sh: unknown broker $name" >&2
     exit 2

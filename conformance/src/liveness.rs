@@ -65,11 +65,26 @@ impl LivenessProbe {
         Err(failures.join("; again: "))
     }
 
+    /// A 3.1.1 CONNECT first; if the broker takes the connection but refuses or drops that
+    /// CONNECT, a 5.0 one: a listener that speaks only 5.0 (rumqttd's `[v5]` listener closes a
+    /// 3.1.1 CONNECT unanswered) is alive when it answers the version it speaks.
     async fn exchange(&self) -> Result<(), String> {
+        match self.exchange_as(ProtocolVersion::V3_1_1).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.starts_with(NO_CONNECTION) => Err(e),
+            Err(e311) => self
+                .exchange_as(ProtocolVersion::V5)
+                .await
+                .map_err(|e5| format!("{e311} (as 3.1.1); {e5} (as 5.0)")),
+        }
+    }
+
+    async fn exchange_as(&self, version: ProtocolVersion) -> Result<(), String> {
         let mut io = transport::connect(&self.target, self.timeout)
             .await
-            .map_err(|e| format!("a new connection failed: {e}"))?;
-        let connect = connect_311(
+            .map_err(|e| format!("{NO_CONNECTION}: {e}"))?;
+        let connect = connect_packet(
+            version,
             &self.client_id,
             self.username.as_deref(),
             self.password.as_deref(),
@@ -77,9 +92,7 @@ impl LivenessProbe {
         io.write_all(&connect)
             .await
             .map_err(|e| format!("sending CONNECT failed: {e}"))?;
-        let mut dec = FrameDecoder::new(
-            DecoderConfig::client(ProtocolVersion::V3_1_1).max_packet_size(64 * 1024),
-        );
+        let mut dec = FrameDecoder::new(DecoderConfig::client(version).max_packet_size(64 * 1024));
         let mut buf = bytes::BytesMut::new();
         let first = next_type(&mut *io, &mut dec, &mut buf, self.timeout, "CONNACK").await?;
         if first.0 != 2 {
@@ -106,7 +119,11 @@ impl LivenessProbe {
                 break;
             }
         }
-        let _ = io.write_all(&[0xE0, 0x00]).await;
+        // A close without DISCONNECT (the probe has no Will, so nothing is published): rumqttd
+        // 0.20 handles DISCONNECT-then-close as two disconnections of the same connection id,
+        // and when a new connection has reused that id meanwhile, the second one drops the new
+        // connection ("no-connection id N is already gone", "router-drop"): a probe after every
+        // check that ended in a close would then drop connections of the checks running beside.
         let _ = tokio::time::timeout(Duration::from_millis(200), io.shutdown()).await;
         Ok(())
     }
@@ -150,9 +167,19 @@ async fn next_type(
     }
 }
 
-/// A 3.1.1 CONNECT (understood by 3.1.1 and 5.0 brokers alike), clean session, keep alive 10 s.
-fn connect_311(client_id: &str, username: Option<&str>, password: Option<&[u8]>) -> Vec<u8> {
-    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04];
+/// How the probe's failure reads when no connection could be opened at all (then trying
+/// another protocol version cannot help).
+const NO_CONNECTION: &str = "a new connection failed";
+
+/// A CONNECT of `version` (3.1.1 or 5.0 with no properties), clean session, keep alive 10 s.
+fn connect_packet(
+    version: ProtocolVersion,
+    client_id: &str,
+    username: Option<&str>,
+    password: Option<&[u8]>,
+) -> Vec<u8> {
+    let v5 = version == ProtocolVersion::V5;
+    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', if v5 { 5 } else { 4 }];
     let mut flags = 0x02u8;
     if username.is_some() {
         flags |= 0x80;
@@ -162,6 +189,10 @@ fn connect_311(client_id: &str, username: Option<&str>, password: Option<&[u8]>)
     }
     body.push(flags);
     body.extend_from_slice(&10u16.to_be_bytes());
+    if v5 {
+        // Property Length 0.
+        body.push(0);
+    }
     let mut field = |b: &[u8]| {
         let n = b.len().min(u16::MAX as usize);
         body.extend_from_slice(&(n as u16).to_be_bytes());
@@ -196,14 +227,79 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connect_is_a_valid_311_connect() {
-        let bytes = connect_311("live", Some("u"), Some(b"p"));
-        let mut buf = bytes::BytesMut::from(&bytes[..]);
-        let mut dec = FrameDecoder::new(DecoderConfig::server());
-        let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
-        assert!(
-            matches!(frame.packet(), mqtt_codec::Packet::Connect(c) if c.client_identifier == "live")
-        );
+    fn connect_is_a_valid_connect_of_each_version() {
+        for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let bytes = connect_packet(version, "live", Some("u"), Some(b"p"));
+            let mut buf = bytes::BytesMut::from(&bytes[..]);
+            let mut dec = FrameDecoder::new(DecoderConfig::server());
+            let frame = dec.decode(&mut buf).expect("decodes").expect("whole");
+            assert!(
+                matches!(frame.packet(), mqtt_codec::Packet::Connect(c) if c.client_identifier == "live" && c.protocol_version == version),
+                "{version:?}"
+            );
+        }
+    }
+
+    /// A listener that speaks only 5.0, as rumqttd's `[v5]` one: a CONNECT of another level is
+    /// closed unanswered; a 5.0 CONNECT gets CONNACK, PINGREQ gets PINGRESP. Serves `n`
+    /// connections, then returns the protocol levels it saw and whether a DISCONNECT came.
+    async fn v5_only(listener: tokio::net::TcpListener, n: usize) -> (Vec<u8>, bool) {
+        let mut levels = Vec::new();
+        let mut disconnect = false;
+        for _ in 0..n {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut dec = FrameDecoder::new(DecoderConfig::server());
+            let mut buf = bytes::BytesMut::new();
+            let mut chunk = [0u8; 512];
+            'conn: loop {
+                let got = sock.read(&mut chunk).await.unwrap_or(0);
+                if got == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..got]);
+                while let Ok(Some(frame)) = dec.decode(&mut buf) {
+                    match frame.packet() {
+                        mqtt_codec::Packet::Connect(c) => {
+                            let v5 = c.protocol_version == ProtocolVersion::V5;
+                            levels.push(if v5 { 5 } else { 4 });
+                            if !v5 {
+                                break 'conn;
+                            }
+                            dec = FrameDecoder::new(
+                                DecoderConfig::server().version(Some(ProtocolVersion::V5)),
+                            );
+                            let _ = sock.write_all(&[0x20, 0x03, 0x00, 0x00, 0x00]).await;
+                        }
+                        mqtt_codec::Packet::PingReq => {
+                            let _ = sock.write_all(&[0xD0, 0x00]).await;
+                        }
+                        mqtt_codec::Packet::Disconnect(_) => disconnect = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (levels, disconnect)
+    }
+
+    #[tokio::test]
+    async fn a_broker_speaking_only_5_0_is_alive_and_the_probe_leaves_without_disconnect() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = tokio::spawn(v5_only(listener, 2));
+        let probe = LivenessProbe {
+            target: Target::parse(&format!("127.0.0.1:{port}")).expect("target"),
+            timeout: Duration::from_secs(2),
+            client_id: "live".into(),
+            username: None,
+            password: None,
+        };
+        probe.check().await.expect("alive in 5.0");
+        let (levels, disconnect) = server.await.expect("server");
+        assert_eq!(levels, vec![4, 5]);
+        assert!(!disconnect, "the probe sent DISCONNECT");
     }
 
     #[tokio::test]

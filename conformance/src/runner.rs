@@ -448,9 +448,12 @@ impl BrokerWatch {
     }
 
     /// Grades `r` knowing whether the broker survived it (`started` is the generation when the
-    /// check started).
-    async fn judge(&self, mut r: CheckResult, started: u64) -> CheckResult {
-        if r.verdict == Verdict::Skipped || !crate::execution::ended_in_close(&r) {
+    /// check started). The broker is asked after every check that ended in a close and, with
+    /// `alone` (an exclusive check), after every check: nothing else runs then, so a crash that
+    /// came with its connections' closing (rumqttd's router dies when a persistent member of an
+    /// emptied share group disconnects) is this check's, and later checks still find a broker.
+    async fn judge(&self, mut r: CheckResult, started: u64, alone: bool) -> CheckResult {
+        if r.verdict == Verdict::Skipped || !(alone || crate::execution::ended_in_close(&r)) {
             return r;
         }
         let mut state = self.state.lock().await;
@@ -517,8 +520,10 @@ pub fn auto_jobs(concurrent_checks: usize) -> usize {
     (concurrent_checks / 8).clamp(16, 64)
 }
 
-/// Runs `checks`, concurrent ones first (at most `control.jobs` at a time), then exclusive ones
-/// alone; stops early when `control.stop` is cancelled (the checks not finished become `error`).
+/// Runs `checks`: exclusive ones first, alone, while the broker holds nothing of this run (a
+/// check subscribing to `#` must not read what other checks left, e.g. a retained message the
+/// broker then fails to forward), then the concurrent ones (at most `control.jobs` at a time);
+/// stops early when `control.stop` is cancelled (the checks not finished become `error`).
 pub async fn run_all(
     checks: Vec<Check>,
     ctx: Arc<RunContext>,
@@ -567,6 +572,18 @@ pub async fn run_all(
         }
     }
     let (exclusive, concurrent): (Vec<_>, Vec<_>) = runnable.into_iter().partition(|c| c.exclusive);
+    for check in exclusive {
+        let r = guarded(
+            &check,
+            &ctx,
+            &control.stop,
+            &control.stop_reason,
+            control.watch.as_deref(),
+        )
+        .await;
+        progress.tick(&r);
+        results.push(r);
+    }
     let sem = Arc::new(Semaphore::new(control.jobs.max(1)));
     let mut handles = Vec::new();
     for check in concurrent {
@@ -588,18 +605,6 @@ pub async fn run_all(
             Ok(r) => results.push(r),
             Err(e) => eprintln!("internal error: a check task failed: {e}"),
         }
-    }
-    for check in exclusive {
-        let r = guarded(
-            &check,
-            &ctx,
-            &control.stop,
-            &control.stop_reason,
-            control.watch.as_deref(),
-        )
-        .await;
-        progress.tick(&r);
-        results.push(r);
     }
     results.sort_by(|a, b| a.id.cmp(&b.id));
     results
@@ -632,7 +637,7 @@ async fn guarded(
         () = stop.cancelled() => return not_run(),
     };
     match watch {
-        Some(w) => w.judge(r, generation).await,
+        Some(w) => w.judge(r, generation, check.exclusive).await,
         None => r,
     }
 }

@@ -702,6 +702,17 @@ impl Conn {
             session.resend(cfg);
         }
         st.sessions.insert(client_id.clone(), session);
+        if cfg.has(&Deviation::RetainedOfAllSubscriptionsAtConnect) {
+            let filters: Vec<String> = st
+                .sessions
+                .values()
+                .flat_map(|s| s.subs.values())
+                .map(|sub| sub.share.as_ref().map_or(&sub.filter, |(_, f)| f).clone())
+                .collect();
+            for f in filters {
+                st.send_retained(&client_id, &f, QoS::AtMostOnce, None, cfg);
+            }
+        }
         for w in wills_now {
             publish_will(&mut st, w, cfg);
         }

@@ -376,6 +376,13 @@ pub enum Deviation {
     /// Treat every read as whole packets: bytes of a packet that has not fully arrived are
     /// dropped, so a packet split over TCP writes is lost and its rest read as garbage.
     DropPartialPacket,
+    /// A Shared Subscription is its ShareName alone (rumqttd 0.20): `$share/g/a` and
+    /// `$share/g/b` form one group, and each message goes to the group's next member in turn,
+    /// lost when that member's filter does not match it.
+    ShareGroupByNameOnly,
+    /// On every CONNECT, send the client the retained messages matching any client's
+    /// subscriptions (amqtt 0.12), whatever its own.
+    RetainedOfAllSubscriptionsAtConnect,
 }
 
 impl fmt::Debug for Deviation {
@@ -457,6 +464,8 @@ impl Deviation {
             WillKeptOnlyForDisconnect0x04 => "WillKeptOnlyForDisconnect0x04",
             WillDelayOutlivesSession => "WillDelayOutlivesSession",
             DropPartialPacket => "DropPartialPacket",
+            ShareGroupByNameOnly => "ShareGroupByNameOnly",
+            RetainedOfAllSubscriptionsAtConnect => "RetainedOfAllSubscriptionsAtConnect",
         }
     }
 }

@@ -308,6 +308,8 @@ struct Member {
     retain_as_published: bool,
     sub_id: Option<u32>,
     online: bool,
+    /// Its filter matches the message (always, unless [`Deviation::ShareGroupByNameOnly`]).
+    matches: bool,
 }
 
 impl State {
@@ -402,7 +404,11 @@ impl State {
                     Some((_, inner)) => (inner.as_str(), None),
                     None => (sub.filter.as_str(), None),
                 };
-                if !cfg.topic_matches(filter, &msg.topic) {
+                let matches = cfg.topic_matches(filter, &msg.topic);
+                let by_name_only = cfg.has(&Deviation::ShareGroupByNameOnly);
+                // By ShareName alone, a member whose filter does not match still takes its turn.
+                let in_named_group = by_name_only && shared.is_some();
+                if !(matches || in_named_group) {
                     continue;
                 }
                 if let Some(group) = shared {
@@ -411,16 +417,19 @@ impl State {
                     } else {
                         group.clone()
                     };
-                    groups
-                        .entry((group, filter.to_owned()))
-                        .or_default()
-                        .push(Member {
-                            client_id: client_id.clone(),
-                            qos: sub.qos,
-                            retain_as_published: sub.retain_as_published,
-                            sub_id: sub.sub_id,
-                            online: session.conn.is_some(),
-                        });
+                    let key_filter = if by_name_only {
+                        String::new()
+                    } else {
+                        filter.to_owned()
+                    };
+                    groups.entry((group, key_filter)).or_default().push(Member {
+                        client_id: client_id.clone(),
+                        qos: sub.qos,
+                        retain_as_published: sub.retain_as_published,
+                        sub_id: sub.sub_id,
+                        online: session.conn.is_some(),
+                        matches,
+                    });
                     continue;
                 }
                 if sub.no_local
@@ -450,6 +459,9 @@ impl State {
             }
         }
         for (key, mut members) in groups {
+            if !members.iter().any(|m| m.matches) {
+                continue;
+            }
             members.sort_by(|a, b| a.client_id.cmp(&b.client_id));
             let online: Vec<&Member> = members.iter().filter(|m| m.online).collect();
             let candidates: Vec<&Member> = if online.is_empty() {
@@ -460,6 +472,9 @@ impl State {
             let cursor = self.share_cursor.entry(key).or_insert(0);
             let chosen = candidates[*cursor % candidates.len()];
             *cursor = cursor.wrapping_add(1);
+            if !chosen.matches {
+                continue;
+            }
             targets.push((
                 chosen.client_id.clone(),
                 Delivery {

@@ -7,9 +7,13 @@ use crate::script::{check, s, Step};
 use serde_json::json;
 
 /// How much later than 1.5 x Keep Alive a close still counts as in time: brokers check Keep Alive
-/// on a timer (RabbitMQ closes a 1 s Keep Alive client after some 3.0 s), and a verdict must not
-/// flip with the timer's phase. A broker closing later than this fails.
-pub const KEEP_ALIVE_TOLERANCE_MS: u64 = 2000;
+/// on a timer, and a verdict must not flip with the timer's phase. Measured: RabbitMQ closes a
+/// 1 s Keep Alive client after some 3.0 s; mosquitto 2.0.11 compares whole seconds (idle for more
+/// than 1 s, so from 2 s on) and looks only every 5 s, so its close lands between 2 s and 7 s.
+/// The tolerance covers that timer and scheduling on a loaded machine (8.5 s in all); a broker
+/// closing later than this, or never, fails. It costs nothing when the broker is on time: the
+/// check ends at the close.
+pub const KEEP_ALIVE_TOLERANCE_MS: u64 = 7000;
 
 /// Client `a` connects with Keep Alive `ka` and runs `then` if the broker keeps that value
 /// ([`keep_alive_then`]).
@@ -46,7 +50,7 @@ pub fn checks(_p: &Profile) -> Vec<Check> {
             check(v, "3.1.2", "keep-alive-enforced", "A client silent for 1.5 x Keep Alive is disconnected")
                 .cites(v.pick(&["MQTT-3.1.2-24"], &["MQTT-3.1.2-22", "MQTT-3.2.2-22"]))
                 .timeout_ms(20_000)
-                .expect("with Keep Alive 1 s and no packet from the client, the broker closes the connection within 1.5 s, graded with a tolerance of 2 s for timer granularity and scheduling (3.5 s)")
+                .expect("with Keep Alive 1 s and no packet from the client, the broker closes the connection within 1.5 s, graded with a tolerance of 7 s for the broker's Keep Alive timer and scheduling (8.5 s)")
                 .steps(keep_alive_connect(v, 1, vec![s::expect_close_within("a", 1500 + KEEP_ALIVE_TOLERANCE_MS)])),
         );
         // Not closed while the client keeps to its Keep Alive (a PINGREQ restarts the period).

@@ -34,6 +34,7 @@ mod auth;
 pub mod common;
 mod connect;
 mod forbidden;
+mod isolation;
 mod keepalive;
 mod options;
 mod partial;
@@ -77,6 +78,7 @@ const MODULES: &[Module] = &[
     forbidden::checks,
     partial::checks,
     retained::checks,
+    isolation::checks,
     properties::checks,
     subscribe::checks,
     wildcards::checks,

@@ -35,6 +35,20 @@ pub fn cases() -> Vec<Case> {
             deviating(vec![Deviation::ShareNameIgnored]),
             Outcome::Fail,
         ),
+        // Not a shared-subscription check, but the other misbehaviour that made a broker's
+        // verdicts depend on concurrent checks (issue 12): checks/isolation.rs.
+        Case::new(
+            "retained messages of every client's subscriptions sent at CONNECT",
+            &["*/3.3.2/no-retained-of-others-at-connect"],
+            deviating(vec![Deviation::RetainedOfAllSubscriptionsAtConnect]),
+            Outcome::Fail,
+        ),
+        Case::new(
+            "one group per ShareName, whatever the filter",
+            &["v5/4.8.2/share-name-with-other-filter-distinct"],
+            deviating(vec![Deviation::ShareGroupByNameOnly]),
+            Outcome::Fail,
+        ),
         Case::new(
             "shared delivery above the member's granted QoS",
             &["v5/4.8.2/member-granted-qos"],
