@@ -135,4 +135,4 @@ pub use reason::{ConnectReturnCode, ReasonCode};
 #[cfg(feature = "tokio")]
 pub use tokio_codec::{CodecError, MqttCodec};
 pub use version::{Direction, ProtocolVersion};
-pub use wire::{vbi_len, VARIABLE_BYTE_INTEGER_MAX};
+pub use wire::{vbi_len, VbiBytes, VARIABLE_BYTE_INTEGER_MAX};

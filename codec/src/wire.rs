@@ -118,6 +118,67 @@ pub const fn vbi_len(value: u32) -> usize {
     }
 }
 
+/// A Variable Byte Integer as it goes on the wire (§1.5.5): one to four bytes, seven bits each,
+/// least significant group first, the top bit set on every byte but the last. For tools that
+/// write packets byte by byte (a test client that sends a hand-made or deliberately broken
+/// packet still needs a correct Remaining Length); the codec's own encoders write straight into
+/// the buffer.
+///
+/// ```
+/// use mqtt_codec::VbiBytes;
+/// assert_eq!(VbiBytes::new(0).unwrap().as_slice(), [0x00]);
+/// assert_eq!(VbiBytes::new(321).unwrap().as_slice(), [0xC1, 0x02]);
+/// assert_eq!(VbiBytes::new(268_435_455).unwrap().as_slice(), [0xFF, 0xFF, 0xFF, 0x7F]);
+/// assert!(VbiBytes::new(268_435_456).is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VbiBytes {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl VbiBytes {
+    /// The encoding of `value`, or `None` above [`VARIABLE_BYTE_INTEGER_MAX`].
+    pub const fn new(value: u32) -> Option<VbiBytes> {
+        if value > VARIABLE_BYTE_INTEGER_MAX {
+            return None;
+        }
+        let mut bytes = [0u8; 4];
+        let mut rest = value;
+        let mut len = 0;
+        loop {
+            bytes[len] = (rest % 128) as u8;
+            rest /= 128;
+            if rest > 0 {
+                bytes[len] |= 0x80;
+            }
+            len += 1;
+            if rest == 0 {
+                return Some(VbiBytes {
+                    bytes,
+                    len: len as u8,
+                });
+            }
+        }
+    }
+
+    /// The encoding of a length, or `None` above [`VARIABLE_BYTE_INTEGER_MAX`].
+    pub fn of_len(len: usize) -> Option<VbiBytes> {
+        u32::try_from(len).ok().and_then(VbiBytes::new)
+    }
+
+    /// The bytes (1 to 4, [`vbi_len`] of the value).
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl AsRef<[u8]> for VbiBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
 /// Binary Data: two-byte length, then that many bytes.
 pub(crate) fn binary<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a [u8]> {
     let (rest, len) = two_byte(i, what)?;
@@ -519,6 +580,32 @@ impl<B: bytes::BufMut> Sink for StagedSink<'_, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every boundary of the encoding reads back through the decoder's own reader with the
+    /// length [`vbi_len`] gives; one past the maximum has no encoding.
+    #[test]
+    fn vbi_bytes_read_back_at_every_boundary() {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            VARIABLE_BYTE_INTEGER_MAX,
+        ] {
+            let enc = VbiBytes::new(v).expect("in range");
+            assert_eq!(enc.as_slice().len(), vbi_len(v), "{v}");
+            match read_vbi(enc.as_slice(), Field::RemainingLength) {
+                Ok(Vbi::Complete(back, used)) => assert_eq!((back, used), (v, vbi_len(v))),
+                _ => panic!("{v}: not read back as a complete integer"),
+            }
+        }
+        assert_eq!(VbiBytes::new(VARIABLE_BYTE_INTEGER_MAX + 1), None);
+        assert_eq!(VbiBytes::of_len(usize::MAX), None);
+    }
 
     /// The word-at-a-time scan agrees with a byte search: every length up to 40, a zero at
     /// every position or none, over fillers that stress the borrow trick (0x01, 0x80, 0xFF).

@@ -206,18 +206,10 @@ fn connect_packet(
         field(p);
     }
     let mut out = vec![0x10];
-    let mut len = body.len();
-    loop {
-        let mut byte = (len % 128) as u8;
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if len == 0 {
-            break;
-        }
-    }
+    // A CONNECT of one client id, user name and password, each cut to 64 KiB: far below the
+    // largest Remaining Length.
+    let len = mqtt_codec::VbiBytes::of_len(body.len()).expect("a CONNECT under 256 MiB");
+    out.extend_from_slice(len.as_slice());
     out.extend_from_slice(&body);
     out
 }

@@ -11,6 +11,7 @@ use super::common::patterns::absent_or;
 use crate::check::{Check, Requirement, Version};
 use crate::profile::Profile;
 use crate::script::{check, s};
+use mqtt_codec::VbiBytes;
 use serde_json::json;
 
 /// How long each pause between pieces lasts, and so how long the broker has to show it acted on
@@ -132,20 +133,12 @@ fn bytes(v: Version, p: Packet) -> Vec<u8> {
     }
 }
 
-/// A Variable Byte Integer.
-fn varint(mut n: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let mut b = (n % 128) as u8;
-        n /= 128;
-        if n > 0 {
-            b |= 0x80;
-        }
-        out.push(b);
-        if n == 0 {
-            return out;
-        }
-    }
+/// A Variable Byte Integer (the lengths here are a few hundred bytes).
+fn varint(n: usize) -> Vec<u8> {
+    VbiBytes::of_len(n)
+        .expect("a short length")
+        .as_slice()
+        .to_vec()
 }
 
 /// `b` cut at `cuts`.

@@ -96,25 +96,10 @@ fn remaining_length(bytes: &[u8]) -> Option<(usize, usize)> {
         value |= usize::from(b & 0x7f) << (7 * i);
         if b & 0x80 == 0 {
             let n = i + 1;
-            return (encode_length(value).len() == n).then_some((value, n));
+            return (mqtt_codec::vbi_len(value as u32) == n).then_some((value, n));
         }
     }
     None
-}
-
-fn encode_length(mut value: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let mut b = (value % 128) as u8;
-        value /= 128;
-        if value > 0 {
-            b |= 0x80;
-        }
-        out.push(b);
-        if value == 0 {
-            return out;
-        }
-    }
 }
 
 /// A length-prefixed string at `at`: (start of its bytes, end), when it lies inside `bytes`.
@@ -229,12 +214,11 @@ pub fn scoped(bytes: &[u8], v5: bool, client_id: &str, topic_root: &str) -> Vec<
         from = end;
     }
     body.extend_from_slice(&bytes[from..]);
-    let rl = rl + grown;
-    if rl > 268_435_455 {
+    let Some(rl) = mqtt_codec::VbiBytes::of_len(rl + grown) else {
         return bytes.to_vec();
-    }
+    };
     let mut out = vec![bytes[0]];
-    out.extend(encode_length(rl));
+    out.extend_from_slice(rl.as_slice());
     out.extend(body);
     out
 }

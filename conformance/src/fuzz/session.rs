@@ -101,19 +101,11 @@ pub(crate) fn fix_length(b: &[u8]) -> Vec<u8> {
         return b.to_vec();
     };
     let body = &b[h..];
+    let Some(len) = mqtt_codec::VbiBytes::of_len(body.len()) else {
+        return b.to_vec();
+    };
     let mut out = vec![b[0]];
-    let mut n = body.len();
-    loop {
-        let mut byte = (n % 128) as u8;
-        n /= 128;
-        if n > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if n == 0 {
-            break;
-        }
-    }
+    out.extend_from_slice(len.as_slice());
     out.extend_from_slice(body);
     out
 }
