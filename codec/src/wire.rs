@@ -139,27 +139,14 @@ pub struct VbiBytes {
 
 impl VbiBytes {
     /// The encoding of `value`, or `None` above [`VARIABLE_BYTE_INTEGER_MAX`].
-    pub const fn new(value: u32) -> Option<VbiBytes> {
-        if value > VARIABLE_BYTE_INTEGER_MAX {
-            return None;
-        }
-        let mut bytes = [0u8; 4];
-        let mut rest = value;
-        let mut len = 0;
-        loop {
-            bytes[len] = (rest % 128) as u8;
-            rest /= 128;
-            if rest > 0 {
-                bytes[len] |= 0x80;
+    pub fn new(value: u32) -> Option<VbiBytes> {
+        (value <= VARIABLE_BYTE_INTEGER_MAX).then(|| {
+            let (bytes, len) = vbi_bytes(value);
+            VbiBytes {
+                bytes,
+                len: len as u8,
             }
-            len += 1;
-            if rest == 0 {
-                return Some(VbiBytes {
-                    bytes,
-                    len: len as u8,
-                });
-            }
-        }
+        })
     }
 
     /// The encoding of a length, or `None` above [`VARIABLE_BYTE_INTEGER_MAX`].
