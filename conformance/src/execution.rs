@@ -128,6 +128,11 @@ struct Conn {
     auto_ack: bool,
     queued: VecDeque<Event>,
     closed: Option<String>,
+    /// A write on this connection failed (the broker reset or closed it mid-packet): nothing more
+    /// is sent, but what the broker sent before its close is still read (a DISCONNECT 0x95 for
+    /// the oversized packet being written, say), so the verdict does not depend on whether the
+    /// write or the broker's answer came first.
+    write_failed: bool,
 }
 
 /// Whether the check saw the broker end a connection (a close or a reset after its packets): the
@@ -458,6 +463,7 @@ impl CheckExecution<'_> {
                 auto_ack: true,
                 queued: VecDeque::new(),
                 closed: None,
+                write_failed: false,
             },
         );
         Ok(())
@@ -475,21 +481,27 @@ impl CheckExecution<'_> {
         // a write waits at most one step timeout.
         let limit = self.ctx.timeout.min(Duration::from_secs(5));
         let conn = self.conn(client)?;
-        let Some(io) = conn.io.as_mut() else {
+        let Some(io) = conn.io.as_mut().filter(|_| !conn.write_failed) else {
             // Sending on a closed connection: the close is what the next expectation will see.
             return Ok(());
         };
         let r = tokio::time::timeout(limit, io.write_all(bytes)).await;
-        if !matches!(r, Ok(Ok(()))) {
-            let why = match r {
-                Ok(Err(e)) => format!("write failed: {e}"),
-                _ => "write timed out".to_string(),
-            };
-            conn.closed.get_or_insert(why.clone());
-            conn.io = None;
-            self.tracer
-                .add(client, TraceDirection::Event, None, None, Some(why));
-        }
+        let why = match r {
+            Ok(Ok(())) => return Ok(()),
+            // The broker ended the connection while the packet was going out: keep reading
+            // what it sent first; the read that follows meets the close.
+            Ok(Err(e)) => {
+                conn.write_failed = true;
+                format!("write failed: {e}")
+            }
+            Err(_) => {
+                conn.closed.get_or_insert("write timed out".into());
+                conn.io = None;
+                "write timed out".to_string()
+            }
+        };
+        self.tracer
+            .add(client, TraceDirection::Event, None, None, Some(why));
         Ok(())
     }
 
@@ -1110,7 +1122,10 @@ impl CheckExecution<'_> {
         auto_ack: Option<bool>,
     ) -> Result<(), Stop> {
         let packet = self.connect_packet(client, fields)?;
-        if !self.conns.contains_key(client) || self.conns[client].io.is_none() {
+        if !self.conns.contains_key(client)
+            || self.conns[client].io.is_none()
+            || self.conns[client].write_failed
+        {
             self.open(client).await?;
         }
         let conn = self.conn(client)?;
