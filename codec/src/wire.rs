@@ -49,10 +49,12 @@ fn truncated<'a>(at: &'a [u8], what: Field) -> impl Fn(nom::Err<PErr<'a>>) -> no
     }
 }
 
+#[inline(always)]
 pub(crate) fn byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u8> {
     be_u8(i).map_err(truncated(i, what))
 }
 
+#[inline(always)]
 pub(crate) fn two_byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u16> {
     be_u16(i).map_err(truncated(i, what))
 }
@@ -61,8 +63,16 @@ pub(crate) fn four_byte<'a>(i: &'a [u8], what: Field) -> Res<'a, u32> {
     be_u32(i).map_err(truncated(i, what))
 }
 
+/// The next `n` bytes. A plain split rather than `nom::bytes::complete::take`, whose generic
+/// parser the compiler leaves as a call: every length-prefixed field goes through here, and the
+/// call returned the rest of the input through memory, which the next field then waited on
+/// (perf, CONNECT 3.1.1: that parser 18% of the decode's time).
+#[inline(always)]
 pub(crate) fn take<'a>(i: &'a [u8], n: usize, what: Field) -> Res<'a, &'a [u8]> {
-    nom::bytes::complete::take(n)(i).map_err(truncated(i, what))
+    match i.split_at_checked(n) {
+        Some((field, rest)) => Ok((rest, field)),
+        None => fail(i, ErrorKind::UnexpectedEnd { what }),
+    }
 }
 
 /// Largest value a Variable Byte Integer can hold (§1.5.5).
@@ -167,6 +177,7 @@ impl AsRef<[u8]> for VbiBytes {
 }
 
 /// Binary Data: two-byte length, then that many bytes.
+#[inline(always)]
 pub(crate) fn binary<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a [u8]> {
     let (rest, len) = two_byte(i, what)?;
     take(rest, usize::from(len), what).map_err(|_| {
@@ -343,7 +354,7 @@ const fn zero_bits(x: u64) -> u64 {
 /// A Topic Name's string as it comes in a packet: the checks of [`utf8`] and, in the same pass
 /// as the U+0000 scan, no wildcard. An error is reported at the start of the field, as the
 /// separate checks did: invalid UTF-8 first, then U+0000, then a wildcard.
-#[inline]
+#[inline(always)]
 pub(crate) fn topic_name<'a>(i: &'a [u8], what: Field) -> Res<'a, &'a str> {
     let (rest, raw) = binary(i, what)?;
     match string(raw, true) {
