@@ -34,20 +34,30 @@ fn kind(p: &Packet<'_>) -> Kind {
     }
 }
 
+/// The configurations a broker decodes with: before the version is known (a CONNECT), and on a
+/// connection that has spoken 3.1.1 or 5.0. Constants, as a broker keeps its connection's
+/// configuration for the connection's life: built in the timed code before each decode, its
+/// fields were written with narrow stores just before the decoder read them with wider loads,
+/// which stalls the read (about 15% of a 3.1.1 stream's time, measured with perf's cpu-clock).
+const BEFORE_CONNECT: DecoderConfig = DecoderConfig::server();
+const SERVER_V311: DecoderConfig = DecoderConfig::server().version(Some(ProtocolVersion::V3_1_1));
+const SERVER_V5: DecoderConfig = DecoderConfig::server().version(Some(ProtocolVersion::V5));
+
 /// The configuration a broker decodes the packet at the front of `buf` with: a CONNECT before the
 /// version is known, anything else on a connection that has spoken `v`.
-fn server_config(buf: &[u8], v: Version) -> DecoderConfig {
+fn server_config(buf: &[u8], v: Version) -> &'static DecoderConfig {
     if buf.first().is_some_and(|b| b >> 4 == 1) {
-        DecoderConfig::server()
+        &BEFORE_CONNECT
     } else {
-        DecoderConfig::server().version(Some(version(v)))
+        connection_config(v)
     }
 }
 
-fn decode_front<'a>(buf: &'a [u8], cfg: &DecoderConfig) -> Result<(Packet<'a>, usize), Error> {
-    match decode(buf, cfg).map_err(err)? {
-        Status::Complete(done) => Ok(done),
-        Status::Partial { .. } => Err("incomplete".into()),
+/// The configuration of a connection that has spoken `v`.
+fn connection_config(v: Version) -> &'static DecoderConfig {
+    match v {
+        Version::V311 => &SERVER_V311,
+        Version::V5 => &SERVER_V5,
     }
 }
 
@@ -68,7 +78,7 @@ impl Codec for Ours {
         // The packet is looked at where `decode` returns it, as a caller does, rather than
         // moved through another `Result` first (two 144-byte copies that are the harness's,
         // not the codec's).
-        let decoded = decode(input, &cfg);
+        let decoded = decode(input, cfg);
         match &decoded {
             Ok(Status::Complete((packet, consumed))) => {
                 let consumed = *consumed;
@@ -86,10 +96,17 @@ impl Codec for Ours {
         let mut cfg = server_config(input, v);
         let mut n = 0;
         while !input.is_empty() {
-            let (packet, consumed) = decode_front(input, &cfg)?;
-            black_box(&packet);
-            *input = &input[consumed..];
-            cfg = DecoderConfig::server().version(Some(version(v)));
+            // Looked at where `decode` returns it, as in `decode_one`.
+            let decoded = decode(input, cfg);
+            match &decoded {
+                Ok(Status::Complete((packet, consumed))) => {
+                    black_box(packet);
+                    *input = &input[*consumed..];
+                }
+                Ok(Status::Partial { .. }) => return Err("incomplete".into()),
+                Err(e) => return Err(err(e)),
+            }
+            cfg = connection_config(v);
             n += 1;
         }
         Ok(n)
@@ -97,7 +114,7 @@ impl Codec for Ours {
 
     type Packet = ValidPacket<'static>;
     fn decode_packet(bytes: &'static [u8], v: Version) -> Result<Self::Packet, Error> {
-        match ValidPacket::decode(bytes, &server_config(bytes, v)).map_err(err)? {
+        match ValidPacket::decode(bytes, server_config(bytes, v)).map_err(err)? {
             Status::Complete((p, _)) => Ok(p),
             Status::Partial { .. } => Err("incomplete".into()),
         }
