@@ -46,6 +46,50 @@ pub(crate) fn put_header_and_len(dst: &mut impl BufMut, first: u8, body: u32, le
     }
 }
 
+/// Writes a fixed header (first byte `first`, Remaining Length `body`) and then the packet's
+/// first field, a two-byte length and the bytes of `field` (a PUBLISH's Topic Name).
+///
+/// Up to a 3-byte Remaining Length (every packet under 2 MiB), the header, the length and the
+/// field's first bytes go out as one fixed-size write and the rest of the field as one copy.
+/// Gathering the five or six bytes of such a header on the stack instead costs a zeroed buffer
+/// and a copy of variable length, which the compiler may leave as a call of the generic copy
+/// (callgrind: 40 of a 1 KiB PUBLISH's 306 instructions).
+#[inline(always)]
+pub(crate) fn put_header_and_field(dst: &mut impl BufMut, first: u8, body: u32, field: &[u8]) {
+    let [hi, lo] = (field.len() as u16).to_be_bytes();
+    match field {
+        _ if body < 0x80 => {
+            dst.put_u32(u32::from_be_bytes([first, body as u8, hi, lo]));
+            dst.put_slice(field);
+        }
+        [a, b, c, rest @ ..] if body < 0x4000 => {
+            let (b0, b1) = ((body as u8) | 0x80, (body >> 7) as u8);
+            dst.put_u64(u64::from_be_bytes([first, b0, b1, hi, lo, *a, *b, *c]));
+            dst.put_slice(rest);
+        }
+        [a, b, rest @ ..] if (0x4000..0x20_0000).contains(&body) => {
+            let (b0, b1, b2) = (
+                (body as u8) | 0x80,
+                ((body >> 7) as u8) | 0x80,
+                (body >> 14) as u8,
+            );
+            dst.put_u64(u64::from_be_bytes([first, b0, b1, b2, hi, lo, *a, *b]));
+            dst.put_slice(rest);
+        }
+        _ => put_header_and_field_general(dst, first, body, field),
+    }
+}
+
+/// [`put_header_and_field`] for a field too short to fill its fixed-size write, or a packet of
+/// 2 MiB or more.
+#[cold]
+fn put_header_and_field_general(dst: &mut impl BufMut, first: u8, body: u32, field: &[u8]) {
+    dst.put_u8(first);
+    put_vbi(dst, body);
+    dst.put_u16(field.len() as u16);
+    dst.put_slice(field);
+}
+
 /// The fixed-size fields between two variable-length ones (fixed header, lengths, Packet
 /// Identifier, Reason Code, Property Length), gathered on the stack and handed to the `BufMut`
 /// in one write. Whether a `BufMut`'s small writes are inlined is the compiler's choice; when
@@ -183,6 +227,38 @@ mod tests {
                 let mut gathered = bytes::BytesMut::new();
                 head.flush(&mut gathered);
                 assert_eq!(&gathered[..], &buf[..n], "{v}");
+            }
+        }
+    }
+
+    /// The header-and-first-field writer gives the bytes written field by field for every
+    /// Remaining Length boundary, and for fields shorter than its fixed-size write needs.
+    #[test]
+    fn header_and_field_match_field_by_field() {
+        let field = b"sensors/room1/temp";
+        for body in [
+            0u32,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            268_435_455,
+        ] {
+            for len in 0..6 {
+                let f = &field[..len];
+                let mut fast = bytes::BytesMut::new();
+                put_header_and_field(&mut fast, 0x3d, body, f);
+                let mut general = bytes::BytesMut::new();
+                put_header_and_field_general(&mut general, 0x3d, body, f);
+                let mut by_hand = bytes::BytesMut::new();
+                by_hand.put_u8(0x3d);
+                put_vbi(&mut by_hand, body);
+                by_hand.put_u16(len as u16);
+                by_hand.put_slice(f);
+                assert_eq!(fast, by_hand, "body {body}, field of {len}");
+                assert_eq!(general, by_hand, "body {body}, field of {len}");
             }
         }
     }

@@ -8,7 +8,8 @@
 //! can only be made by the decoder ([`ValidPacket::decode`]) or by running the checks
 //! ([`ValidPacket::new`]), and it gives read access only, so it cannot be changed into an
 //! invalid packet afterwards: encoding it checks nothing and cannot produce bytes the decoder
-//! would refuse.
+//! would refuse. It also keeps the packet's body length, measured once when it was made, so
+//! that a packet written to many subscribers is measured once, not once per write.
 //!
 //! ```
 //! use mqtt_codec::valid::ValidPacket;
@@ -46,6 +47,9 @@ use crate::wire::vbi_len;
 pub struct ValidPacket<'a> {
     packet: Packet<'a>,
     version: ProtocolVersion,
+    /// The Remaining Length [`ValidPacket::encode`] writes (at most
+    /// [`crate::VARIABLE_BYTE_INTEGER_MAX`]): a function of the packet, which cannot change.
+    body: u32,
 }
 
 impl<'a> ValidPacket<'a> {
@@ -55,8 +59,13 @@ impl<'a> ValidPacket<'a> {
     /// # Errors
     /// [`EncodeError::Invalid`]: the rule the packet breaks.
     pub fn new(packet: Packet<'a>, version: ProtocolVersion) -> Result<Self, EncodeError> {
-        let (version, _) = packet.prepare(version)?;
-        Ok(ValidPacket { packet, version })
+        let (version, body) = packet.prepare(version)?;
+        Ok(ValidPacket {
+            packet,
+            version,
+            // `prepare` refused anything above the Variable Byte Integer maximum.
+            body: body as u32,
+        })
     }
 
     /// [`crate::decode`], keeping the knowledge that the packet is valid for the version it was
@@ -76,7 +85,18 @@ impl<'a> ValidPacket<'a> {
                 };
                 // What the decoder accepts the encoder accepts (fuzzed: `fuzzing::decode_*`).
                 debug_assert!(packet.prepare(version).is_ok(), "decoded but invalid");
-                Status::Complete((ValidPacket { packet, version }, used))
+                // Measured, not taken from the Remaining Length read: the writer may choose a
+                // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
+                // Within the Variable Byte Integer maximum, as `prepare` above asserts.
+                let body = packet.body_len(version) as u32;
+                Status::Complete((
+                    ValidPacket {
+                        packet,
+                        version,
+                        body,
+                    },
+                    used,
+                ))
             }
             Status::Partial { needed } => Status::Partial { needed },
         })
@@ -100,8 +120,7 @@ impl<'a> ValidPacket<'a> {
 
     /// Exact number of bytes [`ValidPacket::encode`] writes, fixed header included.
     pub fn encoded_len(&self) -> usize {
-        let body = self.packet.body_len(self.version);
-        1 + vbi_len(body as u32) + body
+        1 + vbi_len(self.body) + self.body as usize
     }
 
     /// Writes the packet into `out` as [`ValidPacket::encode`] does, returning the bytes
@@ -129,7 +148,7 @@ impl<'a> ValidPacket<'a> {
     /// [`EncodeError::BufferTooSmall`] only, when `dst` cannot take the whole packet.
     #[cfg(feature = "alloc")]
     pub fn encode(&self, dst: &mut impl bytes::BufMut) -> Result<(), EncodeError> {
-        self.packet.put_valid(self.version, dst)
+        self.packet.put_valid(self.version, self.body as usize, dst)
     }
 }
 

@@ -105,21 +105,6 @@ impl<'a> Ack<'a> {
         }
     }
 
-    /// [`Ack::put`] of a valid acknowledgement, measured here.
-    #[cfg(feature = "alloc")]
-    #[inline(always)]
-    pub(crate) fn put_valid(
-        &self,
-        first: u8,
-        v: ProtocolVersion,
-        dst: &mut impl bytes::BufMut,
-    ) -> Result<(), crate::EncodeError> {
-        let body = self.body_len(v);
-        super::room(body, dst)?;
-        self.put(first, body, dst, true);
-        Ok(())
-    }
-
     /// The whole packet (fixed header `first`, Remaining Length `body`), checked already,
     /// straight into `dst`.
     #[cfg(feature = "alloc")]

@@ -79,6 +79,7 @@ pub(crate) struct Ctx {
 /// decoded from (or from the caller's values when built for encoding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[repr(u8)]
 pub enum Packet<'a> {
     /// CONNECT.
     Connect(Connect<'a>),
@@ -699,36 +700,27 @@ impl<'a> Packet<'a> {
         Ok(())
     }
 
-    /// [`Packet::put_checked`] of a valid packet, its body length measured here: PUBLISH and
-    /// the acknowledgements measured and written without a second dispatch on the packet type.
+    /// [`Packet::put_checked`] of a valid packet whose body length `body` was measured when it
+    /// was found valid ([`crate::valid::ValidPacket`] keeps it): PUBLISH and the
+    /// acknowledgements written without a second dispatch on the packet type.
     #[cfg(feature = "alloc")]
     #[inline(always)]
     pub(crate) fn put_valid(
         &self,
         v: ProtocolVersion,
+        body: usize,
         dst: &mut impl bytes::BufMut,
     ) -> Result<(), EncodeError> {
+        room(body, dst)?;
         match self {
-            Packet::Publish(p) => {
-                let body = p.body_len(v);
-                room(body, dst)?;
-                p.put(v, body, dst, true);
-            }
-            Packet::Connect(c) => {
-                let body = c.body_len();
-                room(body, dst)?;
-                c.put(body, dst, true);
-            }
+            Packet::Publish(p) => p.put(v, body, dst, true),
+            Packet::Connect(c) => c.put(body, dst, true),
             // The first byte as a constant per type (§2.1.2; PUBREL's flags are 0b0010).
-            Packet::PubAck(a) => a.put_valid(0x40, v, dst)?,
-            Packet::PubRec(a) => a.put_valid(0x50, v, dst)?,
-            Packet::PubRel(a) => a.put_valid(0x62, v, dst)?,
-            Packet::PubComp(a) => a.put_valid(0x70, v, dst)?,
-            _ => {
-                let body = self.body_len(v);
-                room(body, dst)?;
-                self.put_staged(v, body, dst);
-            }
+            Packet::PubAck(a) => a.put(0x40, body, dst, true),
+            Packet::PubRec(a) => a.put(0x50, body, dst, true),
+            Packet::PubRel(a) => a.put(0x62, body, dst, true),
+            Packet::PubComp(a) => a.put(0x70, body, dst, true),
+            _ => self.put_staged(v, body, dst),
         }
         Ok(())
     }

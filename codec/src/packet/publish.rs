@@ -188,9 +188,12 @@ impl<'a> Publish<'a> {
         dst: &mut impl bytes::BufMut,
         verbatim: bool,
     ) {
-        let topic = self.topic.as_bytes();
-        crate::put::put_header_and_len(dst, 0x30 | self.flags(), body as u32, topic.len() as u16);
-        dst.put_slice(topic);
+        crate::put::put_header_and_field(
+            dst,
+            0x30 | self.flags(),
+            body as u32,
+            self.topic.as_bytes(),
+        );
         if let Some(id) = self.packet_id {
             dst.put_u16(id.get());
         }
