@@ -8,8 +8,8 @@
 //! can only be made by the decoder ([`ValidPacket::decode`]) or by running the checks
 //! ([`ValidPacket::new`]), and it gives read access only, so it cannot be changed into an
 //! invalid packet afterwards: encoding it checks nothing and cannot produce bytes the decoder
-//! would refuse. It also keeps the packet's body length, measured once when it was made, so
-//! that a packet written to many subscribers is measured once, not once per write.
+//! would refuse. It also keeps the packet's body length and first byte, worked out once when it
+//! was made, so that a packet written to many subscribers is measured once, not once per write.
 //!
 //! ```
 //! use mqtt_codec::valid::ValidPacket;
@@ -48,8 +48,10 @@ pub struct ValidPacket<'a> {
     packet: Packet<'a>,
     version: ProtocolVersion,
     /// The Remaining Length [`ValidPacket::encode`] writes (at most
-    /// [`crate::VARIABLE_BYTE_INTEGER_MAX`]): a function of the packet, which cannot change.
+    /// [`crate::VARIABLE_BYTE_INTEGER_MAX`]) and the first byte (type and flags): functions of
+    /// the packet, which cannot change.
     body: u32,
+    first: u8,
 }
 
 impl<'a> ValidPacket<'a> {
@@ -65,6 +67,7 @@ impl<'a> ValidPacket<'a> {
             version,
             // `prepare` refused anything above the Variable Byte Integer maximum.
             body: body as u32,
+            first: packet.first_byte(),
         })
     }
 
@@ -89,14 +92,14 @@ impl<'a> ValidPacket<'a> {
                 // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
                 // Within the Variable Byte Integer maximum, as `prepare` above asserts.
                 let body = packet.body_len(version) as u32;
-                Status::Complete((
-                    ValidPacket {
-                        packet,
-                        version,
-                        body,
-                    },
-                    used,
-                ))
+                let first = packet.first_byte();
+                let valid = ValidPacket {
+                    packet,
+                    version,
+                    body,
+                    first,
+                };
+                Status::Complete((valid, used))
             }
             Status::Partial { needed } => Status::Partial { needed },
         })
@@ -148,7 +151,8 @@ impl<'a> ValidPacket<'a> {
     /// [`EncodeError::BufferTooSmall`] only, when `dst` cannot take the whole packet.
     #[cfg(feature = "alloc")]
     pub fn encode(&self, dst: &mut impl bytes::BufMut) -> Result<(), EncodeError> {
-        self.packet.put_valid(self.version, self.body as usize, dst)
+        self.packet
+            .put_valid(self.version, self.first, self.body as usize, dst)
     }
 }
 

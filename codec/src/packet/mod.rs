@@ -452,7 +452,7 @@ impl<'a> Packet<'a> {
         }
     }
 
-    fn first_byte(&self) -> u8 {
+    pub(crate) fn first_byte(&self) -> u8 {
         let flags = match self {
             Packet::Publish(p) => p.flags(),
             other => other.packet_type().required_flags().unwrap_or(0),
@@ -688,7 +688,7 @@ impl<'a> Packet<'a> {
     ) -> Result<(), EncodeError> {
         room(body, dst)?;
         match self {
-            Packet::Publish(p) => p.put(v, body, dst, false),
+            Packet::Publish(p) => p.put(v, 0x30 | p.flags(), body, dst, false),
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 a.put(self.first_byte(), body, dst, false)
             }
@@ -700,26 +700,25 @@ impl<'a> Packet<'a> {
         Ok(())
     }
 
-    /// [`Packet::put_checked`] of a valid packet whose body length `body` was measured when it
-    /// was found valid ([`crate::valid::ValidPacket`] keeps it): PUBLISH and the
-    /// acknowledgements written without a second dispatch on the packet type.
+    /// [`Packet::put_checked`] of a valid packet whose first byte `first` and body length
+    /// `body` were worked out when it was found valid ([`crate::valid::ValidPacket`] keeps
+    /// them): PUBLISH and the acknowledgements written without a second dispatch on the type.
     #[cfg(feature = "alloc")]
     #[inline(always)]
     pub(crate) fn put_valid(
         &self,
         v: ProtocolVersion,
+        first: u8,
         body: usize,
         dst: &mut impl bytes::BufMut,
     ) -> Result<(), EncodeError> {
         room(body, dst)?;
         match self {
-            Packet::Publish(p) => p.put(v, body, dst, true),
+            Packet::Publish(p) => p.put(v, first, body, dst, true),
             Packet::Connect(c) => c.put(body, dst, true),
-            // The first byte as a constant per type (§2.1.2; PUBREL's flags are 0b0010).
-            Packet::PubAck(a) => a.put(0x40, body, dst, true),
-            Packet::PubRec(a) => a.put(0x50, body, dst, true),
-            Packet::PubRel(a) => a.put(0x62, body, dst, true),
-            Packet::PubComp(a) => a.put(0x70, body, dst, true),
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+                a.put(first, body, dst, true)
+            }
             _ => self.put_staged(v, body, dst),
         }
         Ok(())

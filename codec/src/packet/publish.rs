@@ -176,7 +176,7 @@ impl<'a> Publish<'a> {
         dst.put_slice(self.payload);
     }
 
-    /// The whole packet (fixed header included, Remaining Length `body`), checked already,
+    /// The whole packet (first byte `first`, Remaining Length `body`), checked already,
     /// straight into `dst`: fixed-size writes for the header fields, one copy each for the
     /// Topic Name, a decoded property block and the payload.
     #[cfg(feature = "alloc")]
@@ -184,16 +184,12 @@ impl<'a> Publish<'a> {
     pub(crate) fn put(
         &self,
         v: ProtocolVersion,
+        first: u8,
         body: usize,
         dst: &mut impl bytes::BufMut,
         verbatim: bool,
     ) {
-        crate::put::put_header_and_field(
-            dst,
-            0x30 | self.flags(),
-            body as u32,
-            self.topic.as_bytes(),
-        );
+        crate::put::put_header_and_field(dst, first, body as u32, self.topic.as_bytes());
         if let Some(id) = self.packet_id {
             dst.put_u16(id.get());
         }
