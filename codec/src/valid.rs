@@ -37,7 +37,7 @@
 use crate::config::DecoderConfig;
 use crate::error::{DecodeError, EncodeError};
 use crate::header::Status;
-use crate::packet::{decode, Packet};
+use crate::packet::Packet;
 use crate::version::ProtocolVersion;
 use crate::wire::vbi_len;
 
@@ -80,28 +80,25 @@ impl<'a> ValidPacket<'a> {
         buf: &'a [u8],
         cfg: &DecoderConfig,
     ) -> Result<Status<(ValidPacket<'a>, usize)>, DecodeError> {
-        Ok(match decode(buf, cfg)? {
-            Status::Complete((packet, used)) => {
-                let version = match packet {
-                    Packet::Connect(c) => c.protocol_version,
-                    _ => cfg.version.unwrap_or(ProtocolVersion::V5),
-                };
-                // What the decoder accepts the encoder accepts (fuzzed: `fuzzing::decode_*`).
-                debug_assert!(packet.prepare(version).is_ok(), "decoded but invalid");
-                // Measured, not taken from the Remaining Length read: the writer may choose a
-                // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
-                // Within the Variable Byte Integer maximum, as `prepare` above asserts.
-                let body = packet.body_len(version) as u32;
-                let first = packet.first_byte();
-                let valid = ValidPacket {
-                    packet,
-                    version,
-                    body,
-                    first,
-                };
-                Status::Complete((valid, used))
-            }
-            Status::Partial { needed } => Status::Partial { needed },
+        crate::packet::decode_into(buf, cfg, |packet, used| {
+            let version = match packet {
+                Packet::Connect(c) => c.protocol_version,
+                _ => cfg.version.unwrap_or(ProtocolVersion::V5),
+            };
+            // What the decoder accepts the encoder accepts (fuzzed: `fuzzing::decode_*`).
+            debug_assert!(packet.prepare(version).is_ok(), "decoded but invalid");
+            // Measured, not taken from the Remaining Length read: the writer may choose a
+            // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
+            // Within the Variable Byte Integer maximum, as `prepare` above asserts.
+            let body = packet.body_len(version) as u32;
+            let first = packet.first_byte();
+            let valid = ValidPacket {
+                packet,
+                version,
+                body,
+                first,
+            };
+            (valid, used)
         })
     }
 
