@@ -7,13 +7,14 @@
 # Writes one line per measurement, "codec<TAB>op<TAB>name<TAB>instructions", to stdout and to
 # $REPORT_DIR/instructions.tsv (default target/bench-report), which `bench_report` reads.
 # INSTRUCTIONS_BIN=path counts with an already built binary (e.g. a copy of an older build).
+# FEATURES=ours-valid-decode or ours-checked-encode counts another way of ours (Cargo.toml).
 # Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 bin=${INSTRUCTIONS_BIN:-}
 if [ -z "$bin" ]; then
-    cargo build -q --profile bench -p mqtt-codec-benches --bin instructions
+    cargo build -q --profile bench -p mqtt-codec-benches --bin instructions ${FEATURES:+--features "$FEATURES"}
     bin=${CARGO_TARGET_DIR:-target}/release/instructions
 fi
 report=${REPORT_DIR:-${CARGO_TARGET_DIR:-target}/bench-report}

@@ -80,26 +80,31 @@ impl<'a> ValidPacket<'a> {
         buf: &'a [u8],
         cfg: &DecoderConfig,
     ) -> Result<Status<(ValidPacket<'a>, usize)>, DecodeError> {
-        crate::packet::decode_into(buf, cfg, |packet, used| {
-            let version = match packet {
-                Packet::Connect(c) => c.protocol_version,
-                _ => cfg.version.unwrap_or(ProtocolVersion::V5),
-            };
-            // What the decoder accepts the encoder accepts (fuzzed: `fuzzing::decode_*`).
-            debug_assert!(packet.prepare(version).is_ok(), "decoded but invalid");
-            // Measured, not taken from the Remaining Length read: the writer may choose a
-            // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
-            // Within the Variable Byte Integer maximum, as `prepare` above asserts.
-            let body = packet.body_len(version) as u32;
-            let first = packet.first_byte();
-            let valid = ValidPacket {
-                packet,
-                version,
-                body,
-                first,
-            };
-            (valid, used)
-        })
+        crate::packet::decode_into(
+            buf,
+            cfg,
+            #[inline(always)]
+            |packet, used| {
+                let version = match packet {
+                    Packet::Connect(c) => c.protocol_version,
+                    _ => cfg.version.unwrap_or(ProtocolVersion::V5),
+                };
+                // What the decoder accepts the encoder accepts (fuzzed: `fuzzing::decode_*`).
+                debug_assert!(packet.prepare(version).is_ok(), "decoded but invalid");
+                // Measured, not taken from the Remaining Length read: the writer may choose a
+                // shorter form (a 5.0 PUBACK's Reason Code 0x00 without properties is left out).
+                // Within the Variable Byte Integer maximum, as `prepare` above asserts.
+                let body = packet.body_len(version) as u32;
+                let first = packet.first_byte();
+                let valid = ValidPacket {
+                    packet,
+                    version,
+                    body,
+                    first,
+                };
+                (valid, used)
+            },
+        )
     }
 
     /// The packet.

@@ -138,7 +138,12 @@ pub fn decode<'a>(
     buf: &'a [u8],
     cfg: &DecoderConfig,
 ) -> Result<Status<(Packet<'a>, usize)>, DecodeError> {
-    decode_into(buf, cfg, |p, used| (p, used))
+    decode_into(
+        buf,
+        cfg,
+        #[inline(always)]
+        |p, used| (p, used),
+    )
 }
 
 /// [`decode`], handing the packet and the bytes it took to `wrap`, whose result is built where
@@ -155,9 +160,13 @@ pub(crate) fn decode_into<'a, R>(
     // The common case: a whole packet whose fixed header and direction pass every rule.
     if let Some(header) = FixedHeader::decode_complete(buf, cfg) {
         let total = header.packet_len();
-        return decode_body_into(&buf[..total], header, cfg, |p| {
-            Status::Complete(wrap(p, total))
-        });
+        return decode_body_into(
+            &buf[..total],
+            header,
+            cfg,
+            #[inline(always)]
+            |p| Status::Complete(wrap(p, total)),
+        );
     }
     decode_general(buf, cfg, wrap)
 }
@@ -174,9 +183,13 @@ fn decode_general<'a, R>(
         Status::Partial { needed } => return Ok(Status::Partial { needed }),
     };
     let total = header.packet_len();
-    decode_body_into(&buf[..total], header, cfg, |p| {
-        Status::Complete(wrap(p, total))
-    })
+    decode_body_into(
+        &buf[..total],
+        header,
+        cfg,
+        #[inline(always)]
+        |p| Status::Complete(wrap(p, total)),
+    )
 }
 
 /// The fixed header for whatever [`FixedHeader::decode_complete`] does not settle: a packet
@@ -471,6 +484,7 @@ impl<'a> Packet<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn first_byte(&self) -> u8 {
         let flags = match self {
             Packet::Publish(p) => p.flags(),
@@ -479,6 +493,7 @@ impl<'a> Packet<'a> {
         ((self.packet_type() as u8) << 4) | flags
     }
 
+    #[inline(always)]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         match self {
             Packet::Connect(p) => p.body_len(),
