@@ -550,15 +550,19 @@ pub async fn run_all(
                 )),
                 // Honoured, not ignored: no check can keep its packets this small. MQTT 3.1.1
                 // cannot announce the limit; the 5.0 CONNACK of the same broker does.
-                Some(c) if too_small_for_checks(c).is_some() => too_small_for_checks(c),
-                Some(_) if check.version == Version::V311 && v5_too_small(caps).is_some() => {
-                    v5_too_small(caps)
-                }
-                Some(c) => check.requires.iter().find_map(|r| {
-                    unmet_by_target(r, &ctx.target)
-                        .or_else(|| c.unmet(r, &ctx.profile))
-                        .or_else(|| announced_by_v5(caps, check.version, r, &ctx.profile))
-                }),
+                Some(c) => too_small_for_checks(c)
+                    .or_else(|| {
+                        (check.version == Version::V311)
+                            .then(|| v5_too_small(caps))
+                            .flatten()
+                    })
+                    .or_else(|| {
+                        check.requires.iter().find_map(|r| {
+                            unmet_by_target(r, &ctx.target)
+                                .or_else(|| c.unmet(r, &ctx.profile))
+                                .or_else(|| announced_by_v5(caps, check.version, r, &ctx.profile))
+                        })
+                    }),
                 None => Some("version not probed".into()),
             }
         };
