@@ -79,6 +79,9 @@ pub(crate) struct Ctx {
 /// decoded from (or from the caller's values when built for encoding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+// An explicit tag byte: without it the compiler keeps the type in a spare byte of CONNECT and
+// decodes it with arithmetic before every dispatch on the type (callgrind: 4 instructions of a
+// 3.1.1 PUBACK's encode; the value grows from 144 to 152 bytes).
 #[repr(u8)]
 pub enum Packet<'a> {
     /// CONNECT.
