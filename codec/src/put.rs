@@ -195,16 +195,7 @@ mod tests {
     /// boundaries of every length (§1.5.5 table) and values around them.
     #[test]
     fn variable_byte_integer_matches_the_slice_encoder() {
-        for edge in [
-            0u32,
-            127,
-            128,
-            16_383,
-            16_384,
-            2_097_151,
-            2_097_152,
-            268_435_455,
-        ] {
+        for edge in crate::wire::VBI_BOUNDARIES {
             for v in [edge.saturating_sub(1), edge, (edge + 1).min(268_435_455)] {
                 let mut direct = bytes::BytesMut::new();
                 put_vbi(&mut direct, v);
@@ -236,16 +227,7 @@ mod tests {
     #[test]
     fn header_and_field_match_field_by_field() {
         let field = b"sensors/room1/temp";
-        for body in [
-            0u32,
-            127,
-            128,
-            16_383,
-            16_384,
-            2_097_151,
-            2_097_152,
-            268_435_455,
-        ] {
+        for body in crate::wire::VBI_BOUNDARIES {
             for len in 0..6 {
                 let f = &field[..len];
                 let mut fast = bytes::BytesMut::new();

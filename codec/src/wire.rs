@@ -78,6 +78,20 @@ pub(crate) fn take<'a>(i: &'a [u8], n: usize, what: Field) -> Res<'a, &'a [u8]> 
 /// Largest value a Variable Byte Integer can hold (§1.5.5).
 pub const VARIABLE_BYTE_INTEGER_MAX: u32 = 268_435_455;
 
+/// The first and last value of each Variable Byte Integer length (§1.5.5 table), for the tests
+/// of every reader and writer of the encoding.
+#[cfg(test)]
+pub(crate) const VBI_BOUNDARIES: [u32; 8] = [
+    0,
+    127,
+    128,
+    16_383,
+    16_384,
+    2_097_151,
+    2_097_152,
+    VARIABLE_BYTE_INTEGER_MAX,
+];
+
 /// Outcome of reading a Variable Byte Integer from a buffer that may end early.
 pub(crate) enum Vbi {
     /// Value and bytes used.
@@ -583,17 +597,7 @@ mod tests {
     /// length [`vbi_len`] gives; one past the maximum has no encoding.
     #[test]
     fn vbi_bytes_read_back_at_every_boundary() {
-        for v in [
-            0,
-            1,
-            127,
-            128,
-            16_383,
-            16_384,
-            2_097_151,
-            2_097_152,
-            VARIABLE_BYTE_INTEGER_MAX,
-        ] {
+        for v in VBI_BOUNDARIES.into_iter().chain([1]) {
             let enc = VbiBytes::new(v).expect("in range");
             assert_eq!(enc.as_slice().len(), vbi_len(v), "{v}");
             match read_vbi(enc.as_slice(), Field::RemainingLength) {
