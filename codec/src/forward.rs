@@ -425,26 +425,9 @@ impl<'a> Forward<'a> {
             publish.body_len(version),
             "body length out of step"
         );
-        if remaining > VARIABLE_BYTE_INTEGER_MAX as usize {
-            return Err(ForwardError::Encode(EncodeError::invalid(
-                ErrorKind::ValueTooLarge {
-                    what: Field::RemainingLength,
-                },
-                version,
-            )));
-        }
+        remaining_fits(remaining, version)?;
         let needed = 1 + vbi_len(remaining as u32) + remaining - publish.payload.len();
-        if out.len() < needed {
-            return Err(ForwardError::Encode(EncodeError::BufferTooSmall {
-                needed,
-                available: out.len(),
-            }));
-        }
-        let mut sink = SliceSink {
-            buf: out,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::with_room(out, needed).map_err(ForwardError::Encode)?;
         sink.put_u8(0x30 | publish.flags());
         sink.put_vbi(remaining as u32);
         sink.put_binary(publish.topic.as_bytes());
@@ -500,26 +483,9 @@ impl<'a> Forward<'a> {
             + vbi_len(props_len as u32)
             + props_len
             + self.publish.payload.len();
-        if remaining > VARIABLE_BYTE_INTEGER_MAX as usize {
-            return Err(ForwardError::Encode(EncodeError::invalid(
-                ErrorKind::ValueTooLarge {
-                    what: Field::RemainingLength,
-                },
-                version,
-            )));
-        }
+        remaining_fits(remaining, version)?;
         let needed = 1 + vbi_len(remaining as u32) + remaining - self.publish.payload.len();
-        if out.len() < needed {
-            return Err(ForwardError::Encode(EncodeError::BufferTooSmall {
-                needed,
-                available: out.len(),
-            }));
-        }
-        let mut sink = SliceSink {
-            buf: out,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::with_room(out, needed).map_err(ForwardError::Encode)?;
         let flags = ((qos as u8) << 1) | u8::from(retain);
         sink.put_u8(0x30 | flags);
         sink.put_vbi(remaining as u32);
@@ -649,6 +615,20 @@ impl<'a> Forward<'a> {
             payload: self.publish.payload,
         })
     }
+}
+
+/// A delivery's Remaining Length must fit a Variable Byte Integer (§1.5.5); a long payload with
+/// many Subscription Identifiers can take it over.
+fn remaining_fits(remaining: usize, version: ProtocolVersion) -> Result<(), ForwardError> {
+    if remaining > VARIABLE_BYTE_INTEGER_MAX as usize {
+        return Err(ForwardError::Encode(EncodeError::invalid(
+            ErrorKind::ValueTooLarge {
+                what: Field::RemainingLength,
+            },
+            version,
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -200,11 +200,7 @@ mod tests {
                 let mut direct = bytes::BytesMut::new();
                 put_vbi(&mut direct, v);
                 let mut buf = [0u8; 4];
-                let mut sink = SliceSink {
-                    buf: &mut buf,
-                    pos: 0,
-                    overflow: false,
-                };
+                let mut sink = SliceSink::new(&mut buf);
                 sink.put_vbi(v);
                 let n = sink.pos;
                 assert_eq!(&direct[..], &buf[..n], "{v}");

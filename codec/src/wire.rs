@@ -5,7 +5,7 @@
 //! malformed packet, never "wait for more"; only [`crate::header`] can say that). Errors carry the
 //! input at the offending field, from which the caller computes the byte offset.
 
-use crate::error::{ErrorKind, Field};
+use crate::error::{EncodeError, ErrorKind, Field};
 use nom::error::{ErrorKind as NomKind, ParseError};
 use nom::number::complete::{be_u16, be_u32, be_u8};
 
@@ -519,6 +519,29 @@ pub(crate) struct SliceSink<'b> {
     pub(crate) overflow: bool,
 }
 
+impl<'b> SliceSink<'b> {
+    /// A sink writing from the start of `buf`.
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        SliceSink {
+            buf,
+            pos: 0,
+            overflow: false,
+        }
+    }
+
+    /// A sink for a packet of `needed` bytes, or [`EncodeError::BufferTooSmall`] (nothing
+    /// written) when `buf` is shorter.
+    pub(crate) fn with_room(buf: &'b mut [u8], needed: usize) -> Result<Self, EncodeError> {
+        if buf.len() < needed {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                available: buf.len(),
+            });
+        }
+        Ok(SliceSink::new(buf))
+    }
+}
+
 impl Sink for SliceSink<'_> {
     fn put_slice(&mut self, s: &[u8]) {
         match self.buf.get_mut(self.pos..self.pos + s.len()) {
@@ -822,11 +845,7 @@ mod tests {
 
     fn enc(v: u32) -> ([u8; 4], usize) {
         let mut buf = [0u8; 4];
-        let mut sink = SliceSink {
-            buf: &mut buf,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::new(&mut buf);
         sink.put_vbi(v);
         let n = sink.pos;
         (buf, n)

@@ -658,17 +658,7 @@ impl<'a> Packet<'a> {
         }
         let (v, body) = self.prepare(version)?;
         let needed = 1 + vbi_len(body as u32) + body;
-        if out.len() < needed {
-            return Err(EncodeError::BufferTooSmall {
-                needed,
-                available: out.len(),
-            });
-        }
-        let mut sink = SliceSink {
-            buf: out,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::with_room(out, needed)?;
         self.write(v, body, &mut sink);
         debug_assert!(
             !sink.overflow && sink.pos == needed,
@@ -907,11 +897,7 @@ mod short_ack_tests {
             for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
                 let mut generic = [0u8; 8];
                 let (ver, body) = packet.prepare(v).expect("valid");
-                let mut sink = SliceSink {
-                    buf: &mut generic,
-                    pos: 0,
-                    overflow: false,
-                };
+                let mut sink = SliceSink::new(&mut generic);
                 packet.write(ver, body, &mut sink);
                 let n = sink.pos;
                 let mut fast = [0u8; 8];

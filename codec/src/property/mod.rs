@@ -839,11 +839,7 @@ mod tests {
         let pairs: Vec<_> = p.user_properties().iter().collect();
         assert_eq!(pairs, [("a", "b"), ("c", "")]);
         let mut out = [0u8; 64];
-        let mut sink = SliceSink {
-            buf: &mut out,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::new(&mut out);
         p.encode(&mut sink);
         let n = sink.pos;
         assert_eq!(n, p.wire_len());
@@ -861,11 +857,7 @@ mod tests {
         let (_, sorted) = Properties::decode(&out[..n], PropertyContext::Connect).unwrap();
         let mut out2 = [0u8; 64];
         let m = {
-            let mut sink = SliceSink {
-                buf: &mut out2,
-                pos: 0,
-                overflow: false,
-            };
+            let mut sink = SliceSink::new(&mut out2);
             sorted.encode(&mut sink);
             sink.pos
         };
@@ -904,11 +896,7 @@ mod tests {
             let built = Properties::new(&f);
             built.check(ctx).unwrap();
             let mut out = [0u8; 512];
-            let mut sink = SliceSink {
-                buf: &mut out,
-                pos: 0,
-                overflow: false,
-            };
+            let mut sink = SliceSink::new(&mut out);
             built.encode(&mut sink);
             let n = sink.pos;
             assert_eq!(n, built.wire_len(), "{ctx}");
@@ -921,11 +909,7 @@ mod tests {
             decoded.check(ctx).unwrap();
             let mut again = [0u8; 512];
             let m = {
-                let mut sink = SliceSink {
-                    buf: &mut again,
-                    pos: 0,
-                    overflow: false,
-                };
+                let mut sink = SliceSink::new(&mut again);
                 decoded.encode(&mut sink);
                 sink.pos
             };

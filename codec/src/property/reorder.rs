@@ -143,19 +143,11 @@ mod tests {
             let mut copied = bytes::BytesMut::new();
             decoded.put(&mut copied, false);
             let mut staged = [0u8; 64];
-            let mut sink = SliceSink {
-                buf: &mut staged,
-                pos: 0,
-                overflow: false,
-            };
+            let mut sink = SliceSink::new(&mut staged);
             decoded.encode(&mut sink);
             let n = sink.pos;
             let mut by_fields = [0u8; 64];
-            let mut sink = SliceSink {
-                buf: &mut by_fields,
-                pos: 0,
-                overflow: false,
-            };
+            let mut sink = SliceSink::new(&mut by_fields);
             decoded.fields().encode(&mut sink);
             assert_eq!(sink.pos, n);
             assert_eq!(&copied[..], &by_fields[..n], "{order:?}");
@@ -190,11 +182,7 @@ mod tests {
         let mut copied = bytes::BytesMut::new();
         decoded.put(&mut copied, false);
         let mut by_fields = alloc::vec![0u8; 256];
-        let mut sink = SliceSink {
-            buf: &mut by_fields,
-            pos: 0,
-            overflow: false,
-        };
+        let mut sink = SliceSink::new(&mut by_fields);
         decoded.fields().encode(&mut sink);
         let n = sink.pos;
         assert_eq!(&copied[..], &by_fields[..n]);
