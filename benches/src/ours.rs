@@ -76,8 +76,8 @@ impl Codec for Ours {
     fn decode_one(input: &mut Self::Input, v: Version) -> Result<Decoded, Error> {
         let cfg = server_config(input, v);
         // The packet is looked at where `decode` returns it, as a caller does, rather than
-        // moved through another `Result` first (two 144-byte copies that are the harness's,
-        // not the codec's).
+        // moved through another `Result` first (two copies of the packet that are the
+        // harness's, not the codec's, each read back right after it was written).
         #[cfg(not(feature = "ours-valid-decode"))]
         let decoded = decode(input, cfg);
         #[cfg(feature = "ours-valid-decode")]
