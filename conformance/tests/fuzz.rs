@@ -8,22 +8,36 @@ mod support;
 
 use mqtt_fake_broker::{Crash, Crashes, Deviation, FakeBroker, FakeConfig};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::cli::{conformance, scratch};
 
 /// The `--broker-cmd` that runs the fake broker with `crashes` (names, comma-separated) on
 /// `{port}`.
 fn broker_cmd(crashes: &str) -> String {
+    broker_cmd_with(&format!("FUZZ_FAKE_CRASH={crashes}"))
+}
+
+/// The `--broker-cmd` that runs the fake broker with `settings` (`NAME=value` environment
+/// variables read by [`fake_broker_process`]) on `{port}`.
+fn broker_cmd_with(settings: &str) -> String {
     let exe = std::env::current_exe().expect("the test binary's path");
     format!(
-        "env FUZZ_FAKE_PORT={{port}} FUZZ_FAKE_CRASH={crashes} {} fake_broker_process --exact --ignored --nocapture --test-threads=1",
+        "env FUZZ_FAKE_PORT={{port}} {settings} {} fake_broker_process --exact --ignored --nocapture --test-threads=1",
         exe.display()
     )
 }
 
+/// PUBACKs the fake broker sends as they should be before it breaks them
+/// (`FUZZ_FAKE_PUBACK_AFTER`): more than one case sends.
+const PUBACKS_BEFORE_BREAKING: usize = 300;
+
 /// Not a test: the fake broker as a process, for `--broker-cmd` (does nothing unless
 /// `FUZZ_FAKE_PORT` is set). The broker listens on a port of its own choosing, so this forwards
-/// `FUZZ_FAKE_PORT` to it; when the broker aborts, the whole process goes.
+/// `FUZZ_FAKE_PORT` to it; when the broker aborts, the whole process goes. `FUZZ_FAKE_CRASH`
+/// names crash switches; `FUZZ_FAKE_PUBACK_AFTER=N` makes every PUBACK after the first N since
+/// the process started go out with flags 0b0010 (a fault that needs the state earlier cases left).
 #[test]
 #[ignore = "run by the fuzz tests as a broker process"]
 fn fake_broker_process() {
@@ -38,11 +52,29 @@ fn fake_broker_process() {
         .collect();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async move {
-        let deviations = if crashes.is_empty() {
+        let mut deviations = if crashes.is_empty() {
             Vec::new()
         } else {
             vec![Deviation::Crash(Crashes::new(crashes))]
         };
+        if let Ok(after) = std::env::var("FUZZ_FAKE_PUBACK_AFTER") {
+            let after: usize = after.parse().expect("FUZZ_FAKE_PUBACK_AFTER: a count");
+            let sent = Arc::new(AtomicUsize::new(0));
+            deviations.push(Deviation::RewriteOut {
+                packet: mqtt_codec::PacketType::PubAck,
+                // Past the count the edit leaves a packet no encoder writes, so the RawOut
+                // bytes go instead.
+                edit: Arc::new(move |p| {
+                    if sent.fetch_add(1, Ordering::Relaxed) >= after {
+                        p["type"] = "no such packet".into();
+                    }
+                }),
+            });
+            deviations.push(Deviation::RawOut {
+                packet: mqtt_codec::PacketType::PubAck,
+                bytes: vec![0x42, 0x02, 0x00, 0x01],
+            });
+        }
         let broker = FakeBroker::start(FakeConfig {
             deviations,
             ..FakeConfig::default()
@@ -374,4 +406,64 @@ fn spec_findings_cite_the_rule_a_broker_answer_breaks() {
         );
         broker.stop().await;
     });
+}
+
+/// A finding must reproduce on a fresh broker, as its replay starts one. This fake broker breaks
+/// its PUBACKs only after it has sent [`PUBACKS_BEFORE_BREAKING`] good ones: the campaign gets it
+/// there, but no case alone does, so every case re-run on the fault's broker would "reproduce"
+/// it. The fuzzer re-runs each candidate on a restarted broker: it saves no finding it cannot
+/// replay (at the time of writing, none at all).
+#[test]
+fn saves_no_finding_that_needs_what_earlier_cases_left() {
+    let _serial = serial();
+    let dir = scratch("fuzz-stateful");
+    let settings = format!("FUZZ_FAKE_PUBACK_AFTER={PUBACKS_BEFORE_BREAKING}");
+    let cmd = broker_cmd_with(&settings);
+    let o = conformance(&[
+        "fuzz",
+        "--broker-cmd",
+        &cmd,
+        "--spec-findings",
+        "--seed",
+        "3",
+        "--jobs",
+        "8",
+        "--duration",
+        "20",
+        "--max-findings",
+        "3",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("PUBACK fixed-header flags") && stderr.contains("; minimising"),
+        "the campaign brought the broker to its fault: {stderr}"
+    );
+    assert!(
+        stderr.contains("not reproducible alone"),
+        "the case that met the fault did not reproduce it on a fresh broker: {stderr}"
+    );
+    let scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    for script in scripts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let o = conformance(&[
+            "fuzz",
+            "--replay",
+            script.to_str().expect("utf-8 path"),
+            "--broker-cmd",
+            &cmd,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{} replays on a fresh broker: {}",
+            script.display(),
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
 }

@@ -84,7 +84,8 @@ pub struct FuzzArgs {
     /// Re-runs the minimiser may make per finding.
     #[arg(long, default_value_t = 200)]
     minimise_budget: usize,
-    /// Seconds the minimiser may take per finding (each re-run may restart the broker).
+    /// Seconds the minimiser may take per finding (with --broker-cmd each re-run starts the
+    /// broker afresh, so a finding never depends on what earlier cases left in it).
     #[arg(long, default_value_t = 120.0)]
     minimise_seconds: f64,
     /// Prefix of every topic (the run adds `fuzz/<run id>/<case>`).

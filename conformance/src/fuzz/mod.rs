@@ -233,13 +233,19 @@ fn leaves_state(case: &Case) -> bool {
     })
 }
 
-/// Re-runs candidates on a healthy broker (restarted when it is not).
+/// Re-runs candidates on a healthy broker (restarted when it is not). When the fuzzer runs the
+/// broker's process (`--broker-cmd`), every re-run gets a freshly started one: a finding must not
+/// depend on what earlier cases left in the broker (a retained message on a Topic Name our clean-up
+/// cannot reach, a session), because its replay starts a fresh broker. Against a `--target` the
+/// broker is the one there is, cleaned up after each re-run.
 struct Rerun<'b> {
     broker: &'b mut Broker,
     cfg: &'b Config,
     run_id: &'b str,
     last: Observation,
     restarts: u64,
+    /// The broker must be restarted (or waited for) before the next re-run: it crashed or
+    /// wedged, or it ran a case and the fuzzer can give the next one a fresh process.
     broken: bool,
     /// For a spec finding: the decoder's error kind that must come back.
     rule: Option<String>,
@@ -291,13 +297,12 @@ impl minimise::Reproducer for Rerun<'_> {
             Some(rule) => obs.violations.iter().any(|(k, _)| k == rule),
             None => oracle(self.broker, self.cfg, self.run_id).await.is_some(),
         };
-        if fired && self.rule.is_none() {
-            self.broken = true;
-        }
         if fired {
             self.last = obs;
         }
-        if !self.broken {
+        if (fired && self.rule.is_none()) || self.broker.restartable() {
+            self.broken = true;
+        } else {
             cleanup(self.broker.addr(), case, self.cfg.timing).await;
         }
         fired
@@ -378,13 +383,15 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             if cfg.progress {
                 eprintln!("fuzz: after case {n}: {first_oracle}; minimising");
             }
+            // The campaign's broker has run every case so far: a restartable one starts afresh.
+            let stale = broker.restartable();
             let mut rerun = Rerun {
                 broker,
                 cfg,
                 run_id: &run_id,
                 last: Observation::default(),
                 restarts: 0,
-                broken: rule.is_none(),
+                broken: rule.is_none() || stale,
                 rule: rule.clone(),
                 deadline: None,
             };
