@@ -234,10 +234,12 @@ fn leaves_state(case: &Case) -> bool {
 }
 
 /// Re-runs candidates on a healthy broker (restarted when it is not). When the fuzzer runs the
-/// broker's process (`--broker-cmd`), every re-run gets a freshly started one: a finding must not
-/// depend on what earlier cases left in the broker (a retained message on a Topic Name our clean-up
-/// cannot reach, a session), because its replay starts a fresh broker. Against a `--target` the
-/// broker is the one there is, cleaned up after each re-run.
+/// broker's process (`--broker-cmd`), a candidate reproduces only if it does so on a freshly
+/// started broker: a finding must not need what earlier cases left there (a retained message at a
+/// Topic Name no client can clear, a session), because its replay starts a fresh broker. A
+/// candidate is tried on the broker as it is first and re-run on a restarted one only when it
+/// fires there, so the candidates that do not reproduce (half of a minimisation) cost no restart.
+/// Against a `--target` the broker is the one there is, cleaned up after each re-run.
 struct Rerun<'b> {
     broker: &'b mut Broker,
     cfg: &'b Config,
@@ -245,8 +247,10 @@ struct Rerun<'b> {
     last: Observation,
     restarts: u64,
     /// The broker must be restarted (or waited for) before the next re-run: it crashed or
-    /// wedged, or it ran a case and the fuzzer can give the next one a fresh process.
+    /// wedged, or only a fresh process will do.
     broken: bool,
+    /// The broker has run no case since it was (re)started.
+    fresh: bool,
     /// For a spec finding: the decoder's error kind that must come back.
     rule: Option<String>,
     /// Past this, candidates count as not reproducing: the minimiser keeps what it has.
@@ -266,6 +270,7 @@ impl Rerun<'_> {
             }
             self.restarts += 1;
             self.broken = false;
+            self.fresh = true;
             return true;
         }
         let id = format!("fz{}probe", self.run_id);
@@ -285,13 +290,14 @@ impl Rerun<'_> {
         }
         false
     }
-}
 
-impl minimise::Reproducer for Rerun<'_> {
-    async fn reproduces(&mut self, case: &Case) -> bool {
+    /// Runs `case` once on a healthy broker: whether the finding's oracle fired, and whether the
+    /// broker was fresh.
+    async fn run(&mut self, case: &Case) -> (bool, bool) {
         if self.deadline.is_some_and(|d| Instant::now() > d) || !self.healthy().await {
-            return false;
+            return (false, false);
         }
+        let fresh = std::mem::replace(&mut self.fresh, false);
         let obs = exec::run(case, self.broker.addr(), self.cfg.timing).await;
         let fired = match &self.rule {
             Some(rule) => obs.violations.iter().any(|(k, _)| k == rule),
@@ -300,12 +306,31 @@ impl minimise::Reproducer for Rerun<'_> {
         if fired {
             self.last = obs;
         }
-        if (fired && self.rule.is_none()) || self.broker.restartable() {
+        if fired && self.rule.is_none() {
             self.broken = true;
         } else {
             cleanup(self.broker.addr(), case, self.cfg.timing).await;
         }
-        fired
+        (fired, fresh)
+    }
+
+    /// After a finding: a restartable broker starts afresh for the campaign (what the last
+    /// cases left could fire again in the next batches); any other must answer.
+    async fn hand_back(&mut self) -> bool {
+        self.broken |= self.broker.restartable();
+        self.healthy().await
+    }
+}
+
+impl minimise::Reproducer for Rerun<'_> {
+    async fn reproduces(&mut self, case: &Case) -> bool {
+        let (fired, fresh) = self.run(case).await;
+        if !fired || fresh || !self.broker.restartable() {
+            return fired;
+        }
+        // It fired on a broker that had run other cases: only a fresh one's answer counts.
+        self.broken = true;
+        self.run(case).await.0
     }
 }
 
@@ -329,6 +354,8 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
     }
     let mut seen: HashSet<String> = HashSet::new();
     let mut found: HashSet<String> = HashSet::new();
+    // The rules (decoder error kinds) of the spec findings saved so far.
+    let mut saved_rules: HashSet<String> = HashSet::new();
     let mut summary = Summary::default();
     let mut n: u64 = 0;
     let mut last_progress = Instant::now();
@@ -356,7 +383,10 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
         let mut fired = oracle(broker, cfg, &run_id).await;
         let mut rule = None;
         if fired.is_none() && cfg.spec_findings {
-            if let Some((kind, text)) = observations.iter().flat_map(|o| &o.violations).next() {
+            // A rule already saved is not minimised again: a broker that breaks one rule often
+            // (aedes answers every Packet Identifier 0 in kind) would spend the campaign on it.
+            let mut violations = observations.iter().flat_map(|o| &o.violations);
+            if let Some((kind, text)) = violations.find(|(k, _)| !saved_rules.contains(k)) {
                 rule = Some(kind.clone());
                 fired = Some(format!(
                     "the broker sent a packet the specification forbids: {text}"
@@ -383,15 +413,14 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             if cfg.progress {
                 eprintln!("fuzz: after case {n}: {first_oracle}; minimising");
             }
-            // The campaign's broker has run every case so far: a restartable one starts afresh.
-            let stale = broker.restartable();
             let mut rerun = Rerun {
                 broker,
                 cfg,
                 run_id: &run_id,
                 last: Observation::default(),
                 restarts: 0,
-                broken: rule.is_none() || stale,
+                broken: rule.is_none(),
+                fresh: false,
                 rule: rule.clone(),
                 deadline: None,
             };
@@ -427,7 +456,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                 if cfg.progress {
                     eprintln!("fuzz: not reproducible alone (state from earlier cases, or timing); going on");
                 }
-                let ok = rerun.healthy().await;
+                let ok = rerun.hand_back().await;
                 summary.restarts += rerun.restarts;
                 if !ok {
                     eprintln!("fuzz: the broker is down and cannot be restarted (use --broker-cmd); stopping");
@@ -469,7 +498,7 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             };
             let received = std::mem::take(&mut rerun.last.received);
             let out_tail = rerun.broker.tail().or(tail);
-            let ok = rerun.healthy().await;
+            let ok = rerun.hand_back().await;
             summary.restarts += rerun.restarts;
             let key = format!(
                 "{}|{}",
@@ -483,6 +512,9 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                     })
                     .collect::<String>()
             );
+            if again {
+                saved_rules.extend(rule.clone());
+            }
             if found.insert(key) {
                 let f = Finding {
                     oracle: oracle_text,
