@@ -122,18 +122,35 @@ fn decode_sent(hex: &str) -> Vec<Value> {
 
 /// The topic of a retained PUBLISH at the start of `bytes`, whatever its other flags.
 fn lenient_retained_topic(bytes: &[u8]) -> Option<String> {
-    let first = *bytes.first()?;
-    if first >> 4 != 3 || first & 1 == 0 {
+    if bytes.first()? & 1 == 0 {
         return None;
     }
-    let mut at = 1;
-    while bytes.get(at)? & 0x80 != 0 && at < 4 {
-        at += 1;
-    }
-    at += 1;
-    let len = usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
-    let topic = std::str::from_utf8(bytes.get(at + 2..at + 2 + len)?).ok()?;
+    let (body, _) = lenient_publish_frame(bytes)?;
+    let len = usize::from(u16::from_be_bytes([
+        *bytes.get(body)?,
+        *bytes.get(body + 1)?,
+    ]));
+    let topic = std::str::from_utf8(bytes.get(body + 2..body + 2 + len)?).ok()?;
     Some(topic.to_string())
+}
+
+/// Where the body of the PUBLISH at the start of `bytes` begins and where the packet ends, read
+/// from its Remaining Length alone (whatever its flags); `None` when `bytes` does not start with a
+/// PUBLISH or its fixed header is incomplete or malformed.
+fn lenient_publish_frame(bytes: &[u8]) -> Option<(usize, usize)> {
+    if bytes.first()? >> 4 != 3 {
+        return None;
+    }
+    let mut remaining = 0usize;
+    for i in 0..4 {
+        let b = *bytes.get(1 + i)?;
+        remaining |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            let body = 2 + i;
+            return Some((body, body + remaining));
+        }
+    }
+    None
 }
 
 /// Removes `leftovers` and every retained message under the run's topic tree, speaking
@@ -241,6 +258,25 @@ impl Client {
         }
     }
 
+    /// Takes a PUBLISH the decoder refused off the front of the buffer, reading the rest of it
+    /// if it has not all arrived (within `wait`); `None` when the front is no PUBLISH framed by a
+    /// valid Remaining Length within the client's Maximum Packet Size.
+    async fn take_refused_publish(&mut self, wait: Duration) -> Option<BytesMut> {
+        let (_, end) = lenient_publish_frame(&self.buf)?;
+        if end > crate::bounds::CLIENT_MAX_PACKET_SIZE as usize {
+            return None;
+        }
+        let deadline = crate::bounds::deadline_after(wait);
+        while self.buf.len() < end {
+            let mut chunk = [0u8; 8192];
+            match tokio::time::timeout_at(deadline, self.io.read(&mut chunk)).await {
+                Ok(Ok(n)) if n > 0 => self.buf.extend_from_slice(&chunk[..n]),
+                _ => return None,
+            }
+        }
+        Some(self.buf.split_to(end))
+    }
+
     async fn bye(mut self) {
         let _ = self.send(&json!({"type": "DISCONNECT"})).await;
         let _ = tokio::time::timeout(Duration::from_millis(200), self.io.shutdown()).await;
@@ -269,6 +305,10 @@ async fn clear_retained(
         .await?;
     let mut topics = known.clone();
     let mut problems = Vec::new();
+    // Only the run's own topics: a broker whose matching is wrong may send others, and those
+    // retained messages are not the run's to delete.
+    let prefix = format!("{root}/");
+    let under = |t: &str| t.starts_with(&prefix);
     // Retained messages arrive right after the SUBACK; a quiet spell ends the sweep.
     let quiet = Duration::from_millis(300).min(ctx.timeout);
     let deadline = tokio::time::Instant::now() + ctx.timeout * 2;
@@ -276,16 +316,23 @@ async fn clear_retained(
         match c.next_within(quiet).await {
             Ok(None) => break,
             Ok(Some(p)) if p["type"] == "PUBLISH" && p["retain"] == true => {
-                if let Some(t) = p["topic"].as_str() {
+                if let Some(t) = p["topic"].as_str().filter(|t| under(t)) {
                     topics.insert(t.to_string());
                 }
             }
             Ok(Some(_)) => {}
             Err(e) => {
                 // A broker that accepted a malformed vector may forward it as it came (rumqttd:
-                // a QoS 0 PUBLISH with DUP set): the sweep stops there, but the topics known
-                // from the traces are still cleared, on a fresh connection since this one's
-                // stream cannot be read on.
+                // a QoS 0 PUBLISH with DUP set, refused at its first byte). Framed by its
+                // Remaining Length it can be stepped over, its topic read leniently.
+                if let Some(refused) = c.take_refused_publish(quiet).await {
+                    if let Some(t) = lenient_retained_topic(&refused).filter(|t| under(t)) {
+                        topics.insert(t);
+                    }
+                    continue;
+                }
+                // Anything else cannot be read past: the sweep stops there, but the topics
+                // known from the traces are still cleared, on a fresh connection.
                 problems.push(format!("the sweep of {root}/# stopped: {e}"));
                 c = Client::connect(ctx, version, &id).await?;
                 break;
@@ -321,5 +368,132 @@ async fn clear_retained(
         Ok(())
     } else {
         Err(problems.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execution::RunContext;
+    use std::sync::Arc;
+    use tokio::net::TcpListener;
+
+    fn context(addr: std::net::SocketAddr) -> RunContext {
+        RunContext {
+            target: crate::transport::Target::parse(&addr.to_string()).expect("an address"),
+            timeout: Duration::from_secs(2),
+            topic_root: "conformance".into(),
+            client_id_prefix: String::new(),
+            username: None,
+            password: None,
+            credentials: None,
+            profile: Arc::new(crate::profile::Profile::default()),
+            run_id: "r1".into(),
+            vectors: Arc::new(mqtt_vectors::Corpus::embedded().expect("the corpus parses")),
+        }
+    }
+
+    /// A 3.1.1 retained PUBLISH to `topic` with the first byte `first` (0x31: QoS 0; 0x39: QoS 0
+    /// with DUP, which the decoder refuses at byte 0) and payload "x".
+    fn retained(first: u8, topic: &str) -> Vec<u8> {
+        let mut p = vec![first, (topic.len() + 3) as u8];
+        p.extend_from_slice(&(topic.len() as u16).to_be_bytes());
+        p.extend_from_slice(topic.as_bytes());
+        p.push(b'x');
+        p
+    }
+
+    /// A broker that forwards a malformed retained PUBLISH as it stored it (rumqttd: DUP with QoS
+    /// 0), split over two writes, and one outside the run's topics (a matching bug): the sweep
+    /// steps over the first, clears its topic and the valid one's, and leaves the other alone.
+    #[tokio::test]
+    async fn the_sweep_steps_over_a_refused_publish_and_keeps_to_the_runs_topics() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let ctx = context(listener.local_addr().expect("its address"));
+        let broker = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.expect("the sweep connects");
+            let mut dec = FrameDecoder::new(DecoderConfig::server());
+            let mut buf = BytesMut::new();
+            let mut cleared = Vec::new();
+            loop {
+                let frame = loop {
+                    if let Some(f) = dec.decode(&mut buf).expect("the sweep's packets decode") {
+                        break f;
+                    }
+                    let mut chunk = [0u8; 1024];
+                    let n = s.read(&mut chunk).await.expect("a read");
+                    if n == 0 {
+                        return cleared;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                };
+                let p = json::to_json(&frame.packet(), ProtocolVersion::V3_1_1);
+                match p["type"].as_str() {
+                    Some("CONNECT") => s.write_all(&[0x20, 2, 0, 0]).await.expect("CONNACK"),
+                    Some("SUBSCRIBE") => {
+                        assert_eq!(p["filters"][0]["filter"], "conformance/r1/#");
+                        s.write_all(&[0x90, 3, 0, 1, 0]).await.expect("SUBACK");
+                        let refused = retained(0x39, "conformance/r1/a");
+                        s.write_all(&refused[..5]).await.expect("a part");
+                        s.flush().await.expect("flushed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        s.write_all(&refused[5..]).await.expect("the rest");
+                        s.write_all(&retained(0x31, "conformance/r1/b"))
+                            .await
+                            .expect("b");
+                        s.write_all(&retained(0x31, "elsewhere/c"))
+                            .await
+                            .expect("c");
+                    }
+                    Some("PUBLISH") => {
+                        assert_eq!(p["payload"], "", "{p}");
+                        cleared.push(p["topic"].as_str().expect("a topic").to_string());
+                    }
+                    Some("PINGREQ") => s.write_all(&[0xd0, 0]).await.expect("PINGRESP"),
+                    _ => {}
+                }
+            }
+        });
+        let mut known = Leftovers::default();
+        known.retained.insert("conformance/r1/known".into());
+        let problems = clean(&ctx, ProtocolVersion::V3_1_1, &known).await;
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut cleared = broker.await.expect("the broker task");
+        cleared.sort();
+        assert_eq!(
+            cleared,
+            [
+                "conformance/r1/a",
+                "conformance/r1/b",
+                "conformance/r1/known"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_publish_is_framed_by_its_remaining_length_alone() {
+        assert_eq!(lenient_publish_frame(&retained(0x39, "t")), Some((2, 6)));
+        // Remaining Length 200: two bytes.
+        assert_eq!(lenient_publish_frame(&[0x30, 0xc8, 0x01]), Some((3, 203)));
+        assert_eq!(lenient_publish_frame(&[0x30, 0x80]), None, "incomplete");
+        assert_eq!(
+            lenient_publish_frame(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            None,
+            "a fifth byte"
+        );
+        assert_eq!(
+            lenient_publish_frame(&[0x20, 0x02, 0, 0]),
+            None,
+            "not a PUBLISH"
+        );
+        assert_eq!(
+            lenient_retained_topic(&retained(0x39, "a/b")).as_deref(),
+            Some("a/b")
+        );
+        assert_eq!(
+            lenient_retained_topic(&retained(0x38, "a/b")),
+            None,
+            "not retained"
+        );
     }
 }
