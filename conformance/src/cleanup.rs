@@ -141,7 +141,7 @@ fn lenient_retained_topic(bytes: &[u8]) -> Option<String> {
 
 /// The Will Topic of a CONNECT at the start of `bytes` whose Will Flag and Will Retain are set,
 /// whatever else is wrong with it (a Will QoS of 3, reserved flags).
-fn lenient_retained_will_topic(bytes: &[u8]) -> Option<String> {
+pub(crate) fn lenient_retained_will_topic(bytes: &[u8]) -> Option<String> {
     if bytes.first()? >> 4 != 1 {
         return None;
     }
