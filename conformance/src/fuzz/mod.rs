@@ -241,9 +241,10 @@ fn leaves_state(case: &Case) -> bool {
 /// Re-runs candidates on a healthy broker (restarted when it is not). When the fuzzer runs the
 /// broker's process (`--broker-cmd`), a candidate reproduces only if it does so on a freshly
 /// started broker: a finding must not need what earlier cases left there (a retained message at a
-/// Topic Name no client can clear, a session), because its replay starts a fresh broker. A
-/// candidate is tried on the broker as it is first and re-run on a restarted one only when it
-/// fires there, so the candidates that do not reproduce (half of a minimisation) cost no restart.
+/// Topic Name no client can clear, a session), because its replay starts a fresh broker. For a
+/// crash or a hang every run starts one. For a spec finding, whose oracle is quick, a candidate is
+/// tried on the broker as it is first and re-run on a restarted one only when it fires there, so
+/// the candidates that do not reproduce (half of a minimisation) cost no restart.
 /// Against a `--target` the broker is the one there is, cleaned up after each re-run.
 struct Rerun<'b> {
     broker: &'b mut Broker,
@@ -311,7 +312,10 @@ impl Rerun<'_> {
         if fired {
             self.last = obs;
         }
-        if fired && self.rule.is_none() {
+        // A crash or a hang: the next run needs a restart. For these findings every run gets a
+        // fresh broker anyway, as a second run to confirm costs a whole liveness probe (seconds
+        // for a hang) where a restart costs a fraction of one.
+        if self.rule.is_none() && (fired || self.broker.restartable()) {
             self.broken = true;
         } else {
             cleanup(self.broker.addr(), case, self.cfg.timing).await;
@@ -505,9 +509,11 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
             let out_tail = rerun.broker.tail().or(tail);
             let ok = rerun.hand_back().await;
             summary.restarts += rerun.restarts;
+            // One finding per rule broken (spec findings) or way of failing, and packet types.
             let key = format!(
-                "{}|{}",
+                "{}|{}|{}",
                 oracle_kind(&oracle_text),
+                rule.as_deref().unwrap_or(""),
                 small
                     .actions
                     .iter()
@@ -517,10 +523,14 @@ pub async fn campaign(broker: &mut Broker, cfg: &Config) -> Summary {
                     })
                     .collect::<String>()
             );
-            if again {
+            if rule.is_some() && !again {
+                // Its answer came back once on a fresh broker, then not in three more runs: not
+                // a finding a replay can show (a crash, by contrast, was seen and is kept).
+                if cfg.progress {
+                    eprintln!("fuzz: not reproduced again on a fresh broker (timing); not saved");
+                }
+            } else if found.insert(key) {
                 saved_rules.extend(rule.clone());
-            }
-            if found.insert(key) {
                 let f = Finding {
                     oracle: oracle_text,
                     case: small,
