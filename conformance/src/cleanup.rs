@@ -130,12 +130,8 @@ fn lenient_retained_topic(bytes: &[u8]) -> Option<String> {
     if bytes.first()? & 1 == 0 {
         return None;
     }
-    let (body, _) = lenient_publish_frame(bytes)?;
-    let len = usize::from(u16::from_be_bytes([
-        *bytes.get(body)?,
-        *bytes.get(body + 1)?,
-    ]));
-    let topic = std::str::from_utf8(bytes.get(body + 2..body + 2 + len)?).ok()?;
+    let (mut at, _) = lenient_publish_frame(bytes)?;
+    let topic = std::str::from_utf8(lenient_string(bytes, &mut at)?).ok()?;
     Some(topic.to_string())
 }
 
@@ -145,19 +141,13 @@ pub(crate) fn lenient_retained_will_topic(bytes: &[u8]) -> Option<String> {
     if bytes.first()? >> 4 != 1 {
         return None;
     }
-    let string = |at: &mut usize| -> Option<&[u8]> {
-        let len = usize::from(u16::from_be_bytes([*bytes.get(*at)?, *bytes.get(*at + 1)?]));
-        let s = bytes.get(*at + 2..*at + 2 + len)?;
-        *at += 2 + len;
-        Some(s)
-    };
     let properties = |at: &mut usize| -> Option<()> {
         let (len, n) = lenient_vbi(bytes.get(*at..)?)?;
         *at += n + len;
         Some(())
     };
     let mut at = 1 + lenient_vbi(bytes.get(1..)?)?.1;
-    string(&mut at)?; // Protocol Name
+    lenient_string(bytes, &mut at)?; // Protocol Name
     let level = *bytes.get(at)?;
     let flags = *bytes.get(at + 1)?;
     at += 4; // Protocol Level, Connect Flags, Keep Alive
@@ -167,12 +157,20 @@ pub(crate) fn lenient_retained_will_topic(bytes: &[u8]) -> Option<String> {
     if level == 5 {
         properties(&mut at)?;
     }
-    string(&mut at)?; // Client Identifier
+    lenient_string(bytes, &mut at)?; // Client Identifier
     if level == 5 {
         properties(&mut at)?; // Will Properties
     }
-    let topic = std::str::from_utf8(string(&mut at)?).ok()?;
+    let topic = std::str::from_utf8(lenient_string(bytes, &mut at)?).ok()?;
     Some(topic.to_string())
+}
+
+/// The length-prefixed field (a string or binary data) at `*at` in `bytes`, moving `*at` past it.
+fn lenient_string<'b>(bytes: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
+    let len = usize::from(u16::from_be_bytes([*bytes.get(*at)?, *bytes.get(*at + 1)?]));
+    let field = bytes.get(*at + 2..*at + 2 + len)?;
+    *at += 2 + len;
+    Some(field)
 }
 
 /// A Variable Byte Integer at the start of `bytes`: its value and its length (1-4 bytes).
