@@ -69,11 +69,11 @@ case $status in
         # finding that depends on timing (two clients' packets racing) gets three.
         for try in 1 2 3; do
             "$conf" fuzz --replay "$f" --broker-cmd "$cmd" >/dev/null
-            status=$?
-            [ $status -eq 0 ] || break
+            replayed=$?
+            [ $replayed -eq 0 ] || break
             [ $try -eq 3 ] || echo "$id: not reproduced on try $try of 3" >&2
         done
-        case $status in
+        case $replayed in
         1) ;;
         0)
             echo "$id does not reproduce on a fresh broker (3 tries): fuzzer artefact (or state left by earlier cases)" >&2
