@@ -241,10 +241,10 @@ fn leaves_state(case: &Case) -> bool {
 /// Re-runs candidates on a healthy broker (restarted when it is not). When the fuzzer runs the
 /// broker's process (`--broker-cmd`), a candidate reproduces only if it does so on a freshly
 /// started broker: a finding must not need what earlier cases left there (a retained message at a
-/// Topic Name no client can clear, a session), because its replay starts a fresh broker. For a
-/// crash or a hang every run starts one. For a spec finding, whose oracle is quick, a candidate is
-/// tried on the broker as it is first and re-run on a restarted one only when it fires there, so
-/// the candidates that do not reproduce (half of a minimisation) cost no restart.
+/// Topic Name no client can clear, a session), because its replay starts a fresh broker. A spec
+/// finding's candidate is tried on the broker as it is first and re-run on a restarted one only
+/// when it fires there, so the candidates that do not reproduce cost no restart. A crash or a hang
+/// restarts the broker when it fires, as before.
 /// Against a `--target` the broker is the one there is, cleaned up after each re-run.
 struct Rerun<'b> {
     broker: &'b mut Broker,
@@ -312,10 +312,8 @@ impl Rerun<'_> {
         if fired {
             self.last = obs;
         }
-        // A crash or a hang: the next run needs a restart. For these findings every run gets a
-        // fresh broker anyway, as a second run to confirm costs a whole liveness probe (seconds
-        // for a hang) where a restart costs a fraction of one.
-        if self.rule.is_none() && (fired || self.broker.restartable()) {
+        // A crash or a hang: the next run needs a restart.
+        if fired && self.rule.is_none() {
             self.broken = true;
         } else {
             cleanup(self.broker.addr(), case, self.cfg.timing).await;
@@ -334,7 +332,9 @@ impl Rerun<'_> {
 impl minimise::Reproducer for Rerun<'_> {
     async fn reproduces(&mut self, case: &Case) -> bool {
         let (fired, fresh) = self.run(case).await;
-        if !fired || fresh || !self.broker.restartable() {
+        // A crash or a hang is confirmed by the restart it forces (a second run would cost a
+        // whole liveness probe: the wedge test's minimisation went past its bound).
+        if !fired || fresh || self.rule.is_none() || !self.broker.restartable() {
             return fired;
         }
         // It fired on a broker that had run other cases: only a fresh one's answer counts.
