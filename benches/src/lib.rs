@@ -5,6 +5,7 @@
 //! decode and encode API. The benches and the allocation counter are generic over it, so every
 //! codec is measured the same way on the same bytes.
 
+pub mod aligned;
 pub mod fanout;
 pub mod harness;
 pub mod inputs;

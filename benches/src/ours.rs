@@ -130,9 +130,16 @@ impl Codec for Ours {
         packet
     }
 
+    /// A `Vec<u8>`, as mqtt-protocol writes into: `ValidPacket::encode` takes any `BufMut`, and
+    /// a `Vec`'s writes are the cheaper (callgrind: 5.0 PUBLISH 64 B 133 instructions against
+    /// 168 into a `BytesMut`, 3.1.1 PUBACK 46 against 48). `--features ours-bytes-mut` counts
+    /// ours writing into a `BytesMut`, what a tokio broker's framed writer holds.
+    #[cfg(not(feature = "ours-bytes-mut"))]
+    type Out = Vec<u8>;
+    #[cfg(feature = "ours-bytes-mut")]
     type Out = bytes::BytesMut;
     fn out(capacity: usize) -> Self::Out {
-        bytes::BytesMut::with_capacity(capacity)
+        Self::Out::with_capacity(capacity)
     }
 
     fn encode(item: &mut Self::Item, v: Version, out: &mut Self::Out) -> Result<(), Error> {

@@ -112,7 +112,10 @@ impl<'a> Ack<'a> {
     pub(crate) fn put(&self, first: u8, body: usize, dst: &mut impl bytes::BufMut, verbatim: bool) {
         if body == 2 {
             let [hi, lo] = self.packet_id.get().to_be_bytes();
-            dst.put_u32(u32::from_be_bytes([first, 2, hi, lo]));
+            // The four bytes as a slice, not a `u32` built and byte-swapped: the compiler then
+            // stores the constant 2 and the identifier as they are (callgrind, into a `Vec`: 46
+            // instructions against 48).
+            dst.put_slice(&[first, 2, hi, lo]);
             return;
         }
         let mut head = crate::put::Head::new();
